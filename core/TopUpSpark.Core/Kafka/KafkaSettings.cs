@@ -1,0 +1,104 @@
+using Confluent.Kafka;
+
+namespace TopUpSpark.Core.Kafka;
+
+/// <summary>
+/// How a program reaches Kafka: the bootstrap servers (default: the running embedded broker) and any
+/// librdkafka setting passed through as <c>key=value</c> (SASL/SSL for a real cluster, tuning, …).
+/// Pass-through settings are applied last, so they override this project's defaults.
+/// </summary>
+public sealed class KafkaSettings
+{
+    public KafkaSettings(string bootstrapServers, IReadOnlyDictionary<string, string>? passThrough = null)
+    {
+        if (string.IsNullOrWhiteSpace(bootstrapServers))
+            throw new ArgumentException("bootstrap servers must not be empty", nameof(bootstrapServers));
+        BootstrapServers = bootstrapServers;
+        PassThrough = passThrough ?? new Dictionary<string, string>();
+    }
+
+    public string BootstrapServers { get; }
+    public IReadOnlyDictionary<string, string> PassThrough { get; }
+
+    /// <summary>
+    /// Resolves <c>--bootstrap-servers</c>: the given value, else the embedded broker's announcement,
+    /// else a clear error saying how to get one.
+    /// </summary>
+    public static KafkaSettings Resolve(string? bootstrapServers, IEnumerable<string> passThrough)
+    {
+        var servers = string.IsNullOrWhiteSpace(bootstrapServers) ? BootstrapFile.TryRead() : bootstrapServers;
+        if (servers is null)
+            throw new KafkaSettingsException(
+                $"no Kafka to connect to: no embedded broker is running (none announced in {BootstrapFile.DefaultPath}). " +
+                "Start one with ./scripts/broker.sh, or pass --bootstrap-servers host:port for a real Kafka.");
+        return new KafkaSettings(servers, ParsePassThrough(passThrough));
+    }
+
+    public static IReadOnlyDictionary<string, string> ParsePassThrough(IEnumerable<string> settings)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var setting in settings)
+        {
+            var eq = setting.IndexOf('=');
+            if (eq <= 0)
+                throw new KafkaSettingsException($"--kafka expects key=value, got '{setting}'");
+            result[setting[..eq].Trim()] = setting[(eq + 1)..].Trim();
+        }
+        return result;
+    }
+
+    /// <summary>Idempotent producer (acks=all) with compression, as DESIGN §1 asks of the producer.</summary>
+    public ProducerConfig Producer(string clientId)
+    {
+        var config = new ProducerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            ClientId = clientId,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            CompressionType = CompressionType.Lz4,
+            LingerMs = 5,
+            BatchNumMessages = 10_000,
+        };
+        Apply(config);
+        return config;
+    }
+
+    /// <summary>
+    /// A consumer that never commits on its own: the streaming job keeps offsets in its checkpoint.
+    /// Short session timeouts, because the mock broker makes a group's next joiner wait for them.
+    /// </summary>
+    public ConsumerConfig Consumer(string clientId, string groupId, AutoOffsetReset reset = AutoOffsetReset.Earliest)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            ClientId = clientId,
+            GroupId = groupId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = reset,
+            SessionTimeoutMs = 6000,
+            HeartbeatIntervalMs = 1000,
+            EnablePartitionEof = true,
+            FetchMaxBytes = 64 * 1024 * 1024,
+        };
+        Apply(config);
+        return config;
+    }
+
+    public AdminClientConfig Admin(string clientId)
+    {
+        var config = new AdminClientConfig { BootstrapServers = BootstrapServers, ClientId = clientId };
+        Apply(config);
+        return config;
+    }
+
+    private void Apply(ClientConfig config)
+    {
+        foreach (var (key, value) in PassThrough)
+            config.Set(key, value);
+    }
+}
+
+public sealed class KafkaSettingsException(string message) : Exception(message);

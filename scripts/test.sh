@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the whole solution and runs every test. Needs only the .NET SDK; installs Debian's chromium
+# (for the dashboard's browser test) when it is missing. Ends with one line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test.sh: installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || { echo "test.sh: could not install chromium"; exit 1; }
+fi
+
+log_dir=artifacts/test-logs
+mkdir -p "$log_dir"
+log="$log_dir/dotnet-test.log"
+
+if ! dotnet build TopUpSpark.sln -c Release -warnaserror 2>&1 | tee "$log_dir/build.log" | grep -E "error|Build succeeded|Time Elapsed"; then
+  :
+fi
+if ! grep -q "Build succeeded" "$log_dir/build.log" || grep -qE " error [A-Z]+[0-9]+" "$log_dir/build.log"; then
+  echo "test.sh: build failed (see $log_dir/build.log)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# One test assembly at a time: the machine has two cores and several suites start brokers and browsers.
+results=artifacts/test-results
+rm -rf "$results"
+status=0
+: > "$log"
+for project in $(grep -oE 'tests[\\/][^"]*Tests\.csproj' TopUpSpark.sln | tr '\\' '/'); do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c Release --no-build --results-directory "$results" --logger "trx;LogFileName=$name.trx" "$@" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+done
+
+# Sum the counters of every assembly's TRX report: <Counters total=".." passed=".." failed=".." ...>.
+passed=0; failed=0; skipped=0; assemblies=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  t=$(count total); p=$(count passed); f=$(count failed); e=$(count error); to=$(count timeout); a=$(count aborted)
+  passed=$((passed + p)); failed=$((failed + f + e + to + a)); skipped=$((skipped + t - p - f - e - to - a))
+  assemblies=$((assemblies + 1))
+done
+expected=$(grep -oE 'tests[\\/][^"]*Tests\.csproj' TopUpSpark.sln | wc -l)
+if [ "$assemblies" -lt "$expected" ]; then
+  echo "test.sh: only $assemblies of $expected test assemblies reported results"
+  failed=$((failed + expected - assemblies))
+fi
+[ "$expected" -eq 0 ] && { echo "test.sh: no test projects found"; status=1; }
+[ "$failed" -gt 0 ] && status=1
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
