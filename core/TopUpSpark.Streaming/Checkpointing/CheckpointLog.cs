@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace TopUpSpark.Streaming.Checkpointing;
+
+/// <summary>
+/// The checkpoint folder of a query, laid out like Spark's: <c>offsets/N</c> (written before batch N
+/// runs: what it reads and the watermarks it runs with), <c>state/N</c> (operator state after batch N),
+/// <c>commits/N</c> (written last: batch N is done). Every file is written whole under a temporary name
+/// and renamed, so a crash never leaves half a file. Old entries beyond a retention count are removed.
+/// </summary>
+public sealed class CheckpointLog
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly string _root;
+    private readonly int _retain;
+
+    public CheckpointLog(string root, int retainBatches = 50)
+    {
+        _root = Path.GetFullPath(root);
+        _retain = retainBatches;
+        foreach (var folder in new[] { "offsets", "state", "commits" })
+            Directory.CreateDirectory(Path.Combine(_root, folder));
+    }
+
+    public string Root => _root;
+
+    public void WriteOffsets(OffsetLogEntry entry) => Write("offsets", entry.BatchId, JsonSerializer.SerializeToNode(entry, Json)!);
+
+    public void WriteState(long batchId, JsonNode state) => Write("state", batchId, state);
+
+    public void WriteCommit(CommitLogEntry entry)
+    {
+        Write("commits", entry.BatchId, JsonSerializer.SerializeToNode(entry, Json)!);
+        Purge(entry.BatchId);
+    }
+
+    public OffsetLogEntry? LatestOffsets() => Latest("offsets") is { } id ? ReadOffsets(id) : null;
+
+    public OffsetLogEntry ReadOffsets(long batchId) =>
+        JsonSerializer.Deserialize<OffsetLogEntry>(File.ReadAllText(PathOf("offsets", batchId)), Json)
+        ?? throw new InvalidDataException($"checkpoint offsets/{batchId} is empty");
+
+    public CommitLogEntry? LatestCommit() =>
+        Latest("commits") is { } id
+            ? JsonSerializer.Deserialize<CommitLogEntry>(File.ReadAllText(PathOf("commits", id)), Json)
+            : null;
+
+    public JsonNode? ReadState(long batchId)
+    {
+        var path = PathOf("state", batchId);
+        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
+    }
+
+    private string PathOf(string folder, long batchId) => Path.Combine(_root, folder, batchId.ToString(CultureInfo.InvariantCulture));
+
+    private long? Latest(string folder) =>
+        Directory.EnumerateFiles(Path.Combine(_root, folder))
+            .Select(Path.GetFileName)
+            .Select(n => long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : (long?)null)
+            .Max();
+
+    private void Write(string folder, long batchId, JsonNode content)
+    {
+        var path = PathOf(folder, batchId);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, content.ToJsonString(Json));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private void Purge(long committed)
+    {
+        foreach (var folder in new[] { "offsets", "state", "commits" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(_root, folder)))
+            {
+                if (long.TryParse(Path.GetFileName(file), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id < committed - _retain)
+                    File.Delete(file);
+            }
+        }
+    }
+}
+
+/// <summary>The write-ahead record of one batch: what it reads (per source, [start, end)) and its watermarks.</summary>
+public sealed record OffsetLogEntry(
+    long BatchId,
+    DateTimeOffset BatchTimestamp,
+    Dictionary<string, Dictionary<int, long>> StartOffsets,
+    Dictionary<string, Dictionary<int, long>> EndOffsets,
+    DateTimeOffset? LateRowsWatermark,
+    DateTimeOffset? EvictionWatermark);
+
+/// <summary>Batch N is complete; the per-input watermarks after it seed batch N + 1.</summary>
+public sealed record CommitLogEntry(long BatchId, DateTimeOffset? EvictionWatermark, Dictionary<string, DateTimeOffset?> InputWatermarks);

@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using System.Collections.Immutable;
+using TopUpSpark.Streaming.Checkpointing;
+using TopUpSpark.Streaming.Operators;
+using TopUpSpark.Streaming.Plan;
+using TopUpSpark.Streaming.Progress;
+using TopUpSpark.Streaming.Sinks;
+using TopUpSpark.Streaming.Sources;
+
+namespace TopUpSpark.Streaming.Execution;
+
+/// <summary>
+/// Runs a query as micro-batches (DESIGN §4). Each batch: plan the offset range of every source and
+/// write it to the checkpoint; read exactly that range; run every operator once; write every sink;
+/// send dead letters; advance the watermarks; snapshot state; commit. On start it resumes after the
+/// last commit and first replays an uncommitted batch with the offsets and watermarks it was planned with.
+/// </summary>
+public sealed class StreamingQuery : IDisposable
+{
+    private readonly StreamingQueryOptions _options;
+    private readonly IReadOnlyList<PlanNode> _order;
+    private readonly IReadOnlyList<(PlanNode Node, IBatchSink Sink)> _sinks;
+    private readonly IReadOnlyDictionary<string, SourceScan> _scans;
+    private readonly IReadOnlyList<(string Id, IStatefulOperator Operator)> _stateful;
+    private readonly IReadOnlyList<EventTimeNode> _eventTimeNodes;
+    private readonly IDeadLetterSink? _deadLetters;
+    private readonly CheckpointLog _checkpoint;
+    private readonly WatermarkTracker _watermarks;
+    private readonly ProgressReporter _progress;
+    private readonly ILogger _log;
+    private readonly Guid _runId = Guid.NewGuid();
+    private Dictionary<string, SourceOffsets> _committedEnd = new();
+    private DateTimeOffset? _lastEvictionWatermark;
+    private long _nextBatchId;
+    private readonly QueryTotals _totals = new();
+
+    private sealed record EventTimeNode(PlanNode Node, IEventTimeSource Info);
+
+    internal StreamingQuery(StreamingQueryOptions options, IReadOnlyList<(PlanNode Node, IBatchSink Sink)> sinks,
+        IDeadLetterSink? deadLetters, ILoggerFactory loggerFactory)
+    {
+        if (sinks.Count == 0) throw new InvalidOperationException("a streaming query needs at least one sink");
+        _options = options;
+        _sinks = sinks;
+        _deadLetters = deadLetters;
+        _log = loggerFactory.CreateLogger($"query.{options.Name}");
+        _order = TopologicalOrder(sinks.Select(s => s.Node));
+        _scans = _order.OfType<SourceScan>().ToDictionary(s => s.Topic, StringComparer.Ordinal);
+        _stateful = _order.Select((n, i) => (n, i)).Where(x => x.n is IStatefulOperator)
+            .Select(x => ($"{x.i}:{x.n.Name}", (IStatefulOperator)x.n)).ToList();
+        _eventTimeNodes = _order.Where(n => n is IEventTimeSource).Select(n => new EventTimeNode(n, (IEventTimeSource)n)).ToList();
+        _watermarks = new WatermarkTracker(_eventTimeNodes.Select(e => (e.Info.InputName, e.Info.Delay)));
+        _checkpoint = new CheckpointLog(options.CheckpointLocation);
+        _progress = new ProgressReporter(_log, options.ProgressFile);
+        Id = ReadOrCreateQueryId(_checkpoint.Root);
+    }
+
+    public Guid Id { get; }
+    public string Name => _options.Name;
+
+    /// <summary>Fires after every batch with its progress.</summary>
+    public event Action<QueryProgress>? Progress
+    {
+        add => _progress.Reported += value;
+        remove => _progress.Reported -= value;
+    }
+
+    public QueryTotals Totals => _totals;
+
+    /// <summary>The watermark the next batch will evict with (null: none yet).</summary>
+    public DateTimeOffset? CurrentWatermark => _watermarks.Global;
+
+    /// <summary>Runs until the trigger says stop (available-now) or <paramref name="cancel"/> fires; then returns.</summary>
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        await Task.Yield();
+        Recover();
+        Dictionary<string, SourceOffsets>? availableNowTarget = null;
+        if (_options.Trigger is Trigger.AvailableNow)
+            availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(Start(s.Key), null));
+        var flushed = false;
+        var clock = Stopwatch.StartNew();
+        var nextTriggerAt = TimeSpan.Zero;
+        while (!cancel.IsCancellationRequested)
+        {
+            if (_options.Trigger is Trigger.ProcessingTime interval)
+            {
+                var wait = nextTriggerAt - clock.Elapsed;
+                if (wait > TimeSpan.Zero && !await Delay(wait, cancel)) break;
+                nextTriggerAt = clock.Elapsed + interval.Interval - TimeSpan.FromTicks(clock.Elapsed.Ticks % interval.Interval.Ticks);
+            }
+            var planned = PlanNextBatch(availableNowTarget);
+            if (planned is null && availableNowTarget is not null)
+            {
+                if (_options.FlushAtEnd && !flushed && _stateful.Any(s => s.Operator.StateRows > 0))
+                {
+                    flushed = true;
+                    RunBatch(FlushBatch(), cancel);
+                    continue;
+                }
+                break;
+            }
+            if (planned is null)
+            {
+                if (_options.Trigger is Trigger.AsSoonAsPossible && !await Delay(_options.PollInterval, cancel)) break;
+                continue;
+            }
+            RunBatch(planned, cancel);
+        }
+        _log.LogInformation("query {Name} stopped after batch {Batch}: {Summary}", Name, _nextBatchId - 1, _totals);
+    }
+
+    private static async Task<bool> Delay(TimeSpan wait, CancellationToken cancel)
+    {
+        try
+        {
+            await Task.Delay(wait, cancel);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private SourceOffsets Start(string topic) =>
+        _committedEnd.TryGetValue(topic, out var o) ? o : _scans[topic].Source.InitialOffsets();
+
+    private void Recover()
+    {
+        var commit = _checkpoint.LatestCommit();
+        var planned = _checkpoint.LatestOffsets();
+        if (commit is null)
+        {
+            foreach (var (_, op) in _stateful) op.RestoreState(null);
+        }
+        else
+        {
+            _watermarks.Restore(commit.InputWatermarks);
+            _lastEvictionWatermark = commit.EvictionWatermark;
+            var state = _checkpoint.ReadState(commit.BatchId) as JsonObject;
+            foreach (var (id, op) in _stateful) op.RestoreState(state?[id]);
+            _committedEnd = _checkpoint.ReadOffsets(commit.BatchId).EndOffsets.ToDictionary(e => e.Key, e => ToOffsets(e.Value));
+            _nextBatchId = commit.BatchId + 1;
+            _log.LogInformation("query {Name} ({Id}) resumes after committed batch {Batch}; watermark {Watermark}",
+                Name, Id, commit.BatchId, _watermarks.Global?.ToString("O") ?? "none");
+        }
+        if (planned is not null && planned.BatchId == _nextBatchId)
+        {
+            _log.LogWarning("batch {Batch} was planned but not committed (the previous run stopped mid-batch): replaying it with the same offsets", planned.BatchId);
+            RunBatch(planned, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The next batch's offsets and watermarks, or null when there is nothing to do now.</summary>
+    private OffsetLogEntry? PlanNextBatch(Dictionary<string, SourceOffsets>? availableNowTarget)
+    {
+        var starts = _scans.Keys.ToDictionary(t => t, Start);
+        var ends = new Dictionary<string, SourceOffsets>();
+        foreach (var (topic, scan) in _scans)
+        {
+            var latest = scan.Source.LatestOffsets(starts[topic], _options.MaxRecordsPerTrigger);
+            if (availableNowTarget is not null) latest = Min(latest, availableNowTarget[topic]);
+            ends[topic] = latest;
+        }
+        var hasData = _scans.Keys.Any(t => starts[t].IsBefore(ends[t]));
+        var watermark = _watermarks.Global;
+        var watermarkMoved = watermark is { } w && (_lastEvictionWatermark is null || w > _lastEvictionWatermark);
+        var noDataBatchNeeded = watermarkMoved && _stateful.Any(s => s.Operator.HasWorkAt(watermark!.Value));
+        if (!hasData && !noDataBatchNeeded) return null;
+        return new OffsetLogEntry(_nextBatchId, DateTimeOffset.UtcNow,
+            starts.ToDictionary(s => s.Key, s => s.Value.Next.ToDictionary()),
+            ends.ToDictionary(s => s.Key, s => s.Value.Next.ToDictionary()),
+            _lastEvictionWatermark, watermark);
+    }
+
+    private OffsetLogEntry FlushBatch()
+    {
+        var offsets = _scans.Keys.ToDictionary(t => t, t => Start(t).Next.ToDictionary());
+        return new OffsetLogEntry(_nextBatchId, DateTimeOffset.UtcNow, offsets, offsets, _lastEvictionWatermark, DateTimeOffset.MaxValue);
+    }
+
+    private static SourceOffsets Min(SourceOffsets a, SourceOffsets limit) =>
+        new(a.Next.ToImmutableSortedDictionary(p => p.Key, p => limit.Next.TryGetValue(p.Key, out var l) ? Math.Min(p.Value, l) : p.Value));
+
+    private static SourceOffsets ToOffsets(Dictionary<int, long> offsets) => new(offsets.ToImmutableSortedDictionary());
+
+    private void RunBatch(OffsetLogEntry batch, CancellationToken cancel)
+    {
+        var total = Stopwatch.StartNew();
+        var durations = new Dictionary<string, long>();
+        _checkpoint.WriteOffsets(batch);
+        durations["walCommit"] = total.ElapsedMilliseconds;
+
+        var phase = Stopwatch.StartNew();
+        var records = new Dictionary<IStreamSource, IReadOnlyList<SourceRecord>>();
+        var sourceProgress = new List<SourceProgress>();
+        foreach (var (topic, scan) in _scans)
+        {
+            var from = ToOffsets(batch.StartOffsets[topic]);
+            var to = ToOffsets(batch.EndOffsets[topic]);
+            var read = from.IsBefore(to) ? scan.Source.Read(from, to, cancel) : [];
+            // Partition then offset: the same range always yields the same rows in the same order.
+            var ordered = read.OrderBy(r => r.Partition).ThenBy(r => r.Offset).ToList();
+            records[scan.Source] = ordered;
+            sourceProgress.Add(new SourceProgress(scan.Source.Description, from.Next, to.Next, ordered.Count));
+        }
+        durations["getBatch"] = phase.ElapsedMilliseconds;
+
+        phase.Restart();
+        var watermarks = new BatchWatermarks(batch.LateRowsWatermark, batch.EvictionWatermark);
+        var context = new BatchContext(batch.BatchId, watermarks, _options.Cores, records, cancel);
+        var outputs = new Dictionary<PlanNode, IReadOnlyList<object?[]>>();
+        foreach (var node in _order)
+            outputs[node] = node.Execute(context, node.Inputs.Select(i => outputs[i]).ToList());
+        durations["execute"] = phase.ElapsedMilliseconds;
+
+        phase.Restart();
+        foreach (var (node, sink) in _sinks) sink.AddBatch(batch.BatchId, node.Schema, outputs[node], cancel);
+        if (_deadLetters is not null && context.DeadLetters.Count > 0) _deadLetters.Send(batch.BatchId, context.DeadLetters);
+        durations["addBatch"] = phase.ElapsedMilliseconds;
+
+        phase.Restart();
+        _watermarks.Advance(context.MaxEventTimes.ToDictionary(m => ((IEventTimeSource)m.Key).InputName, m => m.Value));
+        var state = new JsonObject();
+        foreach (var (id, op) in _stateful) state[id] = op.SaveState();
+        _checkpoint.WriteState(batch.BatchId, state);
+        _checkpoint.WriteCommit(new CommitLogEntry(batch.BatchId, batch.EvictionWatermark, _watermarks.ByInput.ToDictionary()));
+        durations["commit"] = phase.ElapsedMilliseconds;
+
+        foreach (var topic in _scans.Keys) _committedEnd[topic] = ToOffsets(batch.EndOffsets[topic]);
+        _lastEvictionWatermark = batch.EvictionWatermark;
+        _nextBatchId = batch.BatchId + 1;
+        durations["triggerExecution"] = total.ElapsedMilliseconds;
+        Report(batch, context, sourceProgress, durations, total.Elapsed, outputs);
+    }
+
+    private void Report(OffsetLogEntry batch, BatchContext context, List<SourceProgress> sources,
+        Dictionary<string, long> durations, TimeSpan elapsed, Dictionary<PlanNode, IReadOnlyList<object?[]>> outputs)
+    {
+        var inputRows = sources.Sum(s => s.NumInputRows);
+        var counters = context.Counters;
+        long Sum(string suffix) => counters.Where(c => c.Key.EndsWith(suffix, StringComparison.Ordinal)).Sum(c => c.Value);
+        var late = Sum("lateRowsDropped");
+        var invalid = counters.Where(c => c.Key.EndsWith(".invalidValues", StringComparison.Ordinal)).Sum(c => c.Value);
+        var eventTime = new Dictionary<string, string?>
+        {
+            ["watermark"] = batch.EvictionWatermark == DateTimeOffset.MaxValue ? "flushed" : batch.EvictionWatermark?.ToString("O"),
+            ["lateRowsWatermark"] = batch.LateRowsWatermark?.ToString("O"),
+            ["nextWatermark"] = _watermarks.Global?.ToString("O"),
+        };
+        foreach (var (node, max) in context.MaxEventTimes) eventTime[$"max.{((IEventTimeSource)node).InputName}"] = max.ToString("O");
+        var stateOps = _stateful.Select(s => new StateOperatorProgress(s.Id, s.Operator.StateRows,
+            counters.Where(c => c.Key.StartsWith(((PlanNode)s.Operator).Name, StringComparison.Ordinal) && c.Key.EndsWith("lateRowsDropped", StringComparison.Ordinal)).Sum(c => c.Value))).ToList();
+        var metrics = new Dictionary<string, long>(counters);
+        foreach (var (node, sink) in _sinks) metrics[$"sink.{sink.Description}.rows"] = outputs[node].Count;
+        var lost = _scans.Values.Sum(s => s.Source.LostRecords);
+        var seconds = Math.Max(elapsed.TotalSeconds, 1e-6);
+        var progress = new QueryProgress(Id, _runId, Name, batch.BatchId, batch.BatchTimestamp, inputRows,
+            inputRows / seconds, inputRows / seconds, durations, eventTime, stateOps, sources,
+            _sinks.Select(s => s.Sink.Description).ToList(), late, context.DeadLetters.Count, invalid, lost, metrics);
+        _totals.Add(progress, _sinks.Select(s => (s.Sink.Description, (long)outputs[s.Node].Count)));
+        _progress.Report(progress);
+    }
+
+    private static IReadOnlyList<PlanNode> TopologicalOrder(IEnumerable<PlanNode> roots)
+    {
+        var order = new List<PlanNode>();
+        var seen = new HashSet<PlanNode>();
+        void Visit(PlanNode node)
+        {
+            if (!seen.Add(node)) return;
+            foreach (var input in node.Inputs) Visit(input);
+            order.Add(node);
+        }
+        foreach (var root in roots) Visit(root);
+        return order;
+    }
+
+    private static Guid ReadOrCreateQueryId(string checkpointRoot)
+    {
+        var path = Path.Combine(checkpointRoot, "metadata");
+        if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path))?["id"]?.GetValue<Guid>() is { } id) return id;
+        var created = Guid.NewGuid();
+        File.WriteAllText(path, new JsonObject { ["id"] = created, ["createdUtc"] = DateTimeOffset.UtcNow.ToString("O") }.ToJsonString());
+        return created;
+    }
+
+    public void Dispose()
+    {
+        _progress.Dispose();
+        foreach (var scan in _scans.Values) scan.Source.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+namespace TopUpSpark.Streaming.Execution;
+
+/// <summary>How a streaming query runs.</summary>
+public sealed record StreamingQueryOptions
+{
+    public required string Name { get; init; }
+    public required string CheckpointLocation { get; init; }
+    public Trigger Trigger { get; init; } = new Trigger.AsSoonAsPossible();
+
+    /// <summary>Threads of work at most, like <c>local[N]</c>.</summary>
+    public int Cores { get; init; } = 2;
+
+    /// <summary>Spark's <c>maxOffsetsPerTrigger</c>: records per batch over all partitions of one source; null = no limit.</summary>
+    public long? MaxRecordsPerTrigger { get; init; }
+
+    /// <summary>How often to look for new data when the last look found none (default trigger).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// At the end of an available-now run, move the watermark past everything so the last open windows
+    /// are emitted. Off by default: with no new data the watermark does not move (as in Spark). A run that
+    /// flushed ends the stream for its checkpoint: rows arriving later are all late.
+    /// </summary>
+    public bool FlushAtEnd { get; init; }
+
+    /// <summary>Where each batch's progress is appended as one JSON line; null for none.</summary>
+    public string? ProgressFile { get; init; }
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TopUpSpark.Streaming.Execution;
+using TopUpSpark.Streaming.Plan;
+using TopUpSpark.Streaming.Rows;
+
+namespace TopUpSpark.Streaming.Operators;
+
+/// <summary>
+/// <c>groupBy(window(eventTime, size), key).agg(…)</c> in append mode. Tumbling windows
+/// <c>[start, start + size)</c> aligned to the Unix epoch. An input row is late — dropped and counted —
+/// when its window's end is at or before the late-row watermark (Spark judges a windowed aggregation's
+/// input by the window, not the raw timestamp). A window's row is emitted once, in the first batch
+/// whose eviction watermark is at or past its end, and its state is then dropped; partial results are
+/// never emitted. Output columns: window_start, window_end, the key, then the aggregates.
+/// </summary>
+public sealed class WindowAggregate : PlanNode, IStatefulOperator
+{
+    public const string WindowStartColumn = "window_start";
+    public const string WindowEndColumn = "window_end";
+
+    private readonly long _sizeTicks;
+    private readonly int _timeOrdinal;
+    private readonly int _keyOrdinal;
+    private readonly IReadOnlyList<AggregateFunction> _functions;
+    private readonly int[] _inputOrdinals;
+    private readonly ColumnKind[] _inputKinds;
+    private readonly SortedDictionary<long, Dictionary<string, WindowBuffer>> _windowsByStart = new();
+
+    public WindowAggregate(PlanNode input, string eventTimeColumn, TimeSpan size, string keyColumn, IReadOnlyList<AggregateFunction> functions)
+        : base($"window aggregate {size.TotalSeconds:0}s by {keyColumn}", OutputSchema(keyColumn, functions), input)
+    {
+        if (size <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(size), "window size must be positive");
+        if (input.Schema.KindOf(keyColumn) != ColumnKind.String) throw new ArgumentException($"key column '{keyColumn}' must be a string");
+        Size = size;
+        KeyColumn = keyColumn;
+        _sizeTicks = size.Ticks;
+        _timeOrdinal = input.Schema.Ordinal(eventTimeColumn);
+        _keyOrdinal = input.Schema.Ordinal(keyColumn);
+        _functions = functions;
+        _inputOrdinals = functions.Select(f => input.Schema.Ordinal(f.Input)).ToArray();
+        _inputKinds = _inputOrdinals.Select(o => input.Schema.Kinds[o]).ToArray();
+        for (var i = 0; i < functions.Count; i++)
+        {
+            if (functions[i].Kind == AggregateKind.Sum && _inputKinds[i] is not (ColumnKind.Double or ColumnKind.Long))
+                throw new ArgumentException($"sum({functions[i].Input}) needs a numeric column, not {_inputKinds[i]}");
+        }
+    }
+
+    public TimeSpan Size { get; }
+    public string KeyColumn { get; }
+
+    private static RowSchema OutputSchema(string keyColumn, IReadOnlyList<AggregateFunction> functions) =>
+        new(new[] { (WindowStartColumn, ColumnKind.Timestamp), (WindowEndColumn, ColumnKind.Timestamp), (keyColumn, ColumnKind.String) }
+            .Concat(functions.Select(f => (f.Output, f.Kind == AggregateKind.Sum ? ColumnKind.Double : ColumnKind.Long))));
+
+    public long StateRows => _windowsByStart.Values.Sum(w => (long)w.Count);
+
+    /// <summary>The start of the tumbling window holding <paramref name="eventTime"/> (floor, also before 1970).</summary>
+    public long WindowStartTicks(DateTimeOffset eventTime)
+    {
+        var sinceEpoch = eventTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var remainder = ((sinceEpoch % _sizeTicks) + _sizeTicks) % _sizeTicks;
+        return eventTime.UtcTicks - remainder;
+    }
+
+    public bool HasWorkAt(DateTimeOffset watermark) =>
+        _windowsByStart.Count > 0 && _windowsByStart.Keys.First() + _sizeTicks <= watermark.UtcTicks;
+
+    public override IReadOnlyList<object?[]> Execute(BatchContext context, IReadOnlyList<IReadOnlyList<object?[]>> inputRows)
+    {
+        long late = 0, updated = 0;
+        foreach (var row in inputRows[0])
+        {
+            var eventTime = (DateTimeOffset)row[_timeOrdinal]!;
+            var start = WindowStartTicks(eventTime);
+            if (context.Watermarks.ForLateRows is { } lateMark && start + _sizeTicks <= lateMark.UtcTicks)
+            {
+                late++;
+                continue;
+            }
+            if (!_windowsByStart.TryGetValue(start, out var window)) _windowsByStart[start] = window = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
+            var key = (string)row[_keyOrdinal]!;
+            if (!window.TryGetValue(key, out var buffer)) window[key] = buffer = new WindowBuffer(_functions.Count);
+            buffer.Add(row, _functions, _inputOrdinals);
+            updated++;
+        }
+        context.Count($"{Name}.lateRowsDropped", late);
+        context.Count($"{Name}.stateRowsUpdated", updated);
+        return Emit(context.Watermarks.ForEviction);
+    }
+
+    private List<object?[]> Emit(DateTimeOffset? watermark)
+    {
+        var output = new List<object?[]>();
+        if (watermark is not { } w) return output;
+        while (_windowsByStart.Count > 0)
+        {
+            var (start, window) = _windowsByStart.First();
+            if (start + _sizeTicks > w.UtcTicks) break;
+            var windowStart = new DateTimeOffset(start, TimeSpan.Zero);
+            var windowEnd = new DateTimeOffset(start + _sizeTicks, TimeSpan.Zero);
+            foreach (var (key, buffer) in window.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                var row = new object?[3 + _functions.Count];
+                row[0] = windowStart;
+                row[1] = windowEnd;
+                row[2] = key;
+                buffer.WriteResults(row, 3, _functions);
+                output.Add(row);
+            }
+            _windowsByStart.Remove(start);
+        }
+        return output;
+    }
+
+    public JsonNode SaveState()
+    {
+        var windows = new JsonArray();
+        foreach (var (start, window) in _windowsByStart)
+        {
+            var keys = new JsonObject();
+            foreach (var (key, buffer) in window) keys[key] = buffer.Save();
+            windows.Add(new JsonObject { ["start"] = start, ["keys"] = keys });
+        }
+        return new JsonObject { ["windows"] = windows };
+    }
+
+    public void RestoreState(JsonNode? state)
+    {
+        _windowsByStart.Clear();
+        if (state?["windows"] is not JsonArray windows) return;
+        foreach (var window in windows)
+        {
+            var buffers = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
+            foreach (var (key, saved) in window!["keys"]!.AsObject())
+                buffers[key] = WindowBuffer.Restore(saved!, _functions.Count);
+            _windowsByStart[window["start"]!.GetValue<long>()] = buffers;
+        }
+    }
+
+    /// <summary>Running sums and distinct sets of one key in one window.</summary>
+    private sealed class WindowBuffer
+    {
+        private readonly double[] _sums;
+        private readonly bool[] _hasSum;
+        private readonly HashSet<string>?[] _distinct;
+
+        public WindowBuffer(int functions)
+        {
+            _sums = new double[functions];
+            _hasSum = new bool[functions];
+            _distinct = new HashSet<string>?[functions];
+        }
+
+        public void Add(object?[] row, IReadOnlyList<AggregateFunction> functions, int[] ordinals)
+        {
+            for (var i = 0; i < functions.Count; i++)
+            {
+                var value = row[ordinals[i]];
+                if (value is null) continue;
+                if (functions[i].Kind == AggregateKind.Sum)
+                {
+                    _sums[i] += Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                    _hasSum[i] = true;
+                }
+                else
+                {
+                    (_distinct[i] ??= new HashSet<string>(StringComparer.Ordinal)).Add(DistinctKey(value));
+                }
+            }
+        }
+
+        /// <summary>Values compare by their exact value: round-trip text for numbers, ticks for times.</summary>
+        private static string DistinctKey(object value) => value switch
+        {
+            string s => s,
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
+            DateTimeOffset t => t.UtcTicks.ToString(CultureInfo.InvariantCulture),
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+        };
+
+        public void WriteResults(object?[] row, int offset, IReadOnlyList<AggregateFunction> functions)
+        {
+            for (var i = 0; i < functions.Count; i++)
+            {
+                row[offset + i] = functions[i].Kind == AggregateKind.Sum
+                    ? _hasSum[i] ? _sums[i] : null
+                    : (long)(_distinct[i]?.Count ?? 0);
+            }
+        }
+
+        public JsonNode Save()
+        {
+            var entries = new JsonArray();
+            for (var i = 0; i < _sums.Length; i++)
+            {
+                entries.Add(_distinct[i] is { } set
+                    ? new JsonArray(set.Order(StringComparer.Ordinal).Select(v => (JsonNode)JsonValue.Create(v)).ToArray())
+                    : _hasSum[i] ? JsonValue.Create(_sums[i]) : null);
+            }
+            return entries;
+        }
+
+        public static WindowBuffer Restore(JsonNode saved, int functions)
+        {
+            var buffer = new WindowBuffer(functions);
+            var entries = saved.AsArray();
+            for (var i = 0; i < functions; i++)
+            {
+                switch (entries[i])
+                {
+                    case JsonArray set:
+                        buffer._distinct[i] = new HashSet<string>(set.Select(v => v!.GetValue<string>()), StringComparer.Ordinal);
+                        break;
+                    case JsonValue sum:
+                        buffer._sums[i] = sum.GetValue<double>();
+                        buffer._hasSum[i] = true;
+                        break;
+                }
+            }
+            return buffer;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Nodes;
+
+namespace TopUpSpark.Streaming.Plan;
+
+/// <summary>An operator that keeps state across batches; its state is snapshotted with every commit.</summary>
+public interface IStatefulOperator
+{
+    /// <summary>Rows held in state now.</summary>
+    long StateRows { get; }
+
+    /// <summary>
+    /// True when running a batch with <paramref name="watermark"/> as the eviction watermark would emit or
+    /// evict something: the engine then runs a no-data batch at once.
+    /// </summary>
+    bool HasWorkAt(DateTimeOffset watermark);
+
+    JsonNode SaveState();
+
+    void RestoreState(JsonNode? state);
+}

@@ -1,0 +1,78 @@
+using Parquet;
+using Parquet.Schema;
+using TopUpSpark.Streaming.Rows;
+
+namespace TopUpSpark.Streaming.Sinks;
+
+/// <summary>
+/// Appends each batch's rows to a folder as <c>part-&lt;batchId&gt;.snappy.parquet</c>. The file is written
+/// under a temporary name and renamed into place, so readers never see half a file, and a replayed
+/// batch overwrites its own file instead of adding a second one. Empty batches write no file.
+/// Timestamps are stored as UTC-adjusted microsecond timestamps, as Spark reads them.
+/// </summary>
+public sealed class ParquetSink(string directory) : IBatchSink
+{
+    public string Directory { get; } = Path.GetFullPath(directory);
+    public string Description => $"FileSink[{Directory}] (parquet)";
+
+    public static string FileName(long batchId) => $"part-{batchId:D8}.snappy.parquet";
+
+    public void AddBatch(long batchId, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
+    {
+        if (rows.Count == 0) return;
+        System.IO.Directory.CreateDirectory(Directory);
+        var target = Path.Combine(Directory, FileName(batchId));
+        var temp = Path.Combine(Directory, $".{FileName(batchId)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = File.Create(temp))
+                WriteAsync(stream, schema, rows, cancel).GetAwaiter().GetResult();
+            File.Move(temp, target, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static async Task WriteAsync(Stream stream, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
+    {
+        var fields = schema.Names.Select((name, i) => FieldFor(name, schema.Kinds[i])).ToArray();
+        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, options, cancellationToken: cancel);
+        using var group = writer.CreateRowGroup();
+        for (var c = 0; c < fields.Length; c++)
+        {
+            var column = c;
+            switch (schema.Kinds[c])
+            {
+                case ColumnKind.String:
+                    await group.WriteAsync(fields[c], rows.Select(r => (string)r[column]!).ToArray());
+                    break;
+                case ColumnKind.Double:
+                    await group.WriteAsync<double>(fields[c], rows.Select(r => (double?)r[column]).ToArray().AsMemory(), cancellationToken: cancel);
+                    break;
+                case ColumnKind.Long:
+                    await group.WriteAsync<long>(fields[c], rows.Select(r => (long?)r[column]).ToArray().AsMemory(), cancellationToken: cancel);
+                    break;
+                case ColumnKind.Timestamp:
+                    await group.WriteAsync<DateTime>(fields[c],
+                        rows.Select(r => ((DateTimeOffset?)r[column])?.UtcDateTime).ToArray().AsMemory(), cancellationToken: cancel);
+                    break;
+                case ColumnKind.Binary:
+                    await group.WriteAsync(fields[c], rows.Select(r => (byte[])r[column]!).ToArray());
+                    break;
+            }
+        }
+    }
+
+    private static DataField FieldFor(string name, ColumnKind kind) => kind switch
+    {
+        ColumnKind.String => new DataField(name, typeof(string), true),
+        ColumnKind.Double => new DataField<double?>(name),
+        ColumnKind.Long => new DataField<long?>(name),
+        ColumnKind.Timestamp => new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: true),
+        ColumnKind.Binary => new DataField(name, typeof(byte[]), true),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}

@@ -1,0 +1,20 @@
+namespace TopUpSpark.Streaming.Sources;
+
+/// <summary>A replayable source of records addressed by per-partition offsets (Kafka, or memory in tests).</summary>
+public interface IStreamSource : IDisposable
+{
+    /// <summary>Human description, e.g. <c>KafkaV2[Subscribe[customer]]</c>.</summary>
+    string Description { get; }
+
+    /// <summary>Where a query with no checkpoint starts.</summary>
+    SourceOffsets InitialOffsets();
+
+    /// <summary>The newest offsets available now, at most <paramref name="maxRecords"/> records past <paramref name="from"/>.</summary>
+    SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords);
+
+    /// <summary>Exactly the records in [from, to) per partition.</summary>
+    IReadOnlyList<SourceRecord> Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel);
+
+    /// <summary>Messages known lost so far (data loss reported, not failed on).</summary>
+    long LostRecords { get; }
+}

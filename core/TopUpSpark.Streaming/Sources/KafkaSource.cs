@@ -1,0 +1,194 @@
+using System.Collections.Immutable;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using TopUpSpark.Core.Kafka;
+
+namespace TopUpSpark.Streaming.Sources;
+
+/// <summary>
+/// One Kafka topic as a replayable source. Offsets live in the query's checkpoint, never in a consumer
+/// group, so a batch can be re-read exactly. New partitions are picked up at their earliest offset.
+/// A jump in offsets (retention, or the embedded broker's per-partition cap) is data loss: it fails
+/// the query unless <c>failOnDataLoss</c> is off, in which case it is counted and logged.
+/// </summary>
+public sealed class KafkaSource : IStreamSource
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _topic;
+    private readonly StartingOffsets _starting;
+    private readonly ILogger _log;
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly IAdminClient _admin;
+    private readonly OffsetGapDetector _gaps;
+    private readonly Dictionary<int, Queue<SourceRecord>> _readAhead = new();
+    private readonly Dictionary<int, long> _nextToHandOut = new();
+
+    public KafkaSource(KafkaSettings settings, string topic, StartingOffsets starting, bool failOnDataLoss,
+        string clientId, ILogger logger)
+    {
+        _topic = topic;
+        _starting = starting;
+        _log = logger;
+        var config = settings.Consumer(clientId, $"{clientId}-{topic}-source");
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetErrorHandler((_, e) => _log.LogWarning("Kafka source {Topic}: {Reason}", topic, e.Reason))
+            .Build();
+        _admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
+        _gaps = new OffsetGapDetector(failOnDataLoss);
+        _gaps.DataLost += loss => _log.LogError("{Message}", loss.Message);
+    }
+
+    public string Description => $"KafkaV2[Subscribe[{_topic}]]";
+    public long LostRecords => _gaps.LostMessages;
+
+    public SourceOffsets InitialOffsets()
+    {
+        var builder = ImmutableSortedDictionary.CreateBuilder<int, long>();
+        foreach (var partition in Partitions())
+        {
+            var marks = _consumer.QueryWatermarkOffsets(new TopicPartition(_topic, partition), MetadataTimeout);
+            builder[partition] = _starting == StartingOffsets.Earliest ? marks.Low.Value : marks.High.Value;
+        }
+        return new SourceOffsets(builder.ToImmutable());
+    }
+
+    public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords)
+    {
+        var available = new SortedDictionary<int, (long Start, long High)>();
+        foreach (var partition in Partitions())
+        {
+            var tp = new TopicPartition(_topic, partition);
+            var marks = _consumer.QueryWatermarkOffsets(tp, MetadataTimeout);
+            var start = from.Next.TryGetValue(partition, out var s) ? s : marks.Low.Value;
+            available[partition] = (start, Math.Max(start, marks.High.Value));
+        }
+        var total = available.Values.Sum(a => a.High - a.Start);
+        var builder = ImmutableSortedDictionary.CreateBuilder<int, long>();
+        if (maxRecords is not { } limit || total <= limit)
+        {
+            foreach (var (partition, a) in available) builder[partition] = a.High;
+            return new SourceOffsets(builder.ToImmutable());
+        }
+        // Like Spark's maxOffsetsPerTrigger: each partition gets its share of the limit, proportional to its backlog.
+        var remaining = limit;
+        foreach (var (partition, a) in available)
+        {
+            var share = (long)Math.Floor((double)(a.High - a.Start) * limit / total);
+            builder[partition] = a.Start + share;
+            remaining -= share;
+        }
+        foreach (var (partition, a) in available)
+        {
+            if (remaining == 0) break;
+            if (builder[partition] < a.High) { builder[partition]++; remaining--; }
+        }
+        return new SourceOffsets(builder.ToImmutable());
+    }
+
+    public IReadOnlyList<SourceRecord> Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
+    {
+        PositionAt(from, to);
+        var records = new List<SourceRecord>((int)Math.Min(from.CountUntil(to), 1_000_000));
+        var pending = new HashSet<int>();
+        foreach (var (partition, end) in to.Next)
+        {
+            var queue = ReadAheadOf(partition);
+            while (queue.Count > 0 && queue.Peek().Offset < end)
+            {
+                var early = queue.Dequeue();
+                records.Add(early);
+                _nextToHandOut[partition] = early.Offset + 1;
+            }
+            // Read-ahead left over means the consumer is already past this batch's end for the partition.
+            if (queue.Count == 0 && Next(partition, from) < end) pending.Add(partition);
+        }
+
+        var lastProgress = DateTime.UtcNow;
+        while (pending.Count > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result is null)
+            {
+                if (DateTime.UtcNow - lastProgress > StallTimeout)
+                    throw new InvalidOperationException(
+                        $"Kafka source {_topic}: partitions [{string.Join(", ", pending)}] did not deliver offsets up to {to} within {StallTimeout.TotalSeconds:F0} s; " +
+                        "the broker no longer has data the batch was planned with (was it restarted?)");
+                continue;
+            }
+            lastProgress = DateTime.UtcNow;
+            var partition = result.Partition.Value;
+            if (result.IsPartitionEOF)
+            {
+                if (result.Offset.Value >= to[partition]) pending.Remove(partition);
+                continue;
+            }
+            _gaps.Observe(result.TopicPartition, result.Offset.Value);
+            var record = new SourceRecord(
+                result.Message.Key is { } key ? Encoding.UTF8.GetString(key) : null,
+                result.Message.Value ?? [],
+                partition,
+                result.Offset.Value,
+                result.Message.Timestamp.UtcDateTime);
+            if (to.Next.TryGetValue(partition, out var end) && record.Offset < end)
+            {
+                records.Add(record);
+                _nextToHandOut[partition] = record.Offset + 1;
+                if (record.Offset + 1 >= end) pending.Remove(partition);
+            }
+            else
+            {
+                ReadAheadOf(partition).Enqueue(record);
+                pending.Remove(partition);
+            }
+        }
+        return records;
+    }
+
+    private long Next(int partition, SourceOffsets from) => _nextToHandOut.GetValueOrDefault(partition, from[partition]);
+
+    private Queue<SourceRecord> ReadAheadOf(int partition)
+    {
+        if (!_readAhead.TryGetValue(partition, out var queue)) _readAhead[partition] = queue = new Queue<SourceRecord>();
+        return queue;
+    }
+
+    /// <summary>
+    /// Continues from where the previous batch stopped when possible; otherwise (first batch, replay
+    /// after a restart, new partitions) re-assigns the consumer exactly at <paramref name="from"/>.
+    /// </summary>
+    private void PositionAt(SourceOffsets from, SourceOffsets to)
+    {
+        var continuous = to.Next.Keys.All(p => _nextToHandOut.TryGetValue(p, out var next) && next == from[p]);
+        if (continuous) return;
+        _readAhead.Clear();
+        _nextToHandOut.Clear();
+        var assignment = to.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
+        foreach (var tpo in assignment)
+        {
+            _gaps.Expect(tpo.TopicPartition, tpo.Offset.Value);
+            _nextToHandOut[tpo.Partition.Value] = tpo.Offset.Value;
+        }
+        _consumer.Assign(assignment);
+    }
+
+    private IReadOnlyList<int> Partitions()
+    {
+        var metadata = _admin.GetMetadata(_topic, MetadataTimeout);
+        var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);
+        if (topic is null || topic.Error.IsError || topic.Partitions.Count == 0)
+            throw new InvalidOperationException(
+                $"Kafka topic '{_topic}' is not available on {string.Join(",", metadata.Brokers.Select(b => $"{b.Host}:{b.Port}"))}: {topic?.Error.Reason ?? "unknown topic"}");
+        return topic.Partitions.Select(p => p.PartitionId).Order().ToList();
+    }
+
+    public void Dispose()
+    {
+        _admin.Dispose();
+        _consumer.Close();
+        _consumer.Dispose();
+    }
+}
