@@ -1,0 +1,83 @@
+using System.CommandLine;
+using TopUpSpark.Core.Cli;
+using TopUpSpark.Core.Kafka;
+using TopUpSpark.Scoring;
+using TopUpSpark.Streaming.Execution;
+using TopUpSpark.Streaming.Sources;
+
+namespace TopUpSpark.Job;
+
+/// <summary>The job's command line: every flag with its environment variable and default.</summary>
+public static class JobCommand
+{
+    public static RootCommand Create()
+    {
+        var (bootstrap, kafka) = Flags.KafkaConnection();
+        var trigger = Flags.Create("--trigger", "TOPUP_TRIGGER", "default",
+            "When batches run: 'default' (as soon as new data is there), an interval such as 5s, or 'available-now' (process what is there, then stop)");
+        var output = Flags.Create("--out", "TOPUP_OUT", "output", "Output folder: joined/, predictions/, checkpoint/, progress.jsonl, summary.json");
+        var checkpoint = Flags.Create<string?>("--checkpoint", "TOPUP_CHECKPOINT", null, "Checkpoint folder (default <out>/checkpoint)");
+        var model = Flags.Create("--model", "TOPUP_MODEL", "data/topup.model",
+            "Model file from 'topup-models import-spark' or 'topup-models train'");
+        var assemblerInvalid = Flags.Create("--assembler-invalid", "TOPUP_ASSEMBLER_INVALID", AssemblerInvalidHandling.Keep,
+            "VectorAssembler handleInvalid for a converted Spark model: keep (null → NaN, the course's reference solution), error or skip");
+        var cores = Flags.Create("--cores", "TOPUP_CORES", 2, "Threads of work at most, like local[N]");
+        var appName = Flags.Create("--app-name", "TOPUP_APP_NAME", "TopUpSpark", "Application name, shown in logs and progress");
+        var customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", TopUpSpark.Core.Topics.Customer, "Topic of customer rows");
+        var bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", TopUpSpark.Core.Topics.Bureau, "Topic of bureau rows");
+        var outputTopic = Flags.Create("--output-topic", "TOPUP_OUTPUT_TOPIC", TopUpSpark.Core.Topics.TopUpByState, "Topic of per-state counts");
+        var watermark = Flags.Create("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams");
+        var window = Flags.Create("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation");
+        var maxRecords = Flags.Create<long?>("--max-records-per-trigger", "TOPUP_MAX_RECORDS_PER_TRIGGER", null,
+            "At most this many records per topic per batch (Spark's maxOffsetsPerTrigger); default: no limit");
+        var starting = Flags.Create("--starting-offsets", "TOPUP_STARTING_OFFSETS", StartingOffsets.Earliest,
+            "Where a query without a checkpoint starts: earliest or latest");
+        var failOnDataLoss = Flags.Create("--fail-on-data-loss", "TOPUP_FAIL_ON_DATA_LOSS", true,
+            "Stop when offsets jumped (data dropped by retention or the embedded broker's cap); false: count and log instead");
+        var flush = Flags.Create("--flush-at-end", "TOPUP_FLUSH_AT_END", false,
+            "With available-now: emit the still-open windows at the end (ends the stream for this checkpoint)");
+        var maxMessageBytes = Flags.Create("--max-message-bytes", "TOPUP_MAX_MESSAGE_BYTES", 1 << 20, "Larger input messages go to the dead-letter topic");
+        var maxAhead = Flags.Create("--max-event-time-ahead", "TOPUP_MAX_EVENT_TIME_AHEAD", TimeSpan.FromDays(1),
+            "Rows whose ts is further ahead of the clock go to the dead-letter topic instead of moving the watermark");
+        var schema = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (default: the schema/topup-schema.json shipped with the job)");
+
+        var root = new RootCommand(
+            "The TopUp streaming job (course Task 2): reads customer and bureau rows from Kafka, casts them by the schema, " +
+            "aggregates bureau rows per ID in 30 s windows, joins them with customers, scores them with the model, writes parquet " +
+            "and publishes per-state counts of predicted top-ups. It runs on TopUpSpark's embedded micro-batch engine, which " +
+            "follows Spark Structured Streaming's semantics; it is not Apache Spark.")
+        {
+            bootstrap, kafka, trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
+            outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, schema,
+        };
+        root.SetAction(async (parse, cancel) =>
+        {
+            var options = new TopUpJobOptions
+            {
+                AppName = parse.GetValue(appName)!,
+                Cores = parse.GetValue(cores),
+                Trigger = Trigger.Parse(parse.GetValue(trigger)!),
+                OutputDirectory = parse.GetValue(output)!,
+                CheckpointDirectory = parse.GetValue(checkpoint),
+                ModelFile = parse.GetValue(model)!,
+                AssemblerInvalid = parse.GetValue(assemblerInvalid),
+                CustomerTopic = parse.GetValue(customerTopic)!,
+                BureauTopic = parse.GetValue(bureauTopic)!,
+                OutputTopic = parse.GetValue(outputTopic)!,
+                WatermarkDelay = parse.GetValue(watermark),
+                WindowLength = parse.GetValue(window),
+                MaxRecordsPerTrigger = parse.GetValue(maxRecords),
+                StartingOffsets = parse.GetValue(starting),
+                FailOnDataLoss = parse.GetValue(failOnDataLoss),
+                FlushAtEnd = parse.GetValue(flush),
+                MaxMessageBytes = parse.GetValue(maxMessageBytes),
+                MaxEventTimeAhead = parse.GetValue(maxAhead),
+                SchemaFile = parse.GetValue(schema),
+            };
+            var settings = KafkaSettings.Resolve(parse.GetValue(bootstrap), parse.GetValue(kafka)!);
+            var summary = await TopUpJob.RunAsync(options, settings, Core.Logging.ProgramLogging.Create(), cancel);
+            return summary.Failed ? 1 : 0;
+        });
+        return root;
+    }
+}

@@ -1,0 +1,4 @@
+using TopUpSpark.Core.Cli;
+using TopUpSpark.Job;
+
+return await ProgramHost.RunAsync(JobCommand.Create(), args);

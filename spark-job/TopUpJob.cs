@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TopUpSpark.Core.Kafka;
+using TopUpSpark.Core.Schema;
+using TopUpSpark.Scoring;
+
+namespace TopUpSpark.Job;
+
+/// <summary>Wires the TopUp query to Kafka, the model and its outputs, runs it, and reports a summary.</summary>
+public static class TopUpJob
+{
+    public static async Task<JobSummary> RunAsync(TopUpJobOptions options, KafkaSettings kafka, ILoggerFactory loggers, CancellationToken cancel)
+    {
+        var log = loggers.CreateLogger("topup-job");
+        var schema = TopUpSchema.LoadOrDefault(options.SchemaFile);
+        var model = ModelFile.Load(options.ModelFile, options.AssemblerInvalid);
+        log.LogInformation("TopUp job '{App}' on the embedded engine (local[{Cores}], UTC), Kafka {Bootstrap}, model {Model} ({Kind}), trigger {Trigger}, output {Out}",
+            options.AppName, options.Cores, kafka.BootstrapServers, options.ModelFile, model.Kind, options.Trigger, Path.GetFullPath(options.OutputDirectory));
+        Directory.CreateDirectory(options.OutputDirectory);
+        using var publisher = new StateCountsPublisher(kafka.Producer($"{options.AppName}-publisher"), options.OutputTopic, options.Checkpoint, loggers.CreateLogger("publish"));
+        using var deadLetters = new KafkaDeadLetterSink(kafka.Producer($"{options.AppName}-dlq"), loggers.CreateLogger("dead-letters"));
+        using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
+        string? failure = null;
+        try
+        {
+            await query.RunAsync(cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            failure = e.Message;
+            log.LogError(e, "the query stopped on an error: {Message}", e.Message);
+        }
+        var totals = query.Totals;
+        var millis = totals.BatchMillis.Order().ToList();
+        var summary = new JobSummary(
+            totals.Batches, totals.InputRows,
+            totals.SinkRows.Where(s => s.Key.EndsWith("joined] (parquet)", StringComparison.Ordinal)).Sum(s => s.Value),
+            totals.SinkRows.Where(s => s.Key.EndsWith("predictions] (parquet)", StringComparison.Ordinal)).Sum(s => s.Value),
+            publisher.TopUpsPublished, publisher.MessagesPublished,
+            totals.LateRowsDropped, totals.DeadLetters, totals.InvalidValues, totals.LostRecords,
+            Percentile(millis, 0.50), Percentile(millis, 0.99), query.CurrentWatermark, failure);
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.json"), JsonSerializer.Serialize(summary, JobSummary.Json));
+        log.LogInformation("summary: {Summary}", summary);
+        return summary;
+    }
+
+    private static long Percentile(List<long> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
+
+/// <summary>What a run did, printed on stop and written to <c>summary.json</c>.</summary>
+public sealed record JobSummary(
+    long Batches, long InputRows, long JoinedRows, long ScoredRows, long PredictedTopUps, long MessagesPublished,
+    long LateRowsDropped, long DeadLetters, long InvalidValues, long LostRecords, long BatchMillisP50, long BatchMillisP99,
+    DateTimeOffset? Watermark, string? Error)
+{
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public bool Failed => Error is not null;
+
+    public override string ToString() => FormattableString.Invariant(
+        $"{Batches:N0} batches, {InputRows:N0} input rows, {JoinedRows:N0} joined, {ScoredRows:N0} scored, {PredictedTopUps:N0} predicted top-ups in {MessagesPublished:N0} message(s), {LateRowsDropped:N0} late rows dropped, {DeadLetters:N0} dead letters, {InvalidValues:N0} invalid values, batch p50 {BatchMillisP50} ms / p99 {BatchMillisP99} ms{(Error is null ? "" : "; FAILED: " + Error)}");
+}

@@ -1,0 +1,35 @@
+using TopUpSpark.Core;
+using TopUpSpark.Scoring;
+using TopUpSpark.Streaming.Execution;
+using TopUpSpark.Streaming.Sources;
+
+namespace TopUpSpark.Job;
+
+/// <summary>Everything the TopUp job can be told; each has a flag (see <see cref="JobCommand"/>).</summary>
+public sealed record TopUpJobOptions
+{
+    public string AppName { get; init; } = "TopUpSpark";
+    public int Cores { get; init; } = 2;
+    public Trigger Trigger { get; init; } = new Trigger.AsSoonAsPossible();
+    public required string OutputDirectory { get; init; }
+    public string? CheckpointDirectory { get; init; }
+    public required string ModelFile { get; init; }
+    public AssemblerInvalidHandling AssemblerInvalid { get; init; } = AssemblerInvalidHandling.Keep;
+    public string CustomerTopic { get; init; } = Topics.Customer;
+    public string BureauTopic { get; init; } = Topics.Bureau;
+    public string OutputTopic { get; init; } = Topics.TopUpByState;
+    public TimeSpan WatermarkDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan WindowLength { get; init; } = TimeSpan.FromSeconds(30);
+    public long? MaxRecordsPerTrigger { get; init; }
+    public StartingOffsets StartingOffsets { get; init; } = StartingOffsets.Earliest;
+    public bool FailOnDataLoss { get; init; } = true;
+    public bool FlushAtEnd { get; init; }
+    public int MaxMessageBytes { get; init; } = 1 << 20;
+    public TimeSpan MaxEventTimeAhead { get; init; } = TimeSpan.FromDays(1);
+    public string? SchemaFile { get; init; }
+
+    public string JoinedDirectory => Path.Combine(OutputDirectory, "joined");
+    public string PredictionsDirectory => Path.Combine(OutputDirectory, "predictions");
+    public string Checkpoint => CheckpointDirectory ?? Path.Combine(OutputDirectory, "checkpoint");
+    public string ProgressFile => Path.Combine(OutputDirectory, "progress.jsonl");
+}

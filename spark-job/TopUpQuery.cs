@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging;
+using TopUpSpark.Core.Kafka;
+using TopUpSpark.Core.Schema;
+using TopUpSpark.Scoring;
+using TopUpSpark.Streaming;
+using TopUpSpark.Streaming.Execution;
+using TopUpSpark.Streaming.Operators;
+
+namespace TopUpSpark.Job;
+
+/// <summary>
+/// The TopUp streaming query, step for step as the course's Task 2. It runs on TopUpSpark's embedded
+/// micro-batch engine (Apache Spark cannot be installed here), with Spark's Structured Streaming semantics.
+/// </summary>
+public static class TopUpQuery
+{
+    private const string Key = "ID";
+    private const string EventTime = "ts";
+
+    public static StreamingQuery Start(TopUpJobOptions options, KafkaSettings kafka, TopUpSchema schema, ITopUpModel model,
+        StateCountsPublisher publisher, KafkaDeadLetterSink deadLetters, ILoggerFactory loggers)
+    {
+        // 2.1 A session with two local cores, an application name and UTC as its time zone.
+        var spark = StreamingSession.CreateBuilder()
+            .AppName(options.AppName)
+            .Master($"local[{options.Cores}]")
+            .Config("spark.sql.session.timeZone", "UTC")
+            .Logging(loggers)
+            .GetOrCreate();
+
+        // 2.2 Read both topics; the values are JSON objects of strings.
+        var customerMessages = spark.ReadKafka(kafka, options.CustomerTopic, options.StartingOffsets, options.FailOnDataLoss);
+        var bureauMessages = spark.ReadKafka(kafka, options.BureauTopic, options.StartingOffsets, options.FailOnDataLoss);
+
+        // 2.3 Cast every column by the schema file, and watermark both streams on ts (5 s late at most).
+        var bounds = EventTimeBounds.Default with { MaxAheadOfNow = options.MaxEventTimeAhead };
+        var customers = customerMessages
+            .ParseJson(schema.Customer, EventTime, options.MaxMessageBytes)
+            .Cast(schema.Customer, EventTime, bounds)
+            .WithWatermark(EventTime, options.WatermarkDelay, "customer");
+        var bureau = bureauMessages
+            .ParseJson(schema.Bureau, EventTime, options.MaxMessageBytes)
+            .Cast(schema.Bureau, EventTime, bounds)
+            .WithWatermark(EventTime, options.WatermarkDelay, "bureau");
+
+        // 2.4 Bureau rows per ID in 30 s windows: numeric columns (SELF-INDICATOR is 1/0) summed as
+        //     <col>_sum, every other column counted as <col>_dist (exact distinct non-null values).
+        var aggregates = schema.Bureau.Columns
+            .Where(column => column.Name != Key)
+            .Select(column => column.Type.IsNumeric()
+                ? AggregateFunction.Sum(column.Name, column.Name + "_sum")
+                : AggregateFunction.CountDistinct(column.Name, column.Name + "_dist"))
+            .ToList();
+        var bureauWindows = bureau.GroupByWindow(EventTime, options.WindowLength, Key, aggregates);
+
+        // 2.5 window_start / window_end, and the inner join with customers on ID where window_start ≤ ts ≤ window_end.
+        var joined = bureauWindows.JoinWindowsWith(customers, Key,
+            WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, EventTime, options.WindowLength);
+
+        // 2.6 The joined rows to parquet.
+        joined.Select(Key, "window_start", "window_end", EventTime, "Top-up Month AS Top-up_Month")
+            .WriteParquet(options.JoinedDirectory);
+
+        // 2.7 Score every joined row with the model through a UDF; predictions to parquet.
+        var udf = new ScoringUdf(model, joined.Schema, loggers.CreateLogger("udf.score"));
+        var withScores = joined.WithColumns("score (model UDF)", ScoringUdf.Columns, udf.Score);
+        var scoringIssue = withScores.Schema.Ordinal("scoring_issue");
+        var scored = withScores.Where("the model did not skip the row", row => row[scoringIssue] as string != ScoringUdf.SkippedMarker);
+        scored.Select(Key, "window_start", "window_end", EventTime, "Top-up Month AS Top-up_Month", "prediction", "probability")
+            .WriteParquet(options.PredictionsDirectory);
+
+        // 2.8 Keep prediction = 1; per batch, log the epoch id and the count and publish per window end
+        //     the per-state counts to topup-by-state.
+        var prediction = scored.Schema.Ordinal("prediction");
+        scored
+            .Where("prediction = 1", row => row[prediction] is 1.0)
+            .Select("window_end", "State")
+            .ForeachBatch($"publish per-state counts to {options.OutputTopic}", publisher.Publish);
+
+        return spark.Start(new StreamingQueryOptions
+        {
+            Name = options.AppName,
+            CheckpointLocation = options.Checkpoint,
+            Trigger = options.Trigger,
+            MaxRecordsPerTrigger = options.MaxRecordsPerTrigger,
+            FlushAtEnd = options.FlushAtEnd,
+            ProgressFile = options.ProgressFile,
+        }, deadLetters);
+    }
+}
