@@ -5,11 +5,9 @@ using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
-using TopUpSpark.Models.SparkImport;
 using TopUpSpark.Producer;
 using TopUpSpark.Producer.DataGeneration;
 using TopUpSpark.Scoring;
-using TopUpSpark.Scoring.Spark;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.TestSupport;
 
@@ -30,9 +28,7 @@ public class EndToEndTests
     public async Task ImportTheCourseModel()
     {
         _work = RepositoryRoot.NewScratchDirectory("e2e");
-        var imported = await SparkPipelineImporter.ImportAsync(SharedFixtures.SparkTopUpPipelineModel);
-        _modelFile = Path.Combine(_work, "course.model");
-        SparkPipelineFile.Write(_modelFile, imported.Pipeline, SharedFixtures.SparkTopUpPipelineModel, DateTimeOffset.UtcNow);
+        _modelFile = await JobTestBed.ImportCourseModel(_work);
     }
 
     [OneTimeTearDown]
@@ -100,7 +96,7 @@ public class EndToEndTests
             .GroupBy(e => StateCountsMessage.FormatKey(e.WindowEnd))
             .ToDictionary(g => g.Key, g => g.GroupBy(e => e.State ?? "UNKNOWN").ToDictionary(s => s.Key, s => (long)s.Count()));
         Assert.That(expectedMessages, Is.Not.Empty, "some windows must have predicted top-ups");
-        var published = ReadAll(kafka, Topics.TopUpByState);
+        var published = JobTestBed.ReadPublished(kafka, Topics.TopUpByState);
         Assert.That(published.Keys, Is.EquivalentTo(expectedMessages.Keys));
         foreach (var (key, message) in published)
             Assert.That(message.Counts.ToDictionary(c => c.State, c => c.Count), Is.EquivalentTo(expectedMessages[key]), key);
@@ -121,10 +117,10 @@ public class EndToEndTests
     /// <summary>DESIGN §3/§4 done by hand: 30 s windows of bureau rows per ID, joined with customers whose ts falls in [start, end].</summary>
     private static List<ExpectedJoin> IndependentJoin(TopUpInput input, TopUpSchema schema, IReadOnlyList<ProducedBatch> batches)
     {
-        var customerRows = Enumerable.Range(0, input.Customers.Count).ToDictionary(input.CustomerId, i => input.Customers[i]);
+        var customerRows = input.Customers.ToDictionary(r => r.Id, r => Values(r, schema.Customer, schema));
         var sent = batches.SelectMany(b => b.CustomerIds.Select(id => (Id: id, Ts: b.Timestamp))).ToList();
         var windows = sent
-            .SelectMany(s => input.BureauRowsOf(s.Id).Select(row => (s.Id, Start: WindowStart(s.Ts), Row: row)))
+            .SelectMany(s => input.BureauRowsOf(s.Id).Select(row => (s.Id, Start: WindowStart(s.Ts), Row: Values(row, schema.Bureau, schema))))
             .GroupBy(x => (x.Id, x.Start));
         var result = new List<ExpectedJoin>();
         foreach (var window in windows)
@@ -149,31 +145,18 @@ public class EndToEndTests
         return result;
     }
 
+    /// <summary>The row's CSV values as the producer sent them (its message, decoded by the shared contract).</summary>
+    private static string?[] Values(PreparedRow row, DatasetSchema dataset, TopUpSchema schema)
+    {
+        Assert.That(InputMessageCodec.TryDecode(row.Message(0), dataset, schema.EventTimeColumn, out var values, out _, out var error), Is.True, error);
+        return values;
+    }
+
     private static DateTimeOffset WindowStart(DateTimeOffset ts) => DateTimeOffset.FromUnixTimeSeconds(ts.ToUnixTimeSeconds() / 30 * 30);
 
-    private static object? Cast(ColumnSpec column, string raw)
+    private static object? Cast(ColumnSpec column, string? raw)
     {
         ValueCaster.Cast(column, raw, out var value);
         return value;
-    }
-
-    private static Dictionary<string, StateCountsMessage> ReadAll(KafkaSettings kafka, string topic)
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(kafka.Consumer("e2e-reader", "e2e-" + Guid.NewGuid())).Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var messages = new Dictionary<string, StateCountsMessage>();
-        var finished = new HashSet<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (finished.Count < partitions.Count && DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null) continue;
-            if (result.IsPartitionEOF) { finished.Add(result.Partition.Value); continue; }
-            Assert.That(StateCountsMessage.TryDecode(result.Message.Key, result.Message.Value, out var message, out var error), Is.True, error);
-            Assert.That(messages.TryAdd(message!.Key, message), Is.True, $"window end {message.Key} was published twice");
-        }
-        return messages;
     }
 }
