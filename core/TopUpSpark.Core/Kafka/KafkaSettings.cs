@@ -9,6 +9,10 @@ namespace TopUpSpark.Core.Kafka;
 /// </summary>
 public sealed class KafkaSettings
 {
+    // Every Kafka client of this project is configured here, so this is where the native library gets
+    // chosen (the self-contained build on Debian 12, see KafkaNativeLibrary) before any client loads it.
+    static KafkaSettings() => KafkaNativeLibrary.EnsureLoaded();
+
     public KafkaSettings(string bootstrapServers, IReadOnlyDictionary<string, string>? passThrough = null)
     {
         if (string.IsNullOrWhiteSpace(bootstrapServers))

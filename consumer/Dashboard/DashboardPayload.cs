@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TopUpSpark.Consumer.Map;
+using TopUpSpark.Core.Messages;
+
+namespace TopUpSpark.Consumer.Dashboard;
+
+/// <summary>
+/// The JSON the page renders: both figures, the window's table, and the consumer's status. Built once
+/// per snapshot version and shared by every browser; the map figure is rebuilt only when the window
+/// changed. Serialised with System.Text.Json's default encoder, which escapes &lt; &gt; &amp; ' and
+/// non-ASCII, so the text is also safe inside an HTML &lt;script&gt; block.
+/// </summary>
+public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private (long Version, string Json)? _payload;
+    private (long WindowVersion, JsonNode Figure)? _map;
+    private (long DataVersion, JsonNode Figure)? _history;
+
+    public string For(DashboardSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            if (_payload is { } cached && cached.Version == snapshot.Version) return cached.Json;
+            var json = Build(snapshot);
+            _payload = (snapshot.Version, json);
+            return json;
+        }
+    }
+
+    private string Build(DashboardSnapshot snapshot)
+    {
+        if (_map is not { } mapFigure || mapFigure.WindowVersion != snapshot.WindowVersion)
+            _map = mapFigure = (snapshot.WindowVersion, DashboardFigures.Map(map, snapshot.Window, snapshot.Status.Topic));
+        // The history changes with every accepted message, late windows included; status changes leave it as it was.
+        if (_history is not { } historyFigure || historyFigure.DataVersion != snapshot.DataVersion)
+            _history = historyFigure = (snapshot.DataVersion, DashboardFigures.History(snapshot.History, snapshot.HistoryCapacity));
+        var status = snapshot.Status;
+        var payload = new JsonObject
+        {
+            ["version"] = snapshot.Version,
+            ["dataVersion"] = snapshot.DataVersion,
+            ["windowVersion"] = snapshot.WindowVersion,
+            ["generatedAt"] = Time(time.GetUtcNow()),
+            ["map"] = mapFigure.Figure.DeepClone(),
+            ["history"] = historyFigure.Figure.DeepClone(),
+            ["window"] = snapshot.Window is { } window
+                ? new JsonObject
+                {
+                    ["end"] = StateCountsMessage.FormatKey(window.WindowEnd),
+                    ["total"] = window.Total,
+                    ["messages"] = window.Messages,
+                    ["regions"] = new JsonArray(window.Regions.Select(r => (JsonNode)new JsonObject
+                    {
+                        ["region"] = r.Region,
+                        ["count"] = r.Count,
+                        ["dataNames"] = r.DataNamesText(),
+                        ["sameName"] = r.DataNames.Count == 1 && StateAliasTable.Normalize(r.DataNames[0]) == StateAliasTable.Normalize(r.Region),
+                    }).ToArray()),
+                    ["unmatchedHidden"] = Math.Max(0, window.Unmatched.Count - WindowCounts.UnmatchedShown),
+                    ["unmatched"] = new JsonArray(window.Unmatched.Take(WindowCounts.UnmatchedShown).Select(u => (JsonNode)new JsonObject
+                    {
+                        ["name"] = u.Name,
+                        ["count"] = u.Count,
+                    }).ToArray()),
+                }
+                : null,
+            ["status"] = new JsonObject
+            {
+                ["topic"] = status.Topic,
+                ["bootstrapServers"] = status.BootstrapServers,
+                ["groupId"] = status.GroupId,
+                ["startedAt"] = Time(status.StartedAt),
+                ["connected"] = status.Connected,
+                ["ready"] = status.Ready,
+                ["assignedPartitions"] = status.AssignedPartitions,
+                ["positionedPartitions"] = status.PositionedPartitions,
+                ["lag"] = status.Lag,
+                ["lastMessageAt"] = status.LastMessageAt is { } last ? Time(last) : null,
+                ["messagesAccepted"] = status.MessagesAccepted,
+                ["messagesRejected"] = status.MessagesRejected,
+                ["recentRejections"] = new JsonArray(status.RecentRejections.Select(r => (JsonNode)new JsonObject
+                {
+                    ["at"] = Time(r.At),
+                    ["source"] = r.Source,
+                    ["reason"] = r.Reason,
+                }).ToArray()),
+                ["lateWindows"] = status.LateWindows,
+                ["lostMessages"] = status.LostMessages,
+                ["recentGaps"] = new JsonArray(status.RecentGaps.Select(g => (JsonNode)new JsonObject
+                {
+                    ["at"] = Time(g.At),
+                    ["topic"] = g.Topic,
+                    ["partition"] = g.Partition,
+                    ["expectedOffset"] = g.ExpectedOffset,
+                    ["actualOffset"] = g.ActualOffset,
+                    ["missing"] = g.Missing,
+                }).ToArray()),
+            },
+        };
+        return payload.ToJsonString(JsonOptions);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+using TopUpSpark.Consumer.Dashboard;
+
+namespace TopUpSpark.Consumer.Web;
+
+/// <summary>
+/// <c>--html FILE</c>: rewrites a self-contained snapshot of the dashboard after every message read
+/// (and once at start), atomically, so a browser or a file share never sees a half-written page.
+/// </summary>
+public sealed class HtmlSnapshotWriter(string path, DashboardPayload payload, ILogger logger)
+{
+    public string FullPath { get; } = Path.GetFullPath(path);
+
+    public async Task RunAsync(DashboardState state, CancellationToken cancel)
+    {
+        var seen = long.MinValue;
+        var written = long.MinValue;
+        while (await state.NextAsync(seen, null, cancel) is { } snapshot)
+        {
+            seen = snapshot.Version;
+            if (snapshot.DataVersion == written) continue;
+            written = snapshot.DataVersion;
+            await WriteAsync(snapshot, cancel);
+        }
+    }
+
+    public async Task WriteAsync(DashboardSnapshot snapshot, CancellationToken cancel)
+    {
+        var temporary = FullPath + ".tmp";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(FullPath)!);
+            await File.WriteAllTextAsync(temporary, DashboardPage.Snapshot(payload.For(snapshot)), cancel);
+            File.Move(temporary, FullPath, overwrite: true);
+            logger.LogDebug("wrote the dashboard snapshot {Path}", FullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("could not write the dashboard snapshot {Path}: {Reason}", FullPath, e.Message);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+// TopUpSpark dashboard: renders the JSON the consumer publishes (live over Server-Sent Events, or
+// once from the data inlined in an --html snapshot). Every value from data reaches the page through
+// textContent or plotly.js labels the server escaped: never through innerHTML.
+"use strict";
+(() => {
+  const byId = (id) => document.getElementById(id);
+  const INDIA_GEOJSON = "assets/india-states.geojson";
+  const plotConfig = {
+    displaylogo: false,
+    responsive: true,
+    topojsonURL: "assets/topojson/",
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
+  };
+  const numbers = new Intl.NumberFormat("en-IN");
+  // An --html snapshot carries its data inline; the live page gets it from the server.
+  const isSnapshot = byId("dashboard-data") !== null;
+
+  let shownWindowVersion = -1;
+  let shownDataVersion = -1;
+  let latest = null;
+  let rendering = false;
+  let lastMessageAt = null;
+
+  // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
+  async function show(payload) {
+    latest = payload;
+    if (rendering) return;
+    rendering = true;
+    try {
+      while (latest) {
+        const next = latest;
+        latest = null;
+        await render(next);
+      }
+    } finally {
+      rendering = false;
+    }
+  }
+
+  async function render(payload) {
+    if (payload.windowVersion !== shownWindowVersion) {
+      await Plotly.react("map", payload.map.data, payload.map.layout, plotConfig);
+      renderWindow(payload.window);
+      shownWindowVersion = payload.windowVersion;
+    }
+    if (payload.dataVersion !== shownDataVersion) {
+      await Plotly.react("history", payload.history.data, payload.history.layout, { ...plotConfig, displayModeBar: false });
+      shownDataVersion = payload.dataVersion;
+    }
+    renderStatus(payload.status);
+    document.body.dataset.windowVersion = String(payload.windowVersion);
+    document.body.dataset.version = String(payload.version);
+  }
+
+  function renderWindow(window) {
+    byId("kpi-window").textContent = window ? window.end : "—";
+    byId("kpi-total").textContent = window ? numbers.format(window.total) : "—";
+    byId("kpi-states").textContent = window ? String(window.regions.length) : "—";
+    byId("window-messages").textContent = window ? `· from ${window.messages} message${window.messages === 1 ? "" : "s"}` : "";
+    const body = byId("counts-body");
+    body.replaceChildren();
+    if (!window || (window.regions.length === 0 && window.unmatched.length === 0)) {
+      body.append(row([cell(window ? "No predicted top-ups in this window." : "No window yet.", "muted", 3)]));
+    } else {
+      const max = Math.max(1, ...window.regions.map((r) => r.count));
+      for (const region of window.regions) {
+        const name = cell(region.region, "state");
+        if (!region.sameName) {
+          const alias = document.createElement("span");
+          alias.className = "alias";
+          alias.textContent = region.dataNames;
+          name.append(alias);
+        }
+        const share = cell("", "share");
+        const bar = document.createElement("span");
+        bar.className = "bar";
+        bar.style.width = `${Math.max(2, (100 * region.count) / max)}%`;
+        share.append(bar);
+        const percent = document.createElement("span");
+        percent.className = "pct";
+        percent.textContent = window.total > 0 ? `${Math.round((100 * region.count) / window.total)}%` : "";
+        share.append(percent);
+        body.append(row([name, cell(numbers.format(region.count), "num"), share], "region"));
+      }
+    }
+    const unmatched = window ? window.unmatched : [];
+    byId("unmatched").hidden = unmatched.length === 0;
+    const more = window && window.unmatchedHidden > 0 ? [item(`… and ${numbers.format(window.unmatchedHidden)} more (see the log)`)] : [];
+    byId("unmatched-list").replaceChildren(...unmatched.map((u) => item(`${u.name} — ${numbers.format(u.count)}`)), ...more);
+  }
+
+  function renderStatus(status) {
+    const connected = byId("st-connected");
+    connected.textContent = status.connected ? "connected" : "not connected";
+    connected.className = status.connected ? "ok" : "bad";
+    byId("st-topic").textContent = status.topic;
+    byId("st-bootstrap").textContent = status.bootstrapServers;
+    byId("st-group").textContent = status.groupId;
+    byId("st-since").textContent = `${utc(status.startedAt)} (newer windows only)`;
+    byId("st-partitions").textContent = `${status.positionedPartitions} of ${status.assignedPartitions} positioned`;
+    byId("st-lag").textContent = status.lag === null ? "unknown" : `${numbers.format(status.lag)} message${status.lag === 1 ? "" : "s"}`;
+    lastMessageAt = status.lastMessageAt ? new Date(status.lastMessageAt) : null;
+    renderLastMessage();
+    byId("st-messages").textContent = `${numbers.format(status.messagesAccepted)} accepted · ${numbers.format(status.messagesRejected)} rejected`;
+    byId("st-messages").className = status.messagesRejected > 0 ? "warn" : "";
+    byId("st-late").textContent = numbers.format(status.lateWindows);
+    byId("st-loss").textContent = status.lostMessages > 0
+      ? `${numbers.format(status.lostMessages)} messages lost`
+      : "none";
+    byId("st-loss").className = status.lostMessages > 0 ? "bad" : "ok";
+    byId("rejections").hidden = status.recentRejections.length === 0;
+    byId("rejections-list").replaceChildren(...status.recentRejections.map((r) => item(`${utc(r.at)} ${r.source}: ${r.reason}`)));
+    byId("gaps").hidden = status.recentGaps.length === 0;
+    byId("gaps-list").replaceChildren(...status.recentGaps.map((g) =>
+      item(`${utc(g.at)} ${g.topic}[${g.partition}]: offsets ${g.expectedOffset}–${g.actualOffset - 1} (${numbers.format(g.missing)} messages)`)));
+  }
+
+  function renderLastMessage() {
+    const target = byId("st-last");
+    if (!lastMessageAt) {
+      target.textContent = "none yet";
+      return;
+    }
+    if (isSnapshot) {
+      target.textContent = utc(lastMessageAt.toISOString());
+      return;
+    }
+    const seconds = Math.max(0, Math.round((Date.now() - lastMessageAt.getTime()) / 1000));
+    target.textContent = `${utc(lastMessageAt.toISOString())} (${seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`} ago)`;
+  }
+
+  function utc(iso) {
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  }
+
+  function cell(text, className, span) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    if (span) td.colSpan = span;
+    return td;
+  }
+
+  function row(cells, className) {
+    const tr = document.createElement("tr");
+    if (className) tr.className = className;
+    tr.append(...cells);
+    return tr;
+  }
+
+  function item(text) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    return li;
+  }
+
+  function setLive(state, text) {
+    byId("live").dataset.state = state;
+    byId("live-text").textContent = text;
+  }
+
+  function fromJsonBlock(id) {
+    return JSON.parse(byId(id).textContent);
+  }
+
+  if (isSnapshot) {
+    // A self-contained --html snapshot: plotly.js reads the geography from its asset cache, not the network.
+    window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+    window.PlotlyGeoAssets.topojson.world_110m = fromJsonBlock("world-topojson");
+    window.PlotlyGeoAssets[INDIA_GEOJSON] = fromJsonBlock("india-geojson");
+    const payload = fromJsonBlock("dashboard-data");
+    setLive("snapshot", `snapshot of ${utc(payload.generatedAt)}`);
+    byId("mode-note").textContent = "Static snapshot written by topup-consumer --html; third-party notices are in this file's source";
+    byId("notices-link").hidden = true;
+    show(payload);
+  } else {
+    byId("mode-note").textContent = "Live: updates arrive as the consumer reads them";
+    const events = new EventSource("events");
+    events.addEventListener("update", (event) => {
+      const payload = JSON.parse(event.data);
+      setLive(payload.status.connected ? "live" : "stale", payload.status.connected ? "live" : "Kafka not connected");
+      show(payload);
+    });
+    events.addEventListener("error", () => setLive("down", "dashboard server unreachable, retrying…"));
+    setInterval(renderLastMessage, 1000);
+  }
+})();

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using NUnit.Framework;
+using TopUpSpark.Consumer.Map;
+using TopUpSpark.Consumer.Tests.Support;
+using TopUpSpark.Core;
+using TopUpSpark.Core.Kafka;
+using TopUpSpark.TestSupport;
+
+namespace TopUpSpark.Consumer.Tests;
+
+/// <summary>
+/// The dashboard as a user sees it: the embedded broker, the consumer (in this process, as the
+/// program runs it) and headless Chromium driven over the DevTools protocol.
+/// </summary>
+[NonParallelizable]
+public class DashboardBrowserTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private const string XssStateName = "<img src=x onerror=alert(1)>";
+
+    [Test]
+    public async Task The_live_map_shows_each_new_window_without_reloading_the_page()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(topics: [Topics.TopUpByState]);
+        var (loggers, logs) = CapturingLoggerProvider.CreateFactory();
+        using var loggerFactory = loggers;
+        var scratch = RepositoryRoot.NewScratchDirectory("dashboard");
+        var snapshotFile = Path.Combine(scratch, "dashboard.html");
+        var settings = new KafkaSettings(cluster.BootstrapServers);
+        var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
+            HtmlPath: snapshotFile, Text: false, History: 30, StateAliasesPath: StateAliasTable.DefaultPath);
+        using var stop = new CancellationTokenSource();
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));
+        try
+        {
+            var address = await listening.Task.WaitAsync(Patience);
+            await WaitUntilConsumerIsPositioned(address);
+
+            await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
+            await browser.NavigateAsync(address.ToString());
+            await browser.WaitForAsync(
+                "document.body.dataset.windowVersion === '0' && document.querySelectorAll('#map path.choroplethlocation').length === 36", Patience);
+            await browser.EvaluateAsync("window.__loadedOnce = 'still here'; window.__alerts = []; window.alert = (m) => window.__alerts.push(String(m)); true");
+
+            var published = Stopwatch.StartNew();
+            Publish(settings, "2024-05-01 10:00:30",
+                """[{"State":"GUJARAT","count":3},{"State":"ORISSA","count":5},{"State":"MAHARASHTRA","count":2},{"State":"<img src=x onerror=alert(1)>","count":1}]""");
+            await browser.WaitForAsync("document.body.dataset.windowVersion === '1'", Patience);
+            TestContext.Out.WriteLine($"first window on the page {published.ElapsedMilliseconds} ms after it was published");
+
+            Assert.That(await TableRows(browser), Is.EqualTo(new[] { "Odisha=5", "Gujarat=3", "Maharashtra=2" }));
+            Assert.That(await MapCounts(browser), Is.EqualTo(new Dictionary<string, long> { ["Odisha"] = 5, ["Gujarat"] = 3, ["Maharashtra"] = 2 }));
+            var labels = await browser.EvaluateAsync<string[]>("Array.from(document.querySelectorAll('#map .scattergeo text')).map(t => t.textContent)");
+            Assert.That(labels, Is.SupersetOf(new[] { "Odisha5", "Gujarat3" }), "state name and count as labels on the map");
+            var title = await browser.EvaluateAsync<string>("document.querySelector('#map .gtitle').textContent");
+            Assert.That(title, Does.Contain("2024-05-01 10:00:30 UTC").And.Contain("total 11"));
+
+            // The state named like an HTML tag is listed as text, counted, and runs nothing.
+            var unmatched = await browser.EvaluateAsync<string[]>("Array.from(document.querySelectorAll('#unmatched-list li')).map(li => li.textContent)");
+            Assert.That(unmatched, Is.EqualTo(new[] { $"{XssStateName} — 1" }));
+            Assert.That(await browser.EvaluateAsync<int>("document.images.length + document.querySelectorAll('#map img, img[src=x]').length"), Is.Zero);
+            Assert.That(await browser.EvaluateAsync<string[]>("window.__alerts"), Is.Empty);
+            Assert.That(logs.At(Microsoft.Extensions.Logging.LogLevel.Warning),
+                Has.Some.Contains(XssStateName).And.Some.Contains("matches no region of the map"));
+            await SaveScreenshot(browser, "dashboard-first-window.png", "the first window, with a state name that is not on the map");
+
+            published.Restart();
+            Publish(settings, "2024-05-01 10:01:00", """[{"State":"GUJARAT","count":7},{"State":"TAMIL NADU","count":4},{"State":"KERALA","count":6}]""");
+            await browser.WaitForAsync("document.body.dataset.windowVersion === '2'", Patience);
+            TestContext.Out.WriteLine($"second window on the page {published.ElapsedMilliseconds} ms after it was published");
+
+            Assert.That(await browser.EvaluateAsync<string>("window.__loadedOnce"), Is.EqualTo("still here"), "the page must update in place, not reload");
+            Assert.That(await TableRows(browser), Is.EqualTo(new[] { "Gujarat=7", "Kerala=6", "Tamil Nadu=4" }));
+            Assert.That(await MapCounts(browser), Is.EqualTo(new Dictionary<string, long> { ["Gujarat"] = 7, ["Kerala"] = 6, ["Tamil Nadu"] = 4 }));
+            Assert.That(await browser.EvaluateAsync<long[]>("document.getElementById('history').data[0].y"), Is.EqualTo(new long[] { 11, 17 }));
+            var historyRange = await browser.EvaluateAsync<string[]>("document.getElementById('history')._fullLayout.xaxis.range");
+            var shown = historyRange.Select(t => DateTime.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+            Assert.That(shown[0] <= new DateTime(2024, 5, 1, 10, 0, 30) && shown[1] >= new DateTime(2024, 5, 1, 10, 1, 0),
+                Is.True, $"the history chart's time axis shows both windows, but spans {string.Join(" to ", historyRange)}");
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('kpi-total').textContent"), Is.EqualTo("17"));
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-messages').textContent"), Does.StartWith("2 accepted"));
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-connected').textContent"), Is.EqualTo("connected"));
+
+            await SaveScreenshot(browser, "dashboard-live.png", "the live dashboard after the second window");
+            Assert.That(browser.Problems, Is.Empty, "console errors or Content-Security-Policy reports");
+
+            await WaitForFile(snapshotFile, contains: "2024-05-01 10:01:00");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.That(await consumer.WaitAsync(Patience), Is.Zero, "the consumer stops cleanly when cancelled");
+        }
+    }
+
+    private static async Task<string[]> TableRows(HeadlessChromium browser) =>
+        await browser.EvaluateAsync<string[]>(
+            "Array.from(document.querySelectorAll('#counts-body tr.region')).map(tr => tr.cells[0].firstChild.textContent + '=' + tr.cells[1].textContent)");
+
+    private static async Task<Dictionary<string, long>> MapCounts(HeadlessChromium browser) =>
+        await browser.EvaluateAsync<Dictionary<string, long>>(
+            "(() => { const t = document.getElementById('map').data.find(d => d.name === 'predicted top-ups'); return Object.fromEntries(t.locations.map((l, i) => [l, t.z[i]])); })()");
+
+    internal static async Task SaveScreenshot(HeadlessChromium browser, string fileName, string description)
+    {
+        var folder = Path.Combine(TestContext.CurrentContext.TestDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, fileName);
+        await File.WriteAllBytesAsync(path, await browser.ScreenshotAsync());
+        TestContext.AddTestAttachment(path, description);
+        TestContext.Out.WriteLine($"screenshot: {path}");
+    }
+
+    private static void Publish(KafkaSettings settings, string windowEnd, string value)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(settings.Producer("dashboard-test")).Build();
+        producer.Produce(Topics.TopUpByState, new Message<string, byte[]> { Key = windowEnd, Value = Encoding.UTF8.GetBytes(value) });
+        Assert.That(producer.Flush(Patience), Is.Zero, "message not delivered to the embedded broker");
+    }
+
+    /// <summary>The consumer reads from the latest offsets: publish only once it knows where the latest is.</summary>
+    private static async Task WaitUntilConsumerIsPositioned(Uri address)
+    {
+        using var http = new HttpClient { BaseAddress = address };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Patience)
+        {
+            var state = await http.GetFromJsonAsync<JsonElement>("api/state");
+            if (state.GetProperty("status").GetProperty("ready").GetBoolean()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"the consumer was not connected and positioned on every partition within {Patience.TotalSeconds} s");
+    }
+
+    private static async Task WaitForFile(string path, string contains)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Patience)
+        {
+            if (File.Exists(path) && (await File.ReadAllTextAsync(path)).Contains(contains, StringComparison.Ordinal)) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"{path} was not written with {contains} within {Patience.TotalSeconds} s");
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NUnit.Framework;
+using TopUpSpark.Consumer.Dashboard;
+using TopUpSpark.Consumer.Map;
+using TopUpSpark.Consumer.Tests.Support;
+
+namespace TopUpSpark.Consumer.Tests;
+
+public class StateCountsProcessorTests
+{
+    private static readonly IndiaMap Map = IndiaMap.Load();
+    private DashboardState _state = null!;
+    private StateCountsProcessor _processor = null!;
+    private CapturingLoggerProvider _logs = null!;
+    private ILoggerFactory _loggers = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        (_loggers, _logs) = CapturingLoggerProvider.CreateFactory();
+        _state = new DashboardState("topup-by-state", "127.0.0.1:9092", "test-group", historyCapacity: 3, DateTimeOffset.UnixEpoch);
+        _processor = new StateCountsProcessor(_state, StateAliasTable.Load(StateAliasTable.DefaultPath, Map.RegionNames),
+            _loggers.CreateLogger("messages"), TimeProvider.System);
+    }
+
+    [TearDown]
+    public void TearDown() => _loggers.Dispose();
+
+    private bool Process(string? key, string value, string source = "topup-by-state[0]@7") =>
+        _processor.Process(key, Encoding.UTF8.GetBytes(value), source);
+
+    [TestCase("2024-05-01 10:00:30", "{\"State\": \"GUJARAT\", ", "value is not valid JSON")]
+    [TestCase("2024-05-01 10:00:30", """{"State":"GUJARAT","count":3}""", "value is not a JSON array")]
+    [TestCase("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":-2}]""", "count -2 of state 'GUJARAT' is not a non-negative integer")]
+    [TestCase("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":2.5}]""", "count 2.5 of state 'GUJARAT' is not a non-negative integer")]
+    [TestCase("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":"3"}]""", "is not {\"State\": string, \"count\": number}")]
+    [TestCase("2024-05-01 10:00:30", """[{"State":"","count":3}]""", "element has an empty State")]
+    [TestCase("yesterday", """[{"State":"GUJARAT","count":3}]""", "key 'yesterday' is not a window end")]
+    [TestCase(null, """[{"State":"GUJARAT","count":3}]""", "key '' is not a window end")]
+    public void A_message_that_breaks_the_contract_is_rejected_with_a_log_line_that_says_why(string? key, string value, string reason)
+    {
+        Assert.That(Process(key, value), Is.False);
+
+        var warning = _logs.At(LogLevel.Warning).Single();
+        Assert.That(warning, Does.StartWith("rejected message topup-by-state[0]@7 with key").And.Contain(reason));
+        var status = _state.Current.Status;
+        Assert.That(status.MessagesRejected, Is.EqualTo(1));
+        Assert.That(status.MessagesAccepted, Is.Zero);
+        Assert.That(status.RecentRejections.Single().Reason, Does.Contain(reason));
+        Assert.That(status.RecentRejections.Single().Source, Is.EqualTo("topup-by-state[0]@7"));
+    }
+
+    [Test]
+    public void A_rejected_message_leaves_the_window_on_the_map_as_it_was()
+    {
+        Process("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":3}]""");
+        var before = _state.Current;
+        Process("2024-05-01 10:01:00", """[{"State":"GUJARAT","count":-1}]""");
+
+        var after = _state.Current;
+        Assert.That(after.Window, Is.SameAs(before.Window));
+        Assert.That(after.WindowVersion, Is.EqualTo(before.WindowVersion));
+        Assert.That(after.DataVersion, Is.GreaterThan(before.DataVersion), "a rejection is news for the page and the snapshot");
+    }
+
+    [Test]
+    public void A_state_that_matches_no_region_is_kept_shown_counted_and_logged_once()
+    {
+        Assert.That(Process("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":3},{"State":"ATLANTIS","count":2}]"""), Is.True);
+        Process("2024-05-01 10:01:00", """[{"State":"ATLANTIS","count":1}]""");
+
+        var window = _state.Current.Window!;
+        Assert.That(window.Unmatched, Is.EqualTo(new[] { new UnmatchedState("ATLANTIS", 1) }));
+        Assert.That(window.Total, Is.EqualTo(1), "unmatched counts are part of the total");
+        Assert.That(_state.Current.History.Select(h => h.Total), Is.EqualTo(new long[] { 5, 1 }));
+        var warnings = _logs.At(LogLevel.Warning).ToList();
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(warnings[0], Does.Contain("state ATLANTIS (count 2) in window 2024-05-01 10:00:30 matches no region of the map"));
+    }
+
+    [Test]
+    public void Old_and_new_spellings_of_a_state_add_up_in_its_region()
+    {
+        Process("2024-05-01 10:00:30", """[{"State":"ORISSA","count":2},{"State":"ODISHA","count":3},{"State":"GUJARAT","count":1}]""");
+
+        var regions = _state.Current.Window!.Regions;
+        Assert.That(regions.Select(r => (r.Region, r.Count)), Is.EqualTo(new[] { ("Odisha", 5L), ("Gujarat", 1L) }));
+        Assert.That(regions[0].DataNames, Is.EqualTo(new[] { "ODISHA", "ORISSA" }));
+    }
+
+    [Test]
+    public void The_map_keeps_the_newest_window_adds_later_messages_of_it_and_abandons_older_ones()
+    {
+        Process("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":3}]""");
+        Process("2024-05-01 10:01:00", """[{"State":"KERALA","count":4}]""");
+        Assert.That(_state.Current.Window!.Regions.Select(r => r.Region), Is.EqualTo(new[] { "Kerala" }), "a newer window replaces the older");
+
+        Process("2024-05-01 10:01:00", """[{"State":"KERALA","count":1},{"State":"GOA","count":2}]""");
+        var merged = _state.Current.Window!;
+        Assert.That(merged.Regions.Select(r => (r.Region, r.Count)), Is.EqualTo(new[] { ("Kerala", 5L), ("Goa", 2L) }));
+        Assert.That(merged.Messages, Is.EqualTo(2));
+
+        var windowVersion = _state.Current.WindowVersion;
+        Process("2024-05-01 10:00:00", """[{"State":"BIHAR","count":9}]""");
+        var afterLate = _state.Current;
+        Assert.That(afterLate.Window, Is.SameAs(merged), "a late window does not replace the newer one on the map");
+        Assert.That(afterLate.WindowVersion, Is.EqualTo(windowVersion));
+        Assert.That(afterLate.Status.LateWindows, Is.EqualTo(1));
+        Assert.That(afterLate.History.Select(h => (h.WindowEnd.ToString("HH:mm:ss"), h.Total)),
+            Is.EqualTo(new[] { ("10:00:00", 9L), ("10:00:30", 3L), ("10:01:00", 7L) }), "the history chart still gets it, in window order");
+        Assert.That(_logs.At(LogLevel.Information), Has.Some.Contains("late window 2024-05-01 10:00:00 (9 top-ups)").And.Contains("abandoned for the map"));
+    }
+
+    [Test]
+    public void The_history_keeps_the_last_n_windows()
+    {
+        foreach (var second in new[] { "00", "30" })
+        foreach (var minute in new[] { "10", "11" })
+            Process($"2024-05-01 10:{minute}:{second}", """[{"State":"GOA","count":1}]""");
+
+        Assert.That(_state.Current.History.Select(h => h.WindowEnd.ToString("mm:ss")), Is.EqualTo(new[] { "10:30", "11:00", "11:30" }));
+    }
+}
