@@ -38,7 +38,8 @@ public static class TopUpJob
             totals.SinkRows.Where(s => s.Key.EndsWith("predictions] (parquet)", StringComparison.Ordinal)).Sum(s => s.Value),
             publisher.TopUpsPublished, publisher.MessagesPublished,
             totals.LateRowsDropped, totals.DeadLetters, totals.InvalidValues, totals.LostRecords,
-            Percentile(millis, 0.50), Percentile(millis, 0.99), query.CurrentWatermark, failure);
+            Percentile(millis, 0.50), Percentile(millis, 0.99), query.CurrentWatermark,
+            System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024), failure);
         File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.json"), JsonSerializer.Serialize(summary, JobSummary.Json));
         log.LogInformation("summary: {Summary}", summary);
         return summary;
@@ -52,12 +53,12 @@ public static class TopUpJob
 public sealed record JobSummary(
     long Batches, long InputRows, long JoinedRows, long ScoredRows, long PredictedTopUps, long MessagesPublished,
     long LateRowsDropped, long DeadLetters, long InvalidValues, long LostRecords, long BatchMillisP50, long BatchMillisP99,
-    DateTimeOffset? Watermark, string? Error)
+    DateTimeOffset? Watermark, long PeakWorkingSetMiB, string? Error)
 {
     internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public bool Failed => Error is not null;
 
     public override string ToString() => FormattableString.Invariant(
-        $"{Batches:N0} batches, {InputRows:N0} input rows, {JoinedRows:N0} joined, {ScoredRows:N0} scored, {PredictedTopUps:N0} predicted top-ups in {MessagesPublished:N0} message(s), {LateRowsDropped:N0} late rows dropped, {DeadLetters:N0} dead letters, {InvalidValues:N0} invalid values, batch p50 {BatchMillisP50} ms / p99 {BatchMillisP99} ms{(Error is null ? "" : "; FAILED: " + Error)}");
+        $"{Batches:N0} batches, {InputRows:N0} input rows, {JoinedRows:N0} joined, {ScoredRows:N0} scored, {PredictedTopUps:N0} predicted top-ups in {MessagesPublished:N0} message(s), {LateRowsDropped:N0} late rows dropped, {DeadLetters:N0} dead letters, {InvalidValues:N0} invalid values, batch p50 {BatchMillisP50} ms / p99 {BatchMillisP99} ms, peak RSS {PeakWorkingSetMiB} MiB{(Error is null ? "" : "; FAILED: " + Error)}");
 }

@@ -28,7 +28,26 @@ public sealed class CheckpointLog
 
     public void WriteOffsets(OffsetLogEntry entry) => Write("offsets", entry.BatchId, JsonSerializer.SerializeToNode(entry, Json)!);
 
-    public void WriteState(long batchId, JsonNode state) => Write("state", batchId, state);
+    /// <summary>Writes each stateful operator's snapshot, by operator id.</summary>
+    public void WriteState(long batchId, IReadOnlyList<(string Id, Action<BinaryWriter> Save)> operators)
+    {
+        var path = PathOf("state", batchId);
+        var temp = path + ".tmp";
+        using (var file = new BufferedStream(File.Create(temp), 1 << 20))
+        using (var writer = new BinaryWriter(file))
+        {
+            writer.Write(operators.Count);
+            foreach (var (id, save) in operators)
+            {
+                using var blob = new MemoryStream();
+                using (var blobWriter = new BinaryWriter(blob, System.Text.Encoding.UTF8, leaveOpen: true)) save(blobWriter);
+                writer.Write(id);
+                writer.Write((int)blob.Length);
+                writer.Write(blob.GetBuffer(), 0, (int)blob.Length);
+            }
+        }
+        File.Move(temp, path, overwrite: true);
+    }
 
     public void WriteCommit(CommitLogEntry entry)
     {
@@ -47,10 +66,20 @@ public sealed class CheckpointLog
             ? JsonSerializer.Deserialize<CommitLogEntry>(File.ReadAllText(PathOf("commits", id)), Json)
             : null;
 
-    public JsonNode? ReadState(long batchId)
+    /// <summary>The operators' snapshots after <paramref name="batchId"/>, by operator id.</summary>
+    public Dictionary<string, byte[]> ReadState(long batchId)
     {
         var path = PathOf("state", batchId);
-        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
+        if (!File.Exists(path)) throw new InvalidDataException($"checkpoint state/{batchId} is missing though batch {batchId} was committed");
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var count = reader.ReadInt32();
+        var snapshots = new Dictionary<string, byte[]>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var id = reader.ReadString();
+            snapshots[id] = reader.ReadBytes(reader.ReadInt32());
+        }
+        return snapshots;
     }
 
     private string PathOf(string folder, long batchId) => Path.Combine(_root, folder, batchId.ToString(CultureInfo.InvariantCulture));

@@ -140,8 +140,13 @@ public sealed class StreamingQuery : IDisposable
         {
             _watermarks.Restore(commit.InputWatermarks);
             _lastEvictionWatermark = commit.EvictionWatermark;
-            var state = _checkpoint.ReadState(commit.BatchId) as JsonObject;
-            foreach (var (id, op) in _stateful) op.RestoreState(state?[id]);
+            var snapshots = _checkpoint.ReadState(commit.BatchId);
+            foreach (var (id, op) in _stateful)
+            {
+                if (!snapshots.TryGetValue(id, out var snapshot))
+                    throw new InvalidDataException($"the checkpoint has no state for operator '{id}': was the query changed since it was written?");
+                op.RestoreState(new BinaryReader(new MemoryStream(snapshot)));
+            }
             _committedEnd = _checkpoint.ReadOffsets(commit.BatchId).EndOffsets.ToDictionary(e => e.Key, e => ToOffsets(e.Value));
             _nextBatchId = commit.BatchId + 1;
             _log.LogInformation("query {Name} ({Id}) resumes after committed batch {Batch}; watermark {Watermark}",
@@ -213,8 +218,13 @@ public sealed class StreamingQuery : IDisposable
         var watermarks = new BatchWatermarks(batch.LateRowsWatermark, batch.EvictionWatermark);
         var context = new BatchContext(batch.BatchId, watermarks, _options.Cores, records, cancel);
         var outputs = new Dictionary<PlanNode, IReadOnlyList<object?[]>>();
+        var operatorClock = new Stopwatch();
         foreach (var node in _order)
+        {
+            operatorClock.Restart();
             outputs[node] = node.Execute(context, node.Inputs.Select(i => outputs[i]).ToList());
+            context.Count($"operatorMs.{node.Name}", operatorClock.ElapsedMilliseconds);
+        }
         durations["execute"] = phase.ElapsedMilliseconds;
 
         phase.Restart();
@@ -224,9 +234,7 @@ public sealed class StreamingQuery : IDisposable
 
         phase.Restart();
         _watermarks.Advance(context.MaxEventTimes.ToDictionary(m => ((IEventTimeSource)m.Key).InputName, m => m.Value));
-        var state = new JsonObject();
-        foreach (var (id, op) in _stateful) state[id] = op.SaveState();
-        _checkpoint.WriteState(batch.BatchId, state);
+        _checkpoint.WriteState(batch.BatchId, _stateful.Select(s => (s.Id, (Action<BinaryWriter>)s.Operator.SaveState)).ToList());
         _checkpoint.WriteCommit(new CommitLogEntry(batch.BatchId, batch.EvictionWatermark, _watermarks.ByInput.ToDictionary()));
         durations["commit"] = phase.ElapsedMilliseconds;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
@@ -121,18 +120,18 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         return evicted;
     }
 
-    public JsonNode SaveState() => new JsonObject
+    public void SaveState(BinaryWriter writer)
     {
-        ["left"] = RowCodec.Save(_leftState.Values.SelectMany(r => r), Inputs[0].Schema),
-        ["right"] = RowCodec.Save(_rightState.Values.SelectMany(r => r), Inputs[1].Schema),
-    };
+        RowCodec.Write(writer, _leftState.Values.SelectMany(r => r).ToList(), Inputs[0].Schema);
+        RowCodec.Write(writer, _rightState.Values.SelectMany(r => r).ToList(), Inputs[1].Schema);
+    }
 
-    public void RestoreState(JsonNode? state)
+    public void RestoreState(BinaryReader? reader)
     {
         _leftState.Clear();
         _rightState.Clear();
-        if (state is null) return;
-        foreach (var row in RowCodec.Restore(state["left"], Inputs[0].Schema)) StateOf(_leftState, (string)row[_leftKey]!).Add(row);
-        foreach (var row in RowCodec.Restore(state["right"], Inputs[1].Schema)) StateOf(_rightState, (string)row[_rightKey]!).Add(row);
+        if (reader is null) return;
+        foreach (var row in RowCodec.Read(reader, Inputs[0].Schema)) StateOf(_leftState, (string)row[_leftKey]!).Add(row);
+        foreach (var row in RowCodec.Read(reader, Inputs[1].Schema)) StateOf(_rightState, (string)row[_rightKey]!).Add(row);
     }
 }

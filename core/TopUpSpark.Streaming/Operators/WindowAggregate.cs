@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
@@ -114,28 +113,33 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
         return output;
     }
 
-    public JsonNode SaveState()
+    public void SaveState(BinaryWriter writer)
     {
-        var windows = new JsonArray();
+        writer.Write(_windowsByStart.Count);
         foreach (var (start, window) in _windowsByStart)
         {
-            var keys = new JsonObject();
-            foreach (var (key, buffer) in window) keys[key] = buffer.Save();
-            windows.Add(new JsonObject { ["start"] = start, ["keys"] = keys });
+            writer.Write(start);
+            writer.Write(window.Count);
+            foreach (var (key, buffer) in window)
+            {
+                writer.Write(key);
+                buffer.Save(writer);
+            }
         }
-        return new JsonObject { ["windows"] = windows };
     }
 
-    public void RestoreState(JsonNode? state)
+    public void RestoreState(BinaryReader? reader)
     {
         _windowsByStart.Clear();
-        if (state?["windows"] is not JsonArray windows) return;
-        foreach (var window in windows)
+        if (reader is null) return;
+        var windows = reader.ReadInt32();
+        for (var w = 0; w < windows; w++)
         {
-            var buffers = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
-            foreach (var (key, saved) in window!["keys"]!.AsObject())
-                buffers[key] = WindowBuffer.Restore(saved!, _functions.Count);
-            _windowsByStart[window["start"]!.GetValue<long>()] = buffers;
+            var start = reader.ReadInt64();
+            var keys = reader.ReadInt32();
+            var buffers = new Dictionary<string, WindowBuffer>(keys, StringComparer.Ordinal);
+            for (var k = 0; k < keys; k++) buffers[reader.ReadString()] = WindowBuffer.Restore(reader, _functions.Count);
+            _windowsByStart[start] = buffers;
         }
     }
 
@@ -190,34 +194,31 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             }
         }
 
-        public JsonNode Save()
+        public void Save(BinaryWriter writer)
         {
-            var entries = new JsonArray();
             for (var i = 0; i < _sums.Length; i++)
             {
-                entries.Add(_distinct[i] is { } set
-                    ? new JsonArray(set.Order(StringComparer.Ordinal).Select(v => (JsonNode)JsonValue.Create(v)).ToArray())
-                    : _hasSum[i] ? JsonValue.Create(_sums[i]) : null);
+                writer.Write(_hasSum[i]);
+                writer.Write(_sums[i]);
+                var set = _distinct[i];
+                writer.Write(set?.Count ?? -1);
+                if (set is null) continue;
+                foreach (var value in set) writer.Write(value);
             }
-            return entries;
         }
 
-        public static WindowBuffer Restore(JsonNode saved, int functions)
+        public static WindowBuffer Restore(BinaryReader reader, int functions)
         {
             var buffer = new WindowBuffer(functions);
-            var entries = saved.AsArray();
             for (var i = 0; i < functions; i++)
             {
-                switch (entries[i])
-                {
-                    case JsonArray set:
-                        buffer._distinct[i] = new HashSet<string>(set.Select(v => v!.GetValue<string>()), StringComparer.Ordinal);
-                        break;
-                    case JsonValue sum:
-                        buffer._sums[i] = sum.GetValue<double>();
-                        buffer._hasSum[i] = true;
-                        break;
-                }
+                buffer._hasSum[i] = reader.ReadBoolean();
+                buffer._sums[i] = reader.ReadDouble();
+                var count = reader.ReadInt32();
+                if (count < 0) continue;
+                var set = new HashSet<string>(count, StringComparer.Ordinal);
+                for (var v = 0; v < count; v++) set.Add(reader.ReadString());
+                buffer._distinct[i] = set;
             }
             return buffer;
         }

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace TopUpSpark.Streaming.Plan;
 
 /// <summary>An operator that keeps state across batches; its state is snapshotted with every commit.</summary>
@@ -14,7 +12,8 @@ public interface IStatefulOperator
     /// </summary>
     bool HasWorkAt(DateTimeOffset watermark);
 
-    JsonNode SaveState();
+    void SaveState(BinaryWriter writer);
 
-    void RestoreState(JsonNode? state);
+    /// <summary>Replaces the state with a snapshot, or empties it when <paramref name="reader"/> is null.</summary>
+    void RestoreState(BinaryReader? reader);
 }

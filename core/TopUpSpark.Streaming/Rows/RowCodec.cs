@@ -1,51 +1,59 @@
-using System.Text.Json.Nodes;
-
 namespace TopUpSpark.Streaming.Rows;
 
-/// <summary>Rows to and from JSON for state snapshots, exactly (doubles round-trip, times as UTC ticks).</summary>
+/// <summary>Rows to and from a compact binary form for state snapshots, exactly (doubles bit for bit, times as UTC ticks).</summary>
 public static class RowCodec
 {
-    public static JsonArray Save(IEnumerable<object?[]> rows, RowSchema schema)
+    public static void Write(BinaryWriter writer, IReadOnlyCollection<object?[]> rows, RowSchema schema)
     {
-        var array = new JsonArray();
+        writer.Write(rows.Count);
         foreach (var row in rows)
         {
-            var saved = new JsonArray();
-            for (var i = 0; i < schema.Count; i++) saved.Add(SaveValue(row[i], schema.Kinds[i]));
-            array.Add(saved);
-        }
-        return array;
-    }
-
-    public static IEnumerable<object?[]> Restore(JsonNode? saved, RowSchema schema)
-    {
-        if (saved is not JsonArray rows) yield break;
-        foreach (var row in rows)
-        {
-            var values = row!.AsArray();
-            var restored = new object?[schema.Count];
-            for (var i = 0; i < schema.Count; i++) restored[i] = RestoreValue(values[i], schema.Kinds[i]);
-            yield return restored;
+            for (var i = 0; i < schema.Count; i++) WriteValue(writer, row[i], schema.Kinds[i]);
         }
     }
 
-    private static JsonNode? SaveValue(object? value, ColumnKind kind) => value is null ? null : kind switch
+    public static IEnumerable<object?[]> Read(BinaryReader reader, RowSchema schema)
     {
-        ColumnKind.String => JsonValue.Create((string)value),
-        ColumnKind.Double => JsonValue.Create((double)value),
-        ColumnKind.Long => JsonValue.Create((long)value),
-        ColumnKind.Timestamp => JsonValue.Create(((DateTimeOffset)value).UtcTicks),
-        ColumnKind.Binary => JsonValue.Create(Convert.ToBase64String((byte[])value)),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+        var count = reader.ReadInt32();
+        var rows = new object?[count][];
+        for (var r = 0; r < count; r++)
+        {
+            var row = new object?[schema.Count];
+            for (var i = 0; i < schema.Count; i++) row[i] = ReadValue(reader, schema.Kinds[i]);
+            rows[r] = row;
+        }
+        return rows;
+    }
 
-    private static object? RestoreValue(JsonNode? node, ColumnKind kind) => node is null ? null : kind switch
+    private static void WriteValue(BinaryWriter writer, object? value, ColumnKind kind)
     {
-        ColumnKind.String => node.GetValue<string>(),
-        ColumnKind.Double => node.GetValue<double>(),
-        ColumnKind.Long => node.GetValue<long>(),
-        ColumnKind.Timestamp => new DateTimeOffset(node.GetValue<long>(), TimeSpan.Zero),
-        ColumnKind.Binary => Convert.FromBase64String(node.GetValue<string>()),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+        writer.Write(value is not null);
+        switch (value)
+        {
+            case null: return;
+            case string s: writer.Write(s); return;
+            case double d: writer.Write(d); return;
+            case long l: writer.Write(l); return;
+            case DateTimeOffset t: writer.Write(t.UtcTicks); return;
+            case byte[] b:
+                writer.Write(b.Length);
+                writer.Write(b);
+                return;
+            default: throw new InvalidOperationException($"a {kind} column holds a {value.GetType().Name}");
+        }
+    }
+
+    private static object? ReadValue(BinaryReader reader, ColumnKind kind)
+    {
+        if (!reader.ReadBoolean()) return null;
+        return kind switch
+        {
+            ColumnKind.String => reader.ReadString(),
+            ColumnKind.Double => reader.ReadDouble(),
+            ColumnKind.Long => reader.ReadInt64(),
+            ColumnKind.Timestamp => new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero),
+            ColumnKind.Binary => reader.ReadBytes(reader.ReadInt32()),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
 }

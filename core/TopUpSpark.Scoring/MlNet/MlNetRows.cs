@@ -1,0 +1,51 @@
+using Microsoft.ML.Data;
+
+namespace TopUpSpark.Scoring.MlNet;
+
+/// <summary>
+/// One joined row as the ML.NET pipeline sees it: numeric inputs as a float vector (NaN = null) and
+/// categorical inputs as a text vector of "column=value" tokens, so that one bag-of-tokens one-hot
+/// encoding serves every categorical column without their values colliding.
+/// </summary>
+public sealed class MlNetInputRow
+{
+    public const string NumericColumn = "Numeric";
+    public const string CategoricalColumn = "Categorical";
+    public const string LabelColumn = "Label";
+
+    [ColumnName(NumericColumn)]
+    public float[] Numeric { get; set; } = [];
+
+    [ColumnName(CategoricalColumn)]
+    public string[] Categorical { get; set; } = [];
+
+    [ColumnName(LabelColumn)]
+    public bool Label { get; set; }
+
+    /// <summary>The token a categorical value becomes; null gets a token of its own (it can carry signal).</summary>
+    public static string Token(string column, string? value) => value is null ? column + "\u0000null" : column + "=" + value;
+
+    public static MlNetInputRow From(IReadOnlyList<string> categoricalNames, ReadOnlySpan<double> numeric, ReadOnlySpan<string?> categorical, bool label = false)
+    {
+        var numbers = new float[numeric.Length];
+        for (var i = 0; i < numeric.Length; i++) numbers[i] = (float)numeric[i];
+        var tokens = new string[categorical.Length];
+        for (var i = 0; i < categorical.Length; i++) tokens[i] = Token(categoricalNames[i], categorical[i]);
+        return new MlNetInputRow { Numeric = numbers, Categorical = tokens, Label = label };
+    }
+
+    /// <summary>The schema with the vector sizes filled in (the attribute-based one has unknown sizes).</summary>
+    public static SchemaDefinition Schema(int numericCount, int categoricalCount)
+    {
+        var schema = SchemaDefinition.Create(typeof(MlNetInputRow));
+        schema[NumericColumn].ColumnType = new VectorDataViewType(NumberDataViewType.Single, numericCount);
+        schema[CategoricalColumn].ColumnType = new VectorDataViewType(TextDataViewType.Instance, categoricalCount);
+        return schema;
+    }
+}
+
+/// <summary>What the ML.NET binary classifiers add to a row: the calibrated probability of class 1.</summary>
+public sealed class MlNetOutputRow
+{
+    public float Probability { get; set; }
+}

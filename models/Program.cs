@@ -1,0 +1,4 @@
+using TopUpSpark.Core.Cli;
+using TopUpSpark.Models;
+
+return await ProgramHost.RunAsync(ModelsCli.Create(), args);

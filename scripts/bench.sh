@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks (Release build): writes one JSON result per benchmark under artifacts/bench/.
+#   ./scripts/bench.sh                 all benchmarks, full size
+#   ./scripts/bench.sh --quick         smaller inputs, for a fast look
+#   ./scripts/bench.sh NAME [NAME …]   only these (./scripts/bench.sh --list names them)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet build tests/TopUpSpark.Bench -c Release -warnaserror -v quiet -nologo
+exec dotnet tests/TopUpSpark.Bench/bin/Release/net10.0/TopUpSpark.Bench.dll "$@"

@@ -1,0 +1,142 @@
+using Confluent.Kafka;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using TopUpSpark.Core;
+using TopUpSpark.Core.Kafka;
+using TopUpSpark.Core.Schema;
+using TopUpSpark.Producer;
+using TopUpSpark.Producer.DataGeneration;
+
+namespace TopUpSpark.Bench;
+
+/// <summary>
+/// Plumbing the pipeline benchmarks share: generated data (full size, or smaller with --quick), cached
+/// between runs, and an embedded broker filled with one full replay of it.
+/// </summary>
+public static class BenchData
+{
+    public const long Seed = 1;
+
+    /// <summary>Partitions per input topic: the mock broker keeps only 5 MiB per partition, so a full replay needs many.</summary>
+    public const int Partitions = 64;
+
+    /// <summary>Fixed event time of the first replayed batch, so every run sends identical bytes.</summary>
+    public static readonly DateTimeOffset ReplayStart = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+
+    public static int Customers(BenchContext context) => context.Quick ? 20_000 : GeneratorOptions.OriginalCustomers;
+
+    /// <summary>A generated dataset on disk and what the generator reported when it wrote it.</summary>
+    public sealed record DataSet(string Directory, GenerationSummary Summary, bool FromCache, double SecondsToGenerate);
+
+    /// <summary>
+    /// The generated data for this run's size and <paramref name="seed"/>, under <c>artifacts/bench/work/data/</c>,
+    /// shared by all benchmarks. Regenerated when missing or when the generator's code changed.
+    /// </summary>
+    public static DataSet EnsureGeneratedData(BenchContext context, long seed = Seed)
+    {
+        var customers = Customers(context);
+        var generator = typeof(DataGenerator).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+        var directory = Path.GetFullPath(Path.Combine(context.WorkDirectory, "..", "data", $"customers-{customers}-seed-{seed}"));
+        var marker = Path.Combine(directory, "generated.json");
+        if (File.Exists(marker) && JsonSerializer.Deserialize<Marker>(File.ReadAllText(marker)) is { } cached && cached.Generator == generator)
+        {
+            context.Log($"using cached data in {directory}");
+            return new DataSet(directory, cached.Summary, FromCache: true, SecondsToGenerate: 0);
+        }
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        context.Log($"generating {customers} customers (seed {seed}) into {directory}");
+        var clock = Stopwatch.StartNew();
+        var summary = DataGenerator.Generate(new GeneratorOptions { Customers = customers, Seed = seed, OutputDirectory = directory });
+        File.WriteAllText(marker, JsonSerializer.Serialize(new Marker(generator, summary)));
+        context.Log($"generated {summary.Customers} customers and {summary.BureauRows} bureau rows in {clock.Elapsed.TotalSeconds:F1} s");
+        return new DataSet(directory, summary, FromCache: false, SecondsToGenerate: clock.Elapsed.TotalSeconds);
+    }
+
+    private sealed record Marker(string Generator, GenerationSummary Summary);
+
+    /// <summary>Loads a dataset for the producer (parse and encode every row), timed.</summary>
+    public static (TopUpInput Input, double Seconds) Load(DataSet data)
+    {
+        var clock = Stopwatch.StartNew();
+        var input = TopUpInput.LoadDirectory(data.Directory, TopUpSchema.Default, NullLogger.Instance);
+        return (input, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>An embedded broker with the customer and bureau topics, <see cref="Partitions"/> partitions each.</summary>
+    public static EmbeddedKafkaCluster StartBroker() =>
+        EmbeddedKafkaCluster.Start(topics: [Topics.Customer, Topics.Bureau], partitions: Partitions);
+
+    /// <summary>Replays every customer once, as fast as possible, with fixed batch sizes and event times.</summary>
+    public static Task<ProducerRunSummary> ReplayOnce(TopUpInput input, string bootstrapServers, CancellationToken cancel) =>
+        new TopUpProducer(input, new KafkaSettings(bootstrapServers), new ProducerOptions
+        {
+            Replay = true,
+            StopAtEnd = true,
+            Seed = (int)Seed,
+            ReplayStart = ReplayStart,
+        }).RunAsync(cancel);
+
+    /// <summary>
+    /// A broker holding one full replay of the dataset: what the consuming benchmarks read. The caller
+    /// disposes the cluster.
+    /// </summary>
+    public static async Task<(EmbeddedKafkaCluster Cluster, ProducerRunSummary Replay)> FillBroker(BenchContext context, DataSet data,
+        CancellationToken cancel)
+    {
+        var (input, loadSeconds) = Load(data);
+        context.Log($"loaded {input.Customers.Count} customers and {input.BureauRowCount} bureau rows in {loadSeconds:F1} s");
+        var cluster = StartBroker();
+        try
+        {
+            var replay = await ReplayOnce(input, cluster.BootstrapServers, cancel);
+            if (replay.DeliveryFailures > 0)
+                throw new InvalidOperationException($"filling the broker failed: {replay.DeliveryFailures} message(s) were not delivered");
+            context.Log($"broker filled with {replay.Messages} messages in {replay.Elapsed.TotalSeconds:F1} s");
+            return (cluster, replay);
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads every message of the customer and bureau topics back with a plain Confluent.Kafka consumer, as
+    /// fast as it can: the ceiling any consumer of these topics is measured against. Every partition was
+    /// empty before the replay, so reading starts at offset 0, and data the mock broker dropped shows as lost.
+    /// </summary>
+    public static (long Messages, long Bytes, double Seconds, long Lost) ConsumeEverything(string bootstrapServers, CancellationToken cancel)
+    {
+        var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
+        config.MaxPartitionFetchBytes = 8 * 1024 * 1024;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        TopicPartition[] partitions =
+        [
+            .. Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Customer, p)),
+            .. Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Bureau, p)),
+        ];
+        var gaps = new OffsetGapDetector(failOnDataLoss: false);
+        foreach (var partition in partitions) gaps.Expect(partition, 0);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var atEnd = new HashSet<TopicPartition>();
+        long messages = 0, bytes = 0;
+        var clock = Stopwatch.StartNew();
+        while (atEnd.Count < partitions.Length)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var result = consumer.Consume(TimeSpan.FromSeconds(5))
+                ?? throw new TimeoutException($"no message for 5 s with {partitions.Length - atEnd.Count} partition(s) still unread");
+            if (result.IsPartitionEOF)
+            {
+                atEnd.Add(result.TopicPartition);
+                continue;
+            }
+            gaps.Observe(result.TopicPartition, result.Offset.Value);
+            messages++;
+            bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
+        }
+        return (messages, bytes, clock.Elapsed.TotalSeconds, gaps.LostMessages);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace TopUpSpark.Bench;
+
+/// <summary>
+/// The real <c>topup-job</c> program run as its own process, so its time and memory are its own and not
+/// the benchmark's (which also hosts the embedded broker).
+/// </summary>
+public sealed partial class JobProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private JobProcess(Process process) => _process = process;
+
+    public static JobProcess Start(BenchContext context, string logFile, params string[] arguments)
+    {
+        var dll = Path.Combine(context.RepositoryRoot, "spark-job", "bin", "Release", "net10.0", "topup-job.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("build the job in Release first (scripts/bench.sh does)", dll);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the job");
+        var log = new StreamWriter(logFile) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.Exited += (_, _) => { lock (log) log.Dispose(); };
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new JobProcess(process);
+    }
+
+    public async Task<int> WaitAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Asks the job to stop as Ctrl-C would (SIGTERM), so it finishes its batch and writes its summary.</summary>
+    public void Stop()
+    {
+        if (!_process.HasExited) _ = SendSignal(_process.Id, 15);
+    }
+
+    public static T ReadJson<T>(string file) =>
+        JsonSerializer.Deserialize<T>(File.ReadAllText(file), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })
+        ?? throw new InvalidDataException($"{file} is empty");
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}

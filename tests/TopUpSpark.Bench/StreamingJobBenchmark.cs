@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TopUpSpark.Core.Kafka;
+using TopUpSpark.Job;
+using TopUpSpark.Models.SparkImport;
+using TopUpSpark.Producer;
+using TopUpSpark.Scoring.Spark;
+
+namespace TopUpSpark.Bench;
+
+/// <summary>
+/// The TopUp job end to end on this machine: (1) the full generated data replayed into the embedded
+/// broker, then the job with the available-now trigger — input records/s, per-batch p50/p99, peak RSS,
+/// and the ratio to a raw Confluent.Kafka consume of the same topics measured in the same run; (2) the
+/// course's rate (one producer batch every 5 s) with the default trigger — per-batch processing time.
+/// </summary>
+public sealed class StreamingJobBenchmark : IBenchmark
+{
+    public string Name => "streaming-job";
+
+    public string Description => "the TopUp job on a full replay (available-now) and at the course's rate: records/s, batch p50/p99, peak RSS, ratio to raw consume";
+
+    private const long MaxRecordsPerTrigger = 40_000;
+
+    public async Task<JsonObject> RunAsync(BenchContext context, CancellationToken cancel)
+    {
+        var modelFile = await ConvertCourseModel(context, cancel);
+        var data = BenchData.EnsureGeneratedData(context);
+        var (cluster, replay) = await BenchData.FillBroker(context, data, cancel);
+        using (cluster)
+        {
+            var raw = BenchData.ConsumeEverything(cluster.BootstrapServers, cancel);
+            var rawRate = raw.Messages / raw.Seconds;
+            context.Log($"raw consume: {raw.Messages} messages in {raw.Seconds:F2} s = {rawRate:F0} msg/s ({raw.Lost} lost)");
+
+            var output = Path.Combine(context.WorkDirectory, "replay-out");
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            using (var job = JobProcess.Start(context, Path.Combine(context.WorkDirectory, "replay-job.log"),
+                       "--bootstrap-servers", cluster.BootstrapServers, "--trigger", "available-now", "--model", modelFile,
+                       "--out", output, "--max-records-per-trigger", MaxRecordsPerTrigger.ToString()))
+            {
+                var exit = await job.WaitAsync(TimeSpan.FromMinutes(20), cancel);
+                if (exit != 0) throw new InvalidOperationException($"the job exited with {exit}; see replay-job.log");
+            }
+            var summary = JobProcess.ReadJson<JobSummary>(Path.Combine(output, "summary.json"));
+            var batches = ReadProgress(Path.Combine(output, "progress.jsonl"));
+            var processingSeconds = (batches[^1].End - batches[0].Start).TotalSeconds;
+            var rate = summary.InputRows / processingSeconds;
+            context.Log($"job: {summary}");
+            context.Log($"job: {summary.InputRows} records in {processingSeconds:F2} s of batches = {rate:F0} records/s ({rate / rawRate:P0} of raw consume)");
+
+            var live = await CourseRate(context, cluster, modelFile, cancel);
+            return new JsonObject
+            {
+                ["customers"] = data.Summary.Customers,
+                ["messages_produced"] = replay.Messages,
+                ["max_records_per_trigger"] = MaxRecordsPerTrigger,
+                ["raw_consume_msgs_per_s"] = Math.Round(rawRate),
+                ["raw_consume_lost"] = raw.Lost,
+                ["job_input_records"] = summary.InputRows,
+                ["job_batches"] = summary.Batches,
+                ["job_processing_seconds"] = Math.Round(processingSeconds, 2),
+                ["job_records_per_s"] = Math.Round(rate),
+                ["job_ratio_to_raw_consume"] = Math.Round(rate / rawRate, 3),
+                ["job_batch_ms_p50"] = summary.BatchMillisP50,
+                ["job_batch_ms_p99"] = summary.BatchMillisP99,
+                ["job_peak_rss_mib"] = summary.PeakWorkingSetMiB,
+                ["job_joined_rows"] = summary.JoinedRows,
+                ["job_predicted_topups"] = summary.PredictedTopUps,
+                ["job_late_rows_dropped"] = summary.LateRowsDropped,
+                ["job_dead_letters"] = summary.DeadLetters,
+                ["course_rate"] = live,
+            };
+        }
+    }
+
+    /// <summary>The producer at its real cadence (10–30 customers every 5 s) with the job running beside it.</summary>
+    private static async Task<JsonObject> CourseRate(BenchContext context, EmbeddedKafkaCluster cluster, string modelFile, CancellationToken cancel)
+    {
+        const string customerTopic = "customer-live", bureauTopic = "bureau-live";
+        cluster.CreateTopic(customerTopic);
+        cluster.CreateTopic(bureauTopic);
+        var producerBatches = context.Quick ? 6 : 24;
+        var input = BenchData.Load(BenchData.EnsureGeneratedData(context)).Input;
+        var output = Path.Combine(context.WorkDirectory, "live-out");
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        using var job = JobProcess.Start(context, Path.Combine(context.WorkDirectory, "live-job.log"),
+            "--bootstrap-servers", cluster.BootstrapServers, "--model", modelFile, "--out", output,
+            "--customer-topic", customerTopic, "--bureau-topic", bureauTopic, "--output-topic", "topup-by-state-live");
+        await Task.Delay(TimeSpan.FromSeconds(3), cancel);
+        var producer = new TopUpProducer(input, new KafkaSettings(cluster.BootstrapServers), new ProducerOptions
+        {
+            CustomerTopic = customerTopic,
+            BureauTopic = bureauTopic,
+            MaxBatches = producerBatches,
+            Seed = 7,
+        });
+        await producer.RunAsync(cancel);
+        await Task.Delay(TimeSpan.FromSeconds(3), cancel);
+        job.Stop();
+        await job.WaitAsync(TimeSpan.FromSeconds(60), cancel);
+        var batches = ReadProgress(Path.Combine(output, "progress.jsonl"));
+        var withData = batches.Where(b => b.Rows > 0).Select(b => b.Millis).Order().ToList();
+        var all = batches.Select(b => b.Millis).Order().ToList();
+        context.Log($"course rate: {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data); p50 {Percentile(all, 0.5)} ms, p99 {Percentile(all, 0.99)} ms");
+        return new JsonObject
+        {
+            ["producer_batches"] = producerBatches,
+            ["job_batches"] = batches.Count,
+            ["job_batches_with_data"] = withData.Count,
+            ["batch_ms_p50"] = Percentile(all, 0.5),
+            ["batch_ms_p99"] = Percentile(all, 0.99),
+            ["batch_ms_max"] = all.Count == 0 ? 0 : all[^1],
+            ["data_batch_ms_p50"] = Percentile(withData, 0.5),
+            ["data_batch_ms_p99"] = Percentile(withData, 0.99),
+        };
+    }
+
+    private sealed record BatchTiming(DateTimeOffset Start, DateTimeOffset End, long Rows, long Millis);
+
+    private static List<BatchTiming> ReadProgress(string file) =>
+        File.ReadLines(file).Select(line =>
+        {
+            var p = JsonNode.Parse(line)!;
+            var start = DateTimeOffset.Parse(p["timestamp"]!.GetValue<string>());
+            var millis = p["durationMs"]!["triggerExecution"]!.GetValue<long>();
+            return new BatchTiming(start, start.AddMilliseconds(millis), p["numInputRows"]!.GetValue<long>(), millis);
+        }).ToList();
+
+    private static long Percentile(List<long> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>The course's Spark model from ../shared, converted once into a model file the job loads.</summary>
+    private static async Task<string> ConvertCourseModel(BenchContext context, CancellationToken cancel)
+    {
+        var folder = Path.GetFullPath(Path.Combine(context.RepositoryRoot, "..", "shared", "fixtures", "spark-topup-pipeline-model"));
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"the course model is expected at {folder}");
+        var imported = await SparkPipelineImporter.ImportAsync(folder, cancel);
+        var modelFile = Path.Combine(context.WorkDirectory, "course.model");
+        SparkPipelineFile.Write(modelFile, imported.Pipeline, folder, DateTimeOffset.UtcNow);
+        return modelFile;
+    }
+}
