@@ -26,8 +26,8 @@ public static class JobCommand
         var customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", TopUpSpark.Core.Topics.Customer, "Topic of customer rows");
         var bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", TopUpSpark.Core.Topics.Bureau, "Topic of bureau rows");
         var outputTopic = Flags.Create("--output-topic", "TOPUP_OUTPUT_TOPIC", TopUpSpark.Core.Topics.TopUpByState, "Topic of per-state counts");
-        var watermark = Flags.Create("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams");
-        var window = Flags.Create("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation");
+        var watermark = Flags.Duration("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams");
+        var window = Flags.Duration("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation");
         var maxRecords = Flags.Create<long?>("--max-records-per-trigger", "TOPUP_MAX_RECORDS_PER_TRIGGER", null,
             "At most this many records per topic per batch (Spark's maxOffsetsPerTrigger); default: no limit");
         var starting = Flags.Create("--starting-offsets", "TOPUP_STARTING_OFFSETS", StartingOffsets.Earliest,
@@ -37,7 +37,7 @@ public static class JobCommand
         var flush = Flags.Create("--flush-at-end", "TOPUP_FLUSH_AT_END", false,
             "With available-now: emit the still-open windows at the end (ends the stream for this checkpoint)");
         var maxMessageBytes = Flags.Create("--max-message-bytes", "TOPUP_MAX_MESSAGE_BYTES", 1 << 20, "Larger input messages go to the dead-letter topic");
-        var maxAhead = Flags.Create("--max-event-time-ahead", "TOPUP_MAX_EVENT_TIME_AHEAD", TimeSpan.FromDays(1),
+        var maxAhead = Flags.Duration("--max-event-time-ahead", "TOPUP_MAX_EVENT_TIME_AHEAD", TimeSpan.FromDays(1),
             "Rows whose ts is further ahead of the clock go to the dead-letter topic instead of moving the watermark");
         var schema = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (default: the schema/topup-schema.json shipped with the job)");
 

@@ -36,11 +36,11 @@ public static class TopUpQuery
         var bounds = EventTimeBounds.Default with { MaxAheadOfNow = options.MaxEventTimeAhead };
         var customers = customerMessages
             .ParseJson(schema.Customer, EventTime, options.MaxMessageBytes)
-            .Cast(schema.Customer, EventTime, bounds)
+            .Cast(bounds)
             .WithWatermark(EventTime, options.WatermarkDelay, "customer");
         var bureau = bureauMessages
             .ParseJson(schema.Bureau, EventTime, options.MaxMessageBytes)
-            .Cast(schema.Bureau, EventTime, bounds)
+            .Cast(bounds)
             .WithWatermark(EventTime, options.WatermarkDelay, "bureau");
 
         // 2.4 Bureau rows per ID in 30 s windows: numeric columns (SELF-INDICATOR is 1/0) summed as
@@ -54,8 +54,13 @@ public static class TopUpQuery
         var bureauWindows = bureau.GroupByWindow(EventTime, options.WindowLength, Key, aggregates);
 
         // 2.5 window_start / window_end, and the inner join with customers on ID where window_start ≤ ts ≤ window_end.
-        var joined = bureauWindows.JoinWindowsWith(customers, Key,
-            WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, EventTime, options.WindowLength);
+        //     Only the columns the outputs and the model read enter the join and its state: Spark's optimizer
+        //     prunes the others by itself; here the pruning is written out.
+        var modelInputs = model.NumericInputs.Concat(model.CategoricalInputs).ToHashSet();
+        string[] outputColumns = [Key, WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, EventTime, "Top-up Month", "State"];
+        var joined = bureauWindows.Select(bureauWindows.Schema.Names.Where(c => outputColumns.Contains(c) || modelInputs.Contains(c)).ToArray())
+            .JoinWindowsWith(customers.Select(customers.Schema.Names.Where(c => outputColumns.Contains(c) || modelInputs.Contains(c)).ToArray()),
+                Key, WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, EventTime, options.WindowLength);
 
         // 2.6 The joined rows to parquet.
         joined.Select(Key, "window_start", "window_end", EventTime, "Top-up Month AS Top-up_Month")

@@ -29,10 +29,13 @@ public sealed class StreamFrame
     public StreamFrame ParseJson(DatasetSchema dataset, string eventTimeColumn, int maxMessageBytes = 1 << 20) =>
         With(new ParseJson(Node, dataset, eventTimeColumn, maxMessageBytes));
 
-    /// <summary>Casts every column by the schema file; the event time becomes a UTC timestamp.</summary>
-    public StreamFrame Cast(DatasetSchema dataset, string eventTimeColumn, EventTimeBounds? bounds = null) =>
-        With(new CastColumns(Node as ParseJson ?? throw new InvalidOperationException("Cast follows ParseJson"),
-            dataset, eventTimeColumn, bounds ?? EventTimeBounds.Default));
+    /// <summary>
+    /// Casts every column by the schema file; the event time becomes a UTC timestamp. Runs fused with the
+    /// <see cref="ParseJson"/> before it, as one pass over each message.
+    /// </summary>
+    public StreamFrame Cast(EventTimeBounds? bounds = null) =>
+        With(new JsonCast(Node as ParseJson ?? throw new InvalidOperationException("Cast applies to the output of ParseJson"),
+            bounds ?? EventTimeBounds.Default));
 
     /// <summary><c>withWatermark(column, delay)</c>, naming the input for progress and the min-watermark policy.</summary>
     public StreamFrame WithWatermark(string eventTimeColumn, TimeSpan delay, string inputName) =>

@@ -80,7 +80,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
         const string customerTopic = "customer-live", bureauTopic = "bureau-live";
         cluster.CreateTopic(customerTopic);
         cluster.CreateTopic(bureauTopic);
-        var producerBatches = context.Quick ? 6 : 24;
+        var producerBatches = context.Quick ? 6 : 36;
         var input = BenchData.Load(BenchData.EnsureGeneratedData(context)).Input;
         var output = Path.Combine(context.WorkDirectory, "live-out");
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
@@ -100,14 +100,17 @@ public sealed class StreamingJobBenchmark : IBenchmark
         job.Stop();
         await job.WaitAsync(TimeSpan.FromSeconds(60), cancel);
         var batches = ReadProgress(Path.Combine(output, "progress.jsonl"));
-        var withData = batches.Where(b => b.Rows > 0).Select(b => b.Millis).Order().ToList();
-        var all = batches.Select(b => b.Millis).Order().ToList();
-        context.Log($"course rate: {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data); p50 {Percentile(all, 0.5)} ms, p99 {Percentile(all, 0.99)} ms");
+        // The first batch also connects to Kafka and compiles the query's code; it is reported on its own.
+        var steady = batches.Skip(1).ToList();
+        var withData = steady.Where(b => b.Rows > 0).Select(b => b.Millis).Order().ToList();
+        var all = steady.Select(b => b.Millis).Order().ToList();
+        context.Log($"course rate: {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data after the first); first batch {batches[0].Millis} ms, then p50 {Percentile(all, 0.5)} ms, p99 {Percentile(all, 0.99)} ms");
         return new JsonObject
         {
             ["producer_batches"] = producerBatches,
             ["job_batches"] = batches.Count,
             ["job_batches_with_data"] = withData.Count,
+            ["first_batch_ms"] = batches.Count == 0 ? 0 : batches[0].Millis,
             ["batch_ms_p50"] = Percentile(all, 0.5),
             ["batch_ms_p99"] = Percentile(all, 0.99),
             ["batch_ms_max"] = all.Count == 0 ? 0 : all[^1],

@@ -38,11 +38,11 @@ public sealed class StreamHarness : IDisposable
         MaxRecordsPerTrigger = maxRecordsPerTrigger;
         _failBatch = failAfterSinks;
         _session = StreamingSession.CreateBuilder().AppName("harness").Master("local[2]").GetOrCreate();
-        var bureau = _session.Read("bureau", _bureau).ParseJson(Bureau, "ts").Cast(Bureau, "ts", Bounds)
+        var bureau = _session.Read("bureau", _bureau).ParseJson(Bureau, "ts").Cast(Bounds)
             .WithWatermark("ts", TimeSpan.FromSeconds(5), "bureau")
             .GroupByWindow("ts", TimeSpan.FromSeconds(30), "ID",
                 [AggregateFunction.Sum("AMT", "AMT_sum"), AggregateFunction.CountDistinct("TYPE", "TYPE_dist")]);
-        var customers = _session.Read("customer", _customer).ParseJson(Customer, "ts").Cast(Customer, "ts", Bounds)
+        var customers = _session.Read("customer", _customer).ParseJson(Customer, "ts").Cast(Bounds)
             .WithWatermark("ts", TimeSpan.FromSeconds(5), "customer");
         var joined = bureau.JoinWindowsWith(customers, "ID", WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, "ts", TimeSpan.FromSeconds(30));
         joined.WriteParquet(Path.Combine(Directory, "joined"));

@@ -18,6 +18,15 @@ public static class Flags
         };
     }
 
+    /// <summary>A duration flag that reads 500ms, 5s, 1m, 2h, 1d (or hh:mm:ss).</summary>
+    public static Option<TimeSpan> Duration(string name, string environmentVariable, TimeSpan defaultValue, string description)
+    {
+        var option = Create(name, environmentVariable, defaultValue, $"{description} (e.g. 5s, 500ms, 1m; default {Cli.Duration.Format(defaultValue)})");
+        option.CustomParser = result => Cli.Duration.Parse(result.Tokens.Single().Value);
+        option.HelpName = "duration";
+        return option;
+    }
+
     /// <summary>A flag that may be repeated; the variable holds values separated by ';'.</summary>
     public static Option<string[]> Repeated(string name, string environmentVariable, string description)
     {
@@ -55,7 +64,7 @@ public static class Flags
                 _ when target == typeof(long) => long.Parse(raw, CultureInfo.InvariantCulture),
                 _ when target == typeof(double) => double.Parse(raw, CultureInfo.InvariantCulture),
                 _ when target == typeof(bool) => raw is "1" || bool.Parse(raw),
-                _ when target == typeof(TimeSpan) => TimeSpan.Parse(raw, CultureInfo.InvariantCulture),
+                _ when target == typeof(TimeSpan) => Cli.Duration.Parse(raw),
                 _ when target.IsEnum => Enum.Parse(target, raw, ignoreCase: true),
                 _ => throw new NotSupportedException($"environment override of a {target.Name} flag"),
             };

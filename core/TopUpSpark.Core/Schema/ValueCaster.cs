@@ -96,11 +96,12 @@ public static class ValueCaster
         return false;
     }
 
-    public static bool TryParseDate(string text, IReadOnlyList<string> formats, out DateTimeOffset value)
+    public static bool TryParseDate(ReadOnlySpan<char> text, IReadOnlyList<string> formats, out DateTimeOffset value)
     {
+        text = text.Trim();
         foreach (var format in formats)
         {
-            if (DateTimeOffset.TryParseExact(text.Trim(), format, CultureInfo.InvariantCulture,
+            if (DateTimeOffset.TryParseExact(text, format, CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
                 return true;
         }

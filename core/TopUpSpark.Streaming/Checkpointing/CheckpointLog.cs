@@ -33,17 +33,24 @@ public sealed class CheckpointLog
     {
         var path = PathOf("state", batchId);
         var temp = path + ".tmp";
-        using (var file = new BufferedStream(File.Create(temp), 1 << 20))
+        using (var file = File.Create(temp, 1 << 20))
         using (var writer = new BinaryWriter(file))
         {
             writer.Write(operators.Count);
             foreach (var (id, save) in operators)
             {
-                using var blob = new MemoryStream();
-                using (var blobWriter = new BinaryWriter(blob, System.Text.Encoding.UTF8, leaveOpen: true)) save(blobWriter);
+                // The snapshot streams to the file; its length is filled in afterwards, so a large state
+                // is never held twice in memory.
                 writer.Write(id);
-                writer.Write((int)blob.Length);
-                writer.Write(blob.GetBuffer(), 0, (int)blob.Length);
+                var lengthAt = file.Position;
+                writer.Write(0);
+                save(writer);
+                writer.Flush();
+                var end = file.Position;
+                file.Position = lengthAt;
+                writer.Write(checked((int)(end - lengthAt - sizeof(int))));
+                writer.Flush();
+                file.Position = end;
             }
         }
         File.Move(temp, path, overwrite: true);

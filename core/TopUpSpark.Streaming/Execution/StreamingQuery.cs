@@ -77,6 +77,7 @@ public sealed class StreamingQuery : IDisposable
     {
         await Task.Yield();
         Recover();
+        foreach (var (topic, scan) in _scans) scan.Source.Prepare(Start(topic));
         Dictionary<string, SourceOffsets>? availableNowTarget = null;
         if (_options.Trigger is Trigger.AvailableNow)
             availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(Start(s.Key), null));
@@ -200,18 +201,18 @@ public sealed class StreamingQuery : IDisposable
         durations["walCommit"] = total.ElapsedMilliseconds;
 
         var phase = Stopwatch.StartNew();
-        var records = new Dictionary<IStreamSource, IReadOnlyList<SourceRecord>>();
-        var sourceProgress = new List<SourceProgress>();
-        foreach (var (topic, scan) in _scans)
+        // Each source reads its own range; they read side by side.
+        var reads = _scans.Select(s => (Topic: s.Key, Scan: s.Value, From: ToOffsets(batch.StartOffsets[s.Key]), To: ToOffsets(batch.EndOffsets[s.Key]))).ToList();
+        var read = new IReadOnlyList<SourceRecord>[reads.Count];
+        Parallel.For(0, reads.Count, new ParallelOptions { MaxDegreeOfParallelism = _options.Cores, CancellationToken = cancel }, i =>
         {
-            var from = ToOffsets(batch.StartOffsets[topic]);
-            var to = ToOffsets(batch.EndOffsets[topic]);
-            var read = from.IsBefore(to) ? scan.Source.Read(from, to, cancel) : [];
+            var r = reads[i];
+            var records = r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, cancel) : [];
             // Partition then offset: the same range always yields the same rows in the same order.
-            var ordered = read.OrderBy(r => r.Partition).ThenBy(r => r.Offset).ToList();
-            records[scan.Source] = ordered;
-            sourceProgress.Add(new SourceProgress(scan.Source.Description, from.Next, to.Next, ordered.Count));
-        }
+            read[i] = records.OrderBy(x => x.Partition).ThenBy(x => x.Offset).ToList();
+        });
+        var records = reads.Select((r, i) => (r.Scan.Source, Records: read[i])).ToDictionary(x => x.Source, x => x.Records);
+        var sourceProgress = reads.Select((r, i) => new SourceProgress(r.Scan.Source.Description, r.From.Next, r.To.Next, read[i].Count)).ToList();
         durations["getBatch"] = phase.ElapsedMilliseconds;
 
         phase.Restart();
@@ -227,14 +228,17 @@ public sealed class StreamingQuery : IDisposable
         }
         durations["execute"] = phase.ElapsedMilliseconds;
 
+        // Sinks, dead letters and the state snapshot only read this batch's results: they run side by side.
         phase.Restart();
-        foreach (var (node, sink) in _sinks) sink.AddBatch(batch.BatchId, node.Schema, outputs[node], cancel);
-        if (_deadLetters is not null && context.DeadLetters.Count > 0) _deadLetters.Send(batch.BatchId, context.DeadLetters);
+        var writes = _sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], cancel))))
+            .Append(("state snapshot", () => _checkpoint.WriteState(batch.BatchId, _stateful.Select(s => (s.Id, (Action<BinaryWriter>)s.Operator.SaveState)).ToList())));
+        if (_deadLetters is not null && context.DeadLetters.Count > 0)
+            writes = writes.Append(("dead letters", () => _deadLetters.Send(batch.BatchId, context.DeadLetters)));
+        RunSideBySide(writes.ToList(), context);
         durations["addBatch"] = phase.ElapsedMilliseconds;
 
         phase.Restart();
         _watermarks.Advance(context.MaxEventTimes.ToDictionary(m => ((IEventTimeSource)m.Key).InputName, m => m.Value));
-        _checkpoint.WriteState(batch.BatchId, _stateful.Select(s => (s.Id, (Action<BinaryWriter>)s.Operator.SaveState)).ToList());
         _checkpoint.WriteCommit(new CommitLogEntry(batch.BatchId, batch.EvictionWatermark, _watermarks.ByInput.ToDictionary()));
         durations["commit"] = phase.ElapsedMilliseconds;
 
@@ -243,6 +247,24 @@ public sealed class StreamingQuery : IDisposable
         _nextBatchId = batch.BatchId + 1;
         durations["triggerExecution"] = total.ElapsedMilliseconds;
         Report(batch, context, sourceProgress, durations, total.Elapsed, outputs);
+    }
+
+    /// <summary>Runs the named writes on up to <c>cores</c> threads, timing each; the first failure is rethrown as itself.</summary>
+    private static void RunSideBySide(IReadOnlyList<(string Name, Action Write)> writes, BatchContext context)
+    {
+        try
+        {
+            Parallel.ForEach(writes, context.Parallelism, write =>
+            {
+                var clock = Stopwatch.StartNew();
+                write.Write();
+                context.Count($"writeMs.{write.Name}", clock.ElapsedMilliseconds);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     private void Report(OffsetLogEntry batch, BatchContext context, List<SourceProgress> sources,

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using TopUpSpark.Core.Cli;
 
 namespace TopUpSpark.Streaming.Execution;
 
@@ -21,16 +20,15 @@ public abstract record Trigger
         var t = text.Trim().ToLowerInvariant();
         if (t is "available-now" or "availablenow" or "once") return new AvailableNow();
         if (t is "default" or "asap" or "") return new AsSoonAsPossible();
-        var match = Regex.Match(t, @"^(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?|m|min|minutes?)$");
-        if (!match.Success)
-            throw new FormatException($"trigger '{text}' is not 'available-now', 'default' or an interval like 5s, 500ms, 1m");
-        var amount = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        var interval = match.Groups[2].Value switch
+        TimeSpan interval;
+        try
         {
-            "ms" or "millisecond" or "milliseconds" => TimeSpan.FromMilliseconds(amount),
-            "m" or "min" or "minute" or "minutes" => TimeSpan.FromMinutes(amount),
-            _ => TimeSpan.FromSeconds(amount),
-        };
+            interval = Duration.Parse(t);
+        }
+        catch (FormatException)
+        {
+            throw new FormatException($"trigger '{text}' is not 'available-now', 'default' or an interval like 5s, 500ms, 1m");
+        }
         if (interval <= TimeSpan.Zero) throw new FormatException($"trigger interval '{text}' must be positive");
         return new ProcessingTime(interval);
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
@@ -123,7 +122,7 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             foreach (var (key, buffer) in window)
             {
                 writer.Write(key);
-                buffer.Save(writer);
+                buffer.Save(writer, _inputKinds);
             }
         }
     }
@@ -138,7 +137,7 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             var start = reader.ReadInt64();
             var keys = reader.ReadInt32();
             var buffers = new Dictionary<string, WindowBuffer>(keys, StringComparer.Ordinal);
-            for (var k = 0; k < keys; k++) buffers[reader.ReadString()] = WindowBuffer.Restore(reader, _functions.Count);
+            for (var k = 0; k < keys; k++) buffers[reader.ReadString()] = WindowBuffer.Restore(reader, _inputKinds);
             _windowsByStart[start] = buffers;
         }
     }
@@ -148,13 +147,13 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
     {
         private readonly double[] _sums;
         private readonly bool[] _hasSum;
-        private readonly HashSet<string>?[] _distinct;
+        private readonly HashSet<object>?[] _distinct;
 
         public WindowBuffer(int functions)
         {
             _sums = new double[functions];
             _hasSum = new bool[functions];
-            _distinct = new HashSet<string>?[functions];
+            _distinct = new HashSet<object>?[functions];
         }
 
         public void Add(object?[] row, IReadOnlyList<AggregateFunction> functions, int[] ordinals)
@@ -165,24 +164,15 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
                 if (value is null) continue;
                 if (functions[i].Kind == AggregateKind.Sum)
                 {
-                    _sums[i] += Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                    _sums[i] += value is double d ? d : (long)value;
                     _hasSum[i] = true;
                 }
                 else
                 {
-                    (_distinct[i] ??= new HashSet<string>(StringComparer.Ordinal)).Add(DistinctKey(value));
+                    (_distinct[i] ??= new HashSet<object>(DistinctValueComparer.Instance)).Add(value);
                 }
             }
         }
-
-        /// <summary>Values compare by their exact value: round-trip text for numbers, ticks for times.</summary>
-        private static string DistinctKey(object value) => value switch
-        {
-            string s => s,
-            double d => d.ToString("R", CultureInfo.InvariantCulture),
-            DateTimeOffset t => t.UtcTicks.ToString(CultureInfo.InvariantCulture),
-            _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
-        };
 
         public void WriteResults(object?[] row, int offset, IReadOnlyList<AggregateFunction> functions)
         {
@@ -194,7 +184,7 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             }
         }
 
-        public void Save(BinaryWriter writer)
+        public void Save(BinaryWriter writer, ColumnKind[] kinds)
         {
             for (var i = 0; i < _sums.Length; i++)
             {
@@ -203,24 +193,44 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
                 var set = _distinct[i];
                 writer.Write(set?.Count ?? -1);
                 if (set is null) continue;
-                foreach (var value in set) writer.Write(value);
+                foreach (var value in set) RowCodec.WriteValue(writer, value, kinds[i]);
             }
         }
 
-        public static WindowBuffer Restore(BinaryReader reader, int functions)
+        public static WindowBuffer Restore(BinaryReader reader, ColumnKind[] kinds)
         {
-            var buffer = new WindowBuffer(functions);
-            for (var i = 0; i < functions; i++)
+            var buffer = new WindowBuffer(kinds.Length);
+            for (var i = 0; i < kinds.Length; i++)
             {
                 buffer._hasSum[i] = reader.ReadBoolean();
                 buffer._sums[i] = reader.ReadDouble();
                 var count = reader.ReadInt32();
                 if (count < 0) continue;
-                var set = new HashSet<string>(count, StringComparer.Ordinal);
-                for (var v = 0; v < count; v++) set.Add(reader.ReadString());
+                var set = new HashSet<object>(count, DistinctValueComparer.Instance);
+                for (var v = 0; v < count; v++) set.Add(RowCodec.ReadValue(reader, kinds[i])!);
                 buffer._distinct[i] = set;
             }
             return buffer;
         }
+    }
+
+    /// <summary>Distinct values compare by exact value: strings ordinally, numbers bit for bit, times by instant.</summary>
+    private sealed class DistinctValueComparer : IEqualityComparer<object>
+    {
+        public static readonly DistinctValueComparer Instance = new();
+
+        public new bool Equals(object? x, object? y) => (x, y) switch
+        {
+            (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
+            (DateTimeOffset a, DateTimeOffset b) => a.UtcTicks == b.UtcTicks,
+            _ => object.Equals(x, y),
+        };
+
+        public int GetHashCode(object value) => value switch
+        {
+            string s => StringComparer.Ordinal.GetHashCode(s),
+            DateTimeOffset t => t.UtcTicks.GetHashCode(),
+            _ => value.GetHashCode(),
+        };
     }
 }

@@ -25,7 +25,8 @@ public static class RowCodec
         return rows;
     }
 
-    private static void WriteValue(BinaryWriter writer, object? value, ColumnKind kind)
+    /// <summary>One value with its null flag; <paramref name="kind"/> names the column in errors.</summary>
+    public static void WriteValue(BinaryWriter writer, object? value, ColumnKind kind)
     {
         writer.Write(value is not null);
         switch (value)
@@ -43,7 +44,7 @@ public static class RowCodec
         }
     }
 
-    private static object? ReadValue(BinaryReader reader, ColumnKind kind)
+    public static object? ReadValue(BinaryReader reader, ColumnKind kind)
     {
         if (!reader.ReadBoolean()) return null;
         return kind switch

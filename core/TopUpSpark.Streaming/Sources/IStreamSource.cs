@@ -15,6 +15,9 @@ public interface IStreamSource : IDisposable
     /// <summary>Exactly the records in [from, to) per partition.</summary>
     IReadOnlyList<SourceRecord> Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel);
 
+    /// <summary>Starts fetching from <paramref name="from"/> before the first batch asks, so that batch does not pay for connecting.</summary>
+    void Prepare(SourceOffsets from);
+
     /// <summary>Messages known lost so far (data loss reported, not failed on).</summary>
     long LostRecords { get; }
 }

@@ -34,10 +34,17 @@ public sealed class KafkaSource : IStreamSource
         _starting = starting;
         _log = logger;
         var config = settings.Consumer(clientId, $"{clientId}-{topic}-source");
+        // A micro-batch waits for its last records, so the broker should answer fetches promptly.
+        config.FetchWaitMaxMs ??= 20;
+        // Bounded prefetch: a batch's records are held by the engine, not twice over in librdkafka's queue.
+        config.QueuedMaxMessagesKbytes ??= 32 * 1024;
+        // Few, large fetches: per-partition fetches of librdkafka's default 1 MiB make a backlog slow to read.
+        config.MaxPartitionFetchBytes ??= 4 * 1024 * 1024;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, e) => _log.LogWarning("Kafka source {Topic}: {Reason}", topic, e.Reason))
             .Build();
-        _admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
+        // Offsets are listed on connections of their own: on the consumer's they would queue behind its long-poll fetches.
+        _admin = new AdminClientBuilder(settings.Admin($"{clientId}-{topic}-offsets")).Build();
         _gaps = new OffsetGapDetector(failOnDataLoss);
         _gaps.DataLost += loss => _log.LogError("{Message}", loss.Message);
     }
@@ -103,6 +110,13 @@ public sealed class KafkaSource : IStreamSource
             // Read-ahead left over means the consumer is already past this batch's end for the partition.
             if (queue.Count == 0 && Next(partition, from) < end) pending.Add(partition);
         }
+        _readAheadBytes = _readAhead.Values.Sum(q => q.Sum(r => (long)r.Value.Length));
+        var resume = _paused.Where(pending.Contains).ToList();
+        if (resume.Count > 0)
+        {
+            _consumer.Resume(resume.Select(p => new TopicPartition(_topic, p)));
+            _paused.ExceptWith(resume);
+        }
 
         var lastProgress = DateTime.UtcNow;
         while (pending.Count > 0)
@@ -141,10 +155,21 @@ public sealed class KafkaSource : IStreamSource
             {
                 ReadAheadOf(partition).Enqueue(record);
                 pending.Remove(partition);
+                _readAheadBytes += record.Value.Length;
+                // A partition far ahead of the batch stops fetching until a later batch needs it, so the
+                // records read ahead stay bounded while slower partitions catch up.
+                if (_readAheadBytes > MaxReadAheadBytes && _paused.Add(partition))
+                    _consumer.Pause([new TopicPartition(_topic, partition)]);
             }
         }
         return records;
     }
+
+    private const long MaxReadAheadBytes = 32L * 1024 * 1024;
+    private readonly HashSet<int> _paused = [];
+    private long _readAheadBytes;
+
+    public void Prepare(SourceOffsets from) => PositionAt(from, from);
 
     private long Next(int partition, SourceOffsets from) => _nextToHandOut.GetValueOrDefault(partition, from[partition]);
 
@@ -164,6 +189,7 @@ public sealed class KafkaSource : IStreamSource
         if (continuous) return;
         _readAhead.Clear();
         _nextToHandOut.Clear();
+        _paused.Clear();
         var assignment = to.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
         foreach (var tpo in assignment)
         {

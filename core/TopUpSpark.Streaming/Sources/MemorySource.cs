@@ -47,5 +47,7 @@ public sealed class MemorySource(string name) : IStreamSource
 
     private static SourceOffsets At(long offset) => new(ImmutableSortedDictionary<int, long>.Empty.Add(0, offset));
 
+    public void Prepare(SourceOffsets from) { }
+
     public void Dispose() { }
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The whole pipeline on this machine, end to end: embedded Kafka (librdkafka's mock cluster, in memory),
+# the streaming job (embedded engine, not Apache Spark), the producer at the course's rate, and the live
+# map. Builds what it needs, generates data and trains a model when they are absent. Ctrl-C stops it all.
+#
+#   ./scripts/demo.sh                    run until Ctrl-C
+#   ./scripts/demo.sh --batches 12       bounded: 12 producer batches, then flush the last windows, print a summary, exit 0
+#
+# Options: --batches N  --out DIR (default output/demo)  --data DIR (default data)  --model FILE (default <data>/topup.model)
+#          --customers N (size of generated data, default the course's 128,655)  --port P (dashboard, default 8050)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+batches=""; out="output/demo"; data="data"; model=""; customers=""; port=8050
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --batches) batches="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --data) data="$2"; shift 2 ;;
+    --model) model="$2"; shift 2 ;;
+    --customers) customers="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+model="${model:-$data/topup.model}"
+run_dir="$out/run"
+mkdir -p "$run_dir"
+export TOPUP_BROKER_FILE="$PWD/$run_dir/embedded-broker.json"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo "demo: stopping ${#pids[@]} process(es)…"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  fi
+}
+trap cleanup EXIT
+trap 'echo; cleanup; exit 0' INT TERM
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "demo: port $port is in use; pass --port" >&2; exit 2
+fi
+
+echo "demo: building (Release)…"
+for project in broker producer models spark-job consumer; do build_program "$project"; done
+broker_dll=$(program_dll broker topup-broker); producer_dll=$(program_dll producer topup-producer)
+models_dll=$(program_dll models topup-models); job_dll=$(program_dll spark-job topup-job); consumer_dll=$(program_dll consumer topup-consumer)
+
+if [ ! -f "$data/customer.csv" ] || [ ! -f "$data/bureau.csv" ]; then
+  echo "demo: no data in $data/: generating it"
+  dotnet "$producer_dll" generate --out "$data" ${customers:+--customers "$customers"}
+fi
+if [ ! -f "$model" ]; then
+  echo "demo: no model at $model: training one with ML.NET on $data/ (once)"
+  dotnet "$models_dll" train --customers "$data/customer.csv" --bureau "$data/bureau.csv" --out "$model" \
+    ${customers:+} $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" )
+fi
+
+# start <name> <command…>: runs in the background, its output prefixed on the terminal and kept in <run>/<name>.log
+start() {
+  local name=$1; shift
+  "$@" > >(tee -a "$run_dir/$name.log" | sed -u "s/^/[$name] /") 2>&1 &
+  pids+=($!)
+}
+wait_for() { # <what> <seconds> <test command…>
+  local what=$1 seconds=$2; shift 2
+  for _ in $(seq $((seconds * 10))); do "$@" && return 0; sleep 0.1; done
+  echo "demo: $what did not come up within ${seconds}s (see $run_dir/)" >&2; exit 1
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
+rm -f "$TOPUP_BROKER_FILE" "$run_dir"/*.log
+start broker dotnet "$broker_dll"
+wait_for "the embedded broker" 30 test -s "$TOPUP_BROKER_FILE"
+start dashboard dotnet "$consumer_dll" --port "$port" --html "$out/dashboard.html"
+wait_for "the dashboard" 60 port_open
+start job dotnet "$job_dll" --model "$model" --out "$out" --trigger default
+sleep 2
+start producer dotnet "$producer_dll" --data "$data" ${batches:+--batches "$batches"}
+producer_pid=${pids[-1]}
+job_pid=${pids[-2]}
+
+echo
+echo "demo: live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); Ctrl-C stops everything"
+echo
+
+if [ -z "$batches" ]; then
+  wait "$producer_pid"
+  exit 0
+fi
+
+wait "$producer_pid"
+sleep 3   # let the job take the last batch
+kill -TERM "$job_pid"; wait "$job_pid" || true
+cp "$out/summary.json" "$run_dir/summary-live.json"
+echo "demo: producer done; flushing the windows still open (available-now, --flush-at-end)"
+dotnet "$job_dll" --model "$model" --out "$out" --trigger available-now --flush-at-end 2>&1 | tee -a "$run_dir/job-flush.log" | sed -u "s/^/[flush] /"
+sleep 2   # the dashboard shows the last window
+
+field() { grep -o "\"$2\": *[0-9]*" "$1" | grep -o '[0-9]*$' || echo 0; }
+total() { echo $(( $(field "$run_dir/summary-live.json" "$1") + $(field "$out/summary.json" "$1") )); }
+produced=$(grep -o 'sent [0-9]* batches: [0-9]* customer and [0-9]* bureau messages' "$run_dir/producer.log" | tail -1)
+echo
+echo "demo summary ($out):"
+echo "  produced:          ${produced:-see $run_dir/producer.log}"
+echo "  job input rows:    $(total inputRows)"
+echo "  joined rows:       $(total joinedRows)   → $out/joined/"
+echo "  scored rows:       $(total scoredRows)   → $out/predictions/"
+echo "  predicted top-ups: $(total predictedTopUps)"
+echo "  messages published to topup-by-state: $(total messagesPublished)"
+echo "  late rows dropped: $(total lateRowsDropped), dead letters: $(total deadLetters)"
+echo "  dashboard snapshot: $out/dashboard.html"
