@@ -25,6 +25,10 @@ public sealed class StateCountsPublisher : IDisposable
     {
         _producer = new ProducerBuilder<string, byte[]>(config).Build();
         _topic = topic;
+        // Connect now rather than in the first batch that has something to publish, and fail early when the
+        // topic's brokers cannot be reached.
+        using (var admin = new DependentAdminClientBuilder(_producer.Handle).Build())
+            admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
         _markerDirectory = Path.Combine(checkpointDirectory, "sinks", "publish-" + topic);
         Directory.CreateDirectory(_markerDirectory);
         _log = log;

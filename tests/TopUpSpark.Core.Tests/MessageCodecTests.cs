@@ -13,7 +13,7 @@ public class MessageCodecTests
     public void Input_messages_round_trip_every_value_as_a_string()
     {
         var headers = Bureau.ColumnNames.ToArray();
-        var values = headers.Select((h, i) => i == 0 ? "42" : $"v{i}, \"quoted\" é").ToArray();
+        var values = headers.Select((h, i) => i switch { 0 => "42", 1 => "", 2 => "  ", _ => $"v{i}, \"quoted\" é" }).ToArray();
         var bytes = InputMessageCodec.Encode(headers, values, "ts", "1700000000");
         Assert.That(InputMessageCodec.TryDecode(bytes, Bureau, "ts", out var decoded, out var ts, out var error), Is.True, error);
         Assert.That(decoded, Is.EqualTo(values));

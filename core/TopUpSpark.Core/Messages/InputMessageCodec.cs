@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using TopUpSpark.Core.Schema;
@@ -28,6 +29,8 @@ public static class InputMessageCodec
         return buffer.WrittenSpan.ToArray();
     }
 
+    private static readonly ConditionalWeakTable<DatasetSchema, Dictionary<string, TypedMessageDecoder>> StringDecoders = new();
+
     /// <summary>
     /// Reads a message into raw strings in schema column order plus the raw event time. A message that is
     /// not a JSON object of strings, lacks a schema column or the event time, or has columns the schema
@@ -36,66 +39,29 @@ public static class InputMessageCodec
     public static bool TryDecode(ReadOnlySpan<byte> json, DatasetSchema schema, string eventTimeColumn,
         out string?[] values, out string? eventTime, out string? error)
     {
-        values = new string?[schema.Columns.Count];
-        eventTime = null;
-        error = null;
-        var seen = 0;
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = "not a JSON object";
-                return false;
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString()!;
-                if (!reader.Read() || reader.TokenType != JsonTokenType.String)
-                {
-                    error = $"column '{name}' is not a JSON string";
-                    return false;
-                }
-                if (name == eventTimeColumn)
-                {
-                    eventTime = reader.GetString();
-                }
-                else if (schema.TryGetOrdinal(name, out var ordinal))
-                {
-                    if (values[ordinal] is null) seen++;
-                    values[ordinal] = reader.GetString();
-                }
-                else
-                {
-                    error = $"unexpected column '{name}'";
-                    return false;
-                }
-            }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-            {
-                error = "malformed JSON object";
-                return false;
-            }
-        }
-        catch (JsonException e)
-        {
-            error = "malformed JSON: " + e.Message;
-            return false;
-        }
-        if (eventTime is null)
-        {
-            error = $"missing event time column '{eventTimeColumn}'";
-            return false;
-        }
-        if (seen != values.Length)
-        {
-            var decoded = values;
-            var missing = schema.ColumnNames.Where((_, i) => decoded[i] is null).Take(5);
-            error = $"missing column(s): {string.Join(", ", missing.Select(m => $"'{m}'"))}";
-            return false;
-        }
-        return true;
+        var decoder = StringDecoder(schema, eventTimeColumn);
+        var row = new object?[schema.Columns.Count + 1];
+        Span<int> unusedInvalidCounts = stackalloc int[schema.Columns.Count];
+        var ok = decoder.TryDecode(json, row, unusedInvalidCounts, out error);
+        values = ok ? row.Take(schema.Columns.Count).Cast<string?>().ToArray() : new string?[schema.Columns.Count];
+        eventTime = ok ? (string?)row[^1] : null;
+        return ok;
     }
+
+    /// <summary>A decoder that keeps every column as its exact string, one per schema and event-time column.</summary>
+    public static TypedMessageDecoder StringDecoder(DatasetSchema schema, string eventTimeColumn)
+    {
+        var byEventTime = StringDecoders.GetValue(schema, _ => new Dictionary<string, TypedMessageDecoder>(StringComparer.Ordinal));
+        lock (byEventTime)
+        {
+            if (!byEventTime.TryGetValue(eventTimeColumn, out var decoder))
+                byEventTime[eventTimeColumn] = decoder = new TypedMessageDecoder(StringColumns(schema), eventTimeColumn, castEmptyToNull: false);
+            return decoder;
+        }
+    }
+
+    public static IReadOnlyList<ColumnSpec> StringColumns(DatasetSchema schema) =>
+        schema.Columns.Select(c => new ColumnSpec(c.Name, ColumnType.String)).ToList();
 
     public static string Describe(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }

@@ -18,7 +18,7 @@ public sealed class JsonCast : JsonDecodeOperator
 
     public JsonCast(ParseJson parsed, EventTimeBounds bounds)
         : base($"parse+cast {parsed.Dataset.Name}", TypedSchema(parsed.Dataset, parsed.EventTimeColumn), parsed.Inputs[0],
-            parsed.Dataset, parsed.Dataset.Columns, parsed.EventTimeColumn, parsed.MaxMessageBytes)
+            parsed.Dataset, parsed.Dataset.Columns, parsed.EventTimeColumn, parsed.MaxMessageBytes, castEmptyToNull: true)
     {
         _bounds = bounds;
     }

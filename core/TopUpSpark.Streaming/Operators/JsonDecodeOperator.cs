@@ -1,3 +1,4 @@
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
@@ -17,13 +18,13 @@ public abstract class JsonDecodeOperator : PlanNode
     private readonly int _width;
 
     protected JsonDecodeOperator(string name, RowSchema schema, PlanNode scan, DatasetSchema dataset,
-        IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, int maxMessageBytes)
+        IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, int maxMessageBytes, bool castEmptyToNull)
         : base(name, schema, scan)
     {
         Dataset = dataset;
         EventTimeColumn = eventTimeColumn;
         MaxMessageBytes = maxMessageBytes;
-        _decoder = new TypedMessageDecoder(columns, eventTimeColumn);
+        _decoder = new TypedMessageDecoder(columns, eventTimeColumn, castEmptyToNull);
         _width = columns.Count;
     }
 

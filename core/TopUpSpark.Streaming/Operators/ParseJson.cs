@@ -1,3 +1,4 @@
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
@@ -13,7 +14,7 @@ namespace TopUpSpark.Streaming.Operators;
 /// </summary>
 public sealed class ParseJson(PlanNode scan, DatasetSchema dataset, string eventTimeColumn, int maxMessageBytes)
     : JsonDecodeOperator($"parse {dataset.Name}", StringSchema(dataset, eventTimeColumn), scan, dataset,
-        dataset.Columns.Select(c => new ColumnSpec(c.Name, ColumnType.String)).ToList(), eventTimeColumn, maxMessageBytes)
+        InputMessageCodec.StringColumns(dataset), eventTimeColumn, maxMessageBytes, castEmptyToNull: false)
 {
     public const string OriginColumn = "_origin";
 

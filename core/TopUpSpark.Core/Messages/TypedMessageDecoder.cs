@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TopUpSpark.Core.Schema;
 
-namespace TopUpSpark.Streaming.Operators;
+namespace TopUpSpark.Core.Messages;
 
 /// <summary>
 /// Reads one input message (a JSON object of strings, DESIGN §3) straight into typed values in a single
@@ -22,9 +22,15 @@ public sealed class TypedMessageDecoder
     private readonly Dictionary<string, int> _ordinals;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _ordinalsBySpan;
     private readonly StringCache?[] _strings;
+    private readonly bool _castEmptyToNull;
 
-    public TypedMessageDecoder(IReadOnlyList<ColumnSpec> columns, string eventTimeColumn)
+    /// <param name="castEmptyToNull">
+    /// True when casting by the schema (an empty cell is null, DESIGN §3); false to keep every value as the
+    /// exact string the message holds, as <c>from_json</c> with a schema of strings does.
+    /// </param>
+    public TypedMessageDecoder(IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, bool castEmptyToNull = true)
     {
+        _castEmptyToNull = castEmptyToNull;
         _columns = columns;
         _eventTimeColumn = eventTimeColumn;
         _ordinals = columns.Select((c, i) => (c.Name, i)).ToDictionary(c => c.Name, c => c.i, StringComparer.Ordinal);
@@ -146,8 +152,9 @@ public sealed class TypedMessageDecoder
     private object? CastChars(int ordinal, ReadOnlySpan<char> text, string? asString, out bool invalid)
     {
         invalid = false;
-        if (text.IsWhiteSpace()) return null;
         var column = _columns[ordinal];
+        if (!_castEmptyToNull && column.Type == ColumnType.String) return asString ?? _strings[ordinal]!.Get(text);
+        if (text.IsWhiteSpace()) return null;
         switch (column.Type)
         {
             case ColumnType.String:
