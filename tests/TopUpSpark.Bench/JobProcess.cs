@@ -14,13 +14,18 @@ public sealed partial class JobProcess : IDisposable
 
     private JobProcess(Process process) => _process = process;
 
-    public static JobProcess Start(BenchContext context, string logFile, params string[] arguments)
+    public static JobProcess Start(BenchContext context, string logFile, params string[] arguments) =>
+        Start(context, logFile, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the job with extra environment variables (e.g. .NET GC settings).</summary>
+    public static JobProcess Start(BenchContext context, string logFile, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var dll = Path.Combine(context.RepositoryRoot, "spark-job", "bin", "Release", "net10.0", "topup-job.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("build the job in Release first (scripts/bench.sh does)", dll);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the job");
         var log = new StreamWriter(logFile) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

@@ -22,6 +22,23 @@ public static class ProgramHost
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         // The token passed here is the one SetAction handlers receive; our own signal handling replaces
         // System.CommandLine's, which would end the process after a fixed timeout.
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(configuration, shutdown.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bad file, setting or connection is the usual cause: one line says what; the stack trace
+            // only helps with a bug, so it is shown at debug level.
+            var program = Path.GetFileNameWithoutExtension(Environment.ProcessPath is { } path && !path.EndsWith("dotnet", StringComparison.Ordinal)
+                ? path : Environment.GetCommandLineArgs()[0]);
+            Console.Error.WriteLine($"{program}: error: {e.Message}");
+            if (string.Equals(Environment.GetEnvironmentVariable("TOPUP_LOG_LEVEL"), "Debug", StringComparison.OrdinalIgnoreCase))
+                Console.Error.WriteLine(e);
+            else
+                Console.Error.WriteLine($"{program}: ({e.GetType().Name}; set TOPUP_LOG_LEVEL=Debug for the stack trace)");
+            return 1;
+        }
     }
 }
