@@ -82,19 +82,26 @@ public sealed class StreamHarness : IDisposable
     public IReadOnlyList<QueryProgress> ProcessAvailable()
     {
         var before = Progress.Count;
+        RunAsync(new Trigger.AvailableNow(), CancellationToken.None).GetAwaiter().GetResult();
+        return Progress.Skip(before).ToList();
+    }
+
+    /// <summary>Runs the query with <paramref name="trigger"/> until it stops by itself or is cancelled.</summary>
+    public async Task RunAsync(Trigger trigger, CancellationToken cancel)
+    {
         using var query = _session.Start(new StreamingQueryOptions
         {
             Name = "harness",
             CheckpointLocation = Path.Combine(Directory, "checkpoint"),
-            Trigger = new Trigger.AvailableNow(),
+            Trigger = trigger,
             FlushAtEnd = FlushAtEnd,
             MaxRecordsPerTrigger = MaxRecordsPerTrigger,
             ProgressFile = Path.Combine(Directory, "progress.jsonl"),
+            PollInterval = TimeSpan.FromMilliseconds(20),
         }, new CollectingDeadLetters(DeadLetters));
-        query.Progress += Progress.Add;
-        query.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        query.Progress += p => { lock (Progress) Progress.Add(p); };
+        await query.RunAsync(cancel);
         Watermark = query.CurrentWatermark;
-        return Progress.Skip(before).ToList();
     }
 
     public object? Value(object?[] row, string column) => row[JoinedSchema!.Ordinal(column)];

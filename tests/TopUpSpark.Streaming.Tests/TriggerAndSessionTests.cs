@@ -41,3 +41,56 @@ public class TriggerAndSessionTests
             Throws.ArgumentException.With.Message.Contains("UTC"));
     }
 }
+
+public class ContinuousTriggerTests
+{
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what}");
+            Thread.Sleep(20);
+        }
+    }
+
+    private static int BatchesWithData(StreamHarness h) { lock (h.Progress) return h.Progress.Count(p => p.NumInputRows > 0); }
+
+    [Test]
+    public async Task The_default_trigger_runs_a_batch_whenever_new_data_arrives_and_stops_when_cancelled()
+    {
+        using var h = new StreamHarness();
+        using var stop = new CancellationTokenSource();
+        var running = h.RunAsync(new Trigger.AsSoonAsPossible(), stop.Token);
+        h.AddBureau(StreamHarness.BureauJson("1", 100));
+        h.AddCustomers(StreamHarness.CustomerJson("1", 100));
+        WaitFor(() => BatchesWithData(h) >= 1, "the first batch");
+        h.AddBureau(StreamHarness.BureauJson("2", 130));
+        h.AddCustomers(StreamHarness.CustomerJson("2", 130));
+        WaitFor(() => h.Joined.Count == 1, "the window [90,120) to be emitted by a no-data batch");
+        stop.Cancel();
+        await running;
+        Assert.That(h.Joined.Single().Row[2], Is.EqualTo("1"));
+        lock (h.Progress) Assert.That(h.Progress.Select(p => p.BatchId), Is.Ordered.And.Unique);
+    }
+
+    [Test]
+    public async Task A_processing_time_trigger_starts_batches_no_more_often_than_its_interval()
+    {
+        using var h = new StreamHarness();
+        using var stop = new CancellationTokenSource();
+        var interval = TimeSpan.FromMilliseconds(300);
+        var running = h.RunAsync(new Trigger.ProcessingTime(interval), stop.Token);
+        for (var i = 0; i < 4; i++)
+        {
+            h.AddBureau(StreamHarness.BureauJson("1", 10 + i));
+            WaitFor(() => BatchesWithData(h) > i, $"batch {i}");
+        }
+        stop.Cancel();
+        await running;
+        List<DateTimeOffset> starts;
+        lock (h.Progress) starts = h.Progress.Select(p => p.Timestamp).ToList();
+        var gaps = starts.Zip(starts.Skip(1), (a, b) => b - a).ToList();
+        Assert.That(gaps, Has.All.GreaterThanOrEqualTo(interval - TimeSpan.FromMilliseconds(30)), "batches start on interval boundaries");
+    }
+}
