@@ -29,7 +29,7 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
             return false;
         }
 
-        var counts = ToRegions(message!);
+        var counts = ToRegions(message!, aliases);
         var newNames = counts.Unmatched.Where(u => _reportedUnmatched.Add(u.Name)).ToList();
         foreach (var unmatched in newNames.Take(UnmatchedLoggedPerMessage))
             logger.LogWarning(
@@ -57,7 +57,7 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
     }
 
     /// <summary>Sums the message's counts per map region; names that match no region stay under their own name.</summary>
-    public WindowCounts ToRegions(StateCountsMessage message)
+    public static WindowCounts ToRegions(StateCountsMessage message, StateAliasTable aliases)
     {
         var regions = new Dictionary<string, (long Count, SortedSet<string> Names)>(StringComparer.Ordinal);
         var unmatched = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -1,12 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using TopUpSpark.Consumer.Dashboard;
+using TopUpSpark.Consumer.Map;
+using TopUpSpark.Core;
+using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Consumer.Web;
 
 /// <summary>
 /// The dashboard's HTML, from one template (web/page/index.html) in two forms: the live page, which
 /// loads its scripts from the server, and the self-contained --html snapshot, which inlines plotly.js,
-/// the page script, the data and the geography, so it opens offline from a file.
+/// the page script, the data and the geography, so it opens offline from a file. Plus the map of one
+/// window alone as a fragment, for pages that are not the dashboard (a notebook cell's output).
 /// </summary>
 public static class DashboardPage
 {
@@ -54,6 +60,48 @@ public static class DashboardPage
              {notices}
              -->
              """);
+    }
+
+    /// <summary>
+    /// The map of one window as a self-contained HTML fragment that draws itself wherever it is inserted
+    /// (e.g. <c>display(HTML(…))</c> in a Polyglot notebook): the dashboard's Plotly.NET figure, plotly.js
+    /// and both geographies inline, nothing fetched. Each call gets its own element id, so several maps
+    /// can share a page.
+    /// </summary>
+    public static string MapFragment(StateCountsMessage message, IndiaMap map, StateAliasTable aliases)
+    {
+        var id = $"topup-map-{Guid.NewGuid():N}";
+        var figure = DashboardFigures.Map(map, StateCountsProcessor.ToRegions(message, aliases), Topics.TopUpByState);
+        // plotly.js registers as an AMD module where require.js is loaded (classic Jupyter): hide `define`
+        // while it runs so it sets window.Plotly, as on every other page.
+        var script = InlineScript(
+            $$"""
+              if (!window.Plotly) {
+                const amdDefine = window.define;
+                window.define = undefined;
+                try {
+              {{WebAssets.ReadText(WebAssets.PlotlyScript)}}
+                } finally {
+                  window.define = amdDefine;
+                }
+              }
+              (() => {
+                const read = (part) => JSON.parse(document.getElementById("{{id}}-" + part).textContent);
+                const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+                assets.topojson = assets.topojson || {};
+                assets.topojson.world_110m = read("world");
+                assets[{{JsonSerializer.Serialize(WebAssets.IndiaGeoJson)}}] = read("india");
+                const figure = read("figure");
+                Plotly.newPlot("{{id}}", figure.data, figure.layout, { displaylogo: false, responsive: true });
+              })();
+              """);
+        return $"""
+                <div id="{id}" style="width:100%;height:560px"></div>
+                {JsonBlock(id + "-figure", figure.ToJsonString())}
+                {JsonBlock(id + "-india", WebAssets.ReadText(WebAssets.IndiaGeoJson))}
+                {JsonBlock(id + "-world", WebAssets.ReadText(WebAssets.WorldTopoJson))}
+                <script>{script}</script>
+                """;
     }
 
     private static string Fill(string head, string scripts)
