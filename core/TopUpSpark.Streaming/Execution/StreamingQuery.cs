@@ -98,7 +98,7 @@ public sealed class StreamingQuery : IDisposable
                 if (_options.FlushAtEnd && !flushed && _stateful.Any(s => s.Operator.StateRows > 0))
                 {
                     flushed = true;
-                    RunBatch(FlushBatch(), cancel);
+                    RunBatch(FlushBatch());
                     continue;
                 }
                 break;
@@ -108,7 +108,7 @@ public sealed class StreamingQuery : IDisposable
                 if (_options.Trigger is Trigger.AsSoonAsPossible && !await Delay(_options.PollInterval, cancel)) break;
                 continue;
             }
-            RunBatch(planned, cancel);
+            RunBatch(planned);
         }
         _log.LogInformation("query {Name} stopped after batch {Batch}: {Summary}", Name, _nextBatchId - 1, _totals);
     }
@@ -156,7 +156,7 @@ public sealed class StreamingQuery : IDisposable
         if (planned is not null && planned.BatchId == _nextBatchId)
         {
             _log.LogWarning("batch {Batch} was planned but not committed (the previous run stopped mid-batch): replaying it with the same offsets", planned.BatchId);
-            RunBatch(planned, CancellationToken.None);
+            RunBatch(planned);
         }
     }
 
@@ -193,8 +193,13 @@ public sealed class StreamingQuery : IDisposable
 
     private static SourceOffsets ToOffsets(Dictionary<int, long> offsets) => new(offsets.ToImmutableSortedDictionary());
 
-    private void RunBatch(OffsetLogEntry batch, CancellationToken cancel)
+    /// <summary>
+    /// Runs one planned batch to its commit. A stop request waits for the batch in progress (batches are
+    /// short, and its records are already in the broker), so a stopped query leaves no half-done batch.
+    /// </summary>
+    private void RunBatch(OffsetLogEntry batch)
     {
+        var cancel = CancellationToken.None;
         var total = Stopwatch.StartNew();
         var durations = new Dictionary<string, long>();
         _checkpoint.WriteOffsets(batch);
