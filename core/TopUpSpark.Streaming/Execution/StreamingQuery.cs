@@ -78,6 +78,7 @@ public sealed class StreamingQuery : IDisposable
         await Task.Yield();
         Recover();
         foreach (var (topic, scan) in _scans) scan.Source.Prepare(Start(topic));
+        foreach (var (node, sink) in _sinks) sink.Prepare(node.Schema);
         Dictionary<string, SourceOffsets>? availableNowTarget = null;
         if (_options.Trigger is Trigger.AvailableNow)
             availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(Start(s.Key), null));

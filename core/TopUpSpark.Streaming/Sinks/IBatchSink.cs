@@ -11,4 +11,10 @@ public interface IBatchSink
     string Description { get; }
 
     void AddBatch(long batchId, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel);
+
+    /// <summary>
+    /// Called once before the first batch, so one-off costs (connections, code paths run for the first time)
+    /// are not paid by the first batch that has output.
+    /// </summary>
+    void Prepare(RowSchema schema) { }
 }

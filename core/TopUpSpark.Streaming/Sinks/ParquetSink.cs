@@ -17,6 +17,13 @@ public sealed class ParquetSink(string directory) : IBatchSink
 
     public static string FileName(long batchId) => $"part-{batchId:D8}.snappy.parquet";
 
+    /// <summary>Writes one row of nulls to memory: the writer's code for this schema is then ready for the first real batch.</summary>
+    public void Prepare(RowSchema schema)
+    {
+        using var scratch = new MemoryStream();
+        WriteAsync(scratch, schema, [new object?[schema.Count]], CancellationToken.None).GetAwaiter().GetResult();
+    }
+
     public void AddBatch(long batchId, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
     {
         if (rows.Count == 0) return;
