@@ -40,6 +40,9 @@ public sealed class KafkaSource : IStreamSource
         config.QueuedMaxMessagesKbytes ??= 32 * 1024;
         // Few, large fetches: per-partition fetches of librdkafka's default 1 MiB make a backlog slow to read.
         config.MaxPartitionFetchBytes ??= 4 * 1024 * 1024;
+        // While a batch is processed nobody reads the queue, so it fills up; librdkafka then holds off
+        // fetching for fetch.queue.backoff.ms (1 s by default), which the next batch would wait out.
+        config.FetchQueueBackoffMs ??= 5;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, e) => _log.LogWarning("Kafka source {Topic}: {Reason}", topic, e.Reason))
             .Build();
