@@ -46,6 +46,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: port $port is in use; pass --port" >&2; exit 2
 fi
 
+ensure_command npm nodejs npm   # the dashboard's build fetches its pinned front-end packages
 echo "demo: building (Release)…"
 for project in broker producer models spark-job consumer; do build_program "$project"; done
 broker_dll=$(program_dll broker topup-broker); producer_dll=$(program_dll producer topup-producer)

@@ -17,3 +17,13 @@ build_program() {
 
 # program_dll <project dir> <assembly name>
 program_dll() { echo "$REPO_ROOT/$1/bin/Release/net10.0/$2.dll"; }
+
+# ensure_command <command> <debian package…> : installs the packages with apt-get when the command is missing
+ensure_command() {
+  local command=$1; shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  echo "installing Debian's $* (for $command)" >&2
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || { echo "could not install $*" >&2; return 1; }
+}

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Builds the whole solution and runs every test. Needs only the .NET SDK; installs Debian's chromium
-# (for the dashboard's browser test) when it is missing. Ends with one line: "N passed, N failed, N skipped".
+# Builds the whole solution and runs every test. Needs only the .NET SDK; installs Debian's nodejs/npm
+# (the dashboard's build) and chromium (its browser test) when missing. Ends with one line:
+# "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "test.sh: installing Debian's chromium for the browser tests"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
-    || { echo "test.sh: could not install chromium"; exit 1; }
-fi
+source scripts/lib.sh
+# The dashboard's build fetches its pinned front-end packages with npm; its browser test drives chromium.
+ensure_command npm nodejs npm || exit 1
+ensure_command chromium chromium || exit 1
 
 log_dir=artifacts/test-logs
 mkdir -p "$log_dir"
