@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TopUpSpark.Consumer.Dashboard;
 
 /// <summary>What became of a window's message.</summary>
@@ -117,6 +119,23 @@ public sealed class DashboardState
         UpdateStatus(s => s with { AssignedPartitions = assigned, PositionedPartitions = positioned });
 
     public void SetLag(long? lag) => UpdateStatus(s => s with { Lag = lag });
+
+    /// <summary>
+    /// Every snapshot whose data (not just the consumer's status) changed, starting with the current one;
+    /// ends when cancelled. For outputs that show only the data: the terminal table and the HTML snapshot.
+    /// </summary>
+    public async IAsyncEnumerable<DashboardSnapshot> DataChangesAsync([EnumeratorCancellation] CancellationToken cancel)
+    {
+        var seen = long.MinValue;
+        var delivered = long.MinValue;
+        while (await NextAsync(seen, null, cancel) is { } snapshot)
+        {
+            seen = snapshot.Version;
+            if (snapshot.DataVersion == delivered) continue;
+            delivered = snapshot.DataVersion;
+            yield return snapshot;
+        }
+    }
 
     /// <summary>
     /// The current snapshot as soon as its <see cref="DashboardSnapshot.Version"/> differs from

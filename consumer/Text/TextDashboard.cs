@@ -16,13 +16,8 @@ public sealed class TextDashboard(TextWriter output, bool clearScreen)
 
     public async Task RunAsync(DashboardState state, CancellationToken cancel)
     {
-        var seen = long.MinValue;
-        var printed = long.MinValue;
-        while (await state.NextAsync(seen, null, cancel) is { } snapshot)
+        await foreach (var snapshot in state.DataChangesAsync(cancel))
         {
-            seen = snapshot.Version;
-            if (snapshot.DataVersion == printed) continue;
-            printed = snapshot.DataVersion;
             await output.WriteAsync((clearScreen ? ClearScreen : "") + Render(snapshot));
             await output.FlushAsync(cancel);
         }

@@ -13,15 +13,8 @@ public sealed class HtmlSnapshotWriter(string path, DashboardPayload payload, IL
 
     public async Task RunAsync(DashboardState state, CancellationToken cancel)
     {
-        var seen = long.MinValue;
-        var written = long.MinValue;
-        while (await state.NextAsync(seen, null, cancel) is { } snapshot)
-        {
-            seen = snapshot.Version;
-            if (snapshot.DataVersion == written) continue;
-            written = snapshot.DataVersion;
+        await foreach (var snapshot in state.DataChangesAsync(cancel))
             await WriteAsync(snapshot, cancel);
-        }
     }
 
     public async Task WriteAsync(DashboardSnapshot snapshot, CancellationToken cancel)
