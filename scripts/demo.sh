@@ -59,7 +59,7 @@ fi
 if [ ! -f "$model" ]; then
   echo "demo: no model at $model: training one with ML.NET on $data/ (once)"
   dotnet "$models_dll" train --customers "$data/customer.csv" --bureau "$data/bureau.csv" --out "$model" \
-    ${customers:+} $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" )
+    $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" )
 fi
 
 # start <name> <command…>: runs in the background, its output prefixed on the terminal and kept in <run>/<name>.log

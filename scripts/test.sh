@@ -14,10 +14,8 @@ log_dir=artifacts/test-logs
 mkdir -p "$log_dir"
 log="$log_dir/dotnet-test.log"
 
-if ! dotnet build TopUpSpark.sln -c Release -warnaserror 2>&1 | tee "$log_dir/build.log" | grep -E "error|Build succeeded|Time Elapsed"; then
-  :
-fi
-if ! grep -q "Build succeeded" "$log_dir/build.log" || grep -qE " error [A-Z]+[0-9]+" "$log_dir/build.log"; then
+dotnet build TopUpSpark.sln -c Release -warnaserror 2>&1 | tee "$log_dir/build.log" | grep -E "error|Build succeeded|Time Elapsed"
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   echo "test.sh: build failed (see $log_dir/build.log)"
   echo "0 passed, 1 failed"
   exit 1

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Scoring;
+using TopUpSpark.Streaming.Sinks;
 
 namespace TopUpSpark.Job;
 
@@ -34,8 +35,8 @@ public static class TopUpJob
         var millis = totals.BatchMillis.Order().ToList();
         var summary = new JobSummary(
             totals.Batches, totals.InputRows,
-            totals.SinkRows.Where(s => s.Key.EndsWith("joined] (parquet)", StringComparison.Ordinal)).Sum(s => s.Value),
-            totals.SinkRows.Where(s => s.Key.EndsWith("predictions] (parquet)", StringComparison.Ordinal)).Sum(s => s.Value),
+            totals.SinkRows.GetValueOrDefault(new ParquetSink(options.JoinedDirectory).Description),
+            totals.SinkRows.GetValueOrDefault(new ParquetSink(options.PredictionsDirectory).Description),
             publisher.TopUpsPublished, publisher.MessagesPublished,
             totals.LateRowsDropped, totals.DeadLetters, totals.InvalidValues, totals.LostRecords,
             Percentile(millis, 0.50), Percentile(millis, 0.99), query.CurrentWatermark,

@@ -44,11 +44,8 @@ public sealed class StreamingSession
     internal void AddSink(PlanNode node, IBatchSink sink) => _sinks.Add((node, sink));
 
     /// <summary>Starts one query over every sink registered so far.</summary>
-    public StreamingQuery Start(StreamingQueryOptions options, IDeadLetterSink? deadLetters = null)
-    {
-        if (options.Cores != Cores) options = options with { Cores = Cores };
-        return new StreamingQuery(options, _sinks.ToList(), deadLetters, LoggerFactory);
-    }
+    public StreamingQuery Start(StreamingQueryOptions options, IDeadLetterSink? deadLetters = null) =>
+        new(options, Cores, _sinks.ToList(), deadLetters, LoggerFactory);
 
     public sealed class Builder
     {

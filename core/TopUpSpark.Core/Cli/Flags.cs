@@ -33,7 +33,6 @@ public static class Flags
         return new Option<string[]>(name)
         {
             Description = $"{description} (repeatable) [env: {environmentVariable}, ';'-separated]",
-            AllowMultipleArgumentsPerToken = false,
             DefaultValueFactory = _ =>
                 Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } value
                     ? value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

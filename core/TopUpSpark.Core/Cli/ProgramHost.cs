@@ -31,8 +31,7 @@ public static class ProgramHost
         {
             // A bad file, setting or connection is the usual cause: one line says what; the stack trace
             // only helps with a bug, so it is shown at debug level.
-            var program = Path.GetFileNameWithoutExtension(Environment.ProcessPath is { } path && !path.EndsWith("dotnet", StringComparison.Ordinal)
-                ? path : Environment.GetCommandLineArgs()[0]);
+            var program = root.Name;
             Console.Error.WriteLine($"{program}: error: {e.Message}");
             if (string.Equals(Environment.GetEnvironmentVariable("TOPUP_LOG_LEVEL"), "Debug", StringComparison.OrdinalIgnoreCase))
                 Console.Error.WriteLine(e);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using TopUpSpark.Core.Schema;
 
@@ -62,6 +61,4 @@ public static class InputMessageCodec
 
     public static IReadOnlyList<ColumnSpec> StringColumns(DatasetSchema schema) =>
         schema.Columns.Select(c => new ColumnSpec(c.Name, ColumnType.String)).ToList();
-
-    public static string Describe(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace TopUpSpark.Core.Messages;
@@ -96,5 +95,4 @@ public sealed record StateCountsMessage(DateTimeOffset WindowEnd, IReadOnlyList<
     public override string ToString() =>
         $"{Key}: {string.Join(", ", Counts.Select(c => $"{c.State}={c.Count}"))}";
 
-    public static string Describe(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }

@@ -24,13 +24,6 @@ public sealed class TopUpSchema
     /// <summary>The column holding the producer batch's Unix time in seconds (<c>ts</c>).</summary>
     public string EventTimeColumn { get; }
 
-    public DatasetSchema Dataset(string name) => name switch
-    {
-        "customer" => Customer,
-        "bureau" => Bureau,
-        _ => throw new SchemaException($"no dataset '{name}' (expected 'customer' or 'bureau')"),
-    };
-
     /// <summary>The schema file shipped beside the running program.</summary>
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, DefaultFileName);
 

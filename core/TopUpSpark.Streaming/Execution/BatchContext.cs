@@ -12,13 +12,12 @@ public sealed class BatchContext
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
 
     public BatchContext(long batchId, BatchWatermarks watermarks, int cores,
-        IReadOnlyDictionary<IStreamSource, IReadOnlyList<SourceRecord>> sourceRecords, CancellationToken cancel)
+        IReadOnlyDictionary<IStreamSource, IReadOnlyList<SourceRecord>> sourceRecords)
     {
         BatchId = batchId;
         Watermarks = watermarks;
         Cores = cores;
         SourceRecords = sourceRecords;
-        Cancel = cancel;
     }
 
     public long BatchId { get; }
@@ -28,9 +27,8 @@ public sealed class BatchContext
     public int Cores { get; }
 
     public IReadOnlyDictionary<IStreamSource, IReadOnlyList<SourceRecord>> SourceRecords { get; }
-    public CancellationToken Cancel { get; }
 
-    public ParallelOptions Parallelism => new() { MaxDegreeOfParallelism = Cores, CancellationToken = Cancel };
+    public ParallelOptions Parallelism => new() { MaxDegreeOfParallelism = Cores };
 
     /// <summary>Adds to a named metric of this batch (e.g. <c>bureau.lateRowsDropped</c>).</summary>
     public void Count(string metric, long amount = 1)

@@ -20,6 +20,7 @@ namespace TopUpSpark.Streaming.Execution;
 public sealed class StreamingQuery : IDisposable
 {
     private readonly StreamingQueryOptions _options;
+    private readonly int _cores;
     private readonly IReadOnlyList<PlanNode> _order;
     private readonly IReadOnlyList<(PlanNode Node, IBatchSink Sink)> _sinks;
     private readonly IReadOnlyDictionary<string, SourceScan> _scans;
@@ -31,18 +32,19 @@ public sealed class StreamingQuery : IDisposable
     private readonly ProgressReporter _progress;
     private readonly ILogger _log;
     private readonly Guid _runId = Guid.NewGuid();
-    private Dictionary<string, SourceOffsets> _committedEnd = new();
+    private Dictionary<string, SourceOffsets> _nextStart = new();
     private DateTimeOffset? _lastEvictionWatermark;
     private long _nextBatchId;
     private readonly QueryTotals _totals = new();
 
     private sealed record EventTimeNode(PlanNode Node, IEventTimeSource Info);
 
-    internal StreamingQuery(StreamingQueryOptions options, IReadOnlyList<(PlanNode Node, IBatchSink Sink)> sinks,
+    internal StreamingQuery(StreamingQueryOptions options, int cores, IReadOnlyList<(PlanNode Node, IBatchSink Sink)> sinks,
         IDeadLetterSink? deadLetters, ILoggerFactory loggerFactory)
     {
         if (sinks.Count == 0) throw new InvalidOperationException("a streaming query needs at least one sink");
         _options = options;
+        _cores = cores;
         _sinks = sinks;
         _deadLetters = deadLetters;
         _log = loggerFactory.CreateLogger($"query.{options.Name}");
@@ -77,11 +79,17 @@ public sealed class StreamingQuery : IDisposable
     {
         await Task.Yield();
         Recover();
-        foreach (var (topic, scan) in _scans) scan.Source.Prepare(Start(topic));
+        // Without a checkpoint a source starts where its startingOffsets say, resolved once: asking again
+        // at every poll would, with 'latest', skip what arrived between two polls.
+        foreach (var (topic, scan) in _scans)
+        {
+            if (!_nextStart.ContainsKey(topic)) _nextStart[topic] = scan.Source.InitialOffsets();
+            scan.Source.Prepare(_nextStart[topic]);
+        }
         foreach (var (node, sink) in _sinks) sink.Prepare(node.Schema);
         Dictionary<string, SourceOffsets>? availableNowTarget = null;
         if (_options.Trigger is Trigger.AvailableNow)
-            availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(Start(s.Key), null));
+            availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(_nextStart[s.Key], null));
         var flushed = false;
         var clock = Stopwatch.StartNew();
         var nextTriggerAt = TimeSpan.Zero;
@@ -127,9 +135,6 @@ public sealed class StreamingQuery : IDisposable
         }
     }
 
-    private SourceOffsets Start(string topic) =>
-        _committedEnd.TryGetValue(topic, out var o) ? o : _scans[topic].Source.InitialOffsets();
-
     private void Recover()
     {
         var commit = _checkpoint.LatestCommit();
@@ -149,7 +154,7 @@ public sealed class StreamingQuery : IDisposable
                     throw new InvalidDataException($"the checkpoint has no state for operator '{id}': was the query changed since it was written?");
                 op.RestoreState(new BinaryReader(new MemoryStream(snapshot)));
             }
-            _committedEnd = _checkpoint.ReadOffsets(commit.BatchId).EndOffsets.ToDictionary(e => e.Key, e => ToOffsets(e.Value));
+            _nextStart = _checkpoint.ReadOffsets(commit.BatchId).EndOffsets.ToDictionary(e => e.Key, e => ToOffsets(e.Value));
             _nextBatchId = commit.BatchId + 1;
             _log.LogInformation("query {Name} ({Id}) resumes after committed batch {Batch}; watermark {Watermark}",
                 Name, Id, commit.BatchId, _watermarks.Global?.ToString("O") ?? "none");
@@ -164,7 +169,7 @@ public sealed class StreamingQuery : IDisposable
     /// <summary>The next batch's offsets and watermarks, or null when there is nothing to do now.</summary>
     private OffsetLogEntry? PlanNextBatch(Dictionary<string, SourceOffsets>? availableNowTarget)
     {
-        var starts = _scans.Keys.ToDictionary(t => t, Start);
+        var starts = new Dictionary<string, SourceOffsets>(_nextStart);
         var ends = new Dictionary<string, SourceOffsets>();
         foreach (var (topic, scan) in _scans)
         {
@@ -185,7 +190,7 @@ public sealed class StreamingQuery : IDisposable
 
     private OffsetLogEntry FlushBatch()
     {
-        var offsets = _scans.Keys.ToDictionary(t => t, t => Start(t).Next.ToDictionary());
+        var offsets = _nextStart.ToDictionary(s => s.Key, s => s.Value.Next.ToDictionary());
         return new OffsetLogEntry(_nextBatchId, DateTimeOffset.UtcNow, offsets, offsets, _lastEvictionWatermark, DateTimeOffset.MaxValue);
     }
 
@@ -200,7 +205,6 @@ public sealed class StreamingQuery : IDisposable
     /// </summary>
     private void RunBatch(OffsetLogEntry batch)
     {
-        var cancel = CancellationToken.None;
         var total = Stopwatch.StartNew();
         var durations = new Dictionary<string, long>();
         _checkpoint.WriteOffsets(batch);
@@ -210,10 +214,10 @@ public sealed class StreamingQuery : IDisposable
         // Each source reads its own range; they read side by side.
         var reads = _scans.Select(s => (Topic: s.Key, Scan: s.Value, From: ToOffsets(batch.StartOffsets[s.Key]), To: ToOffsets(batch.EndOffsets[s.Key]))).ToList();
         var read = new IReadOnlyList<SourceRecord>[reads.Count];
-        Parallel.For(0, reads.Count, new ParallelOptions { MaxDegreeOfParallelism = _options.Cores, CancellationToken = cancel }, i =>
+        Parallel.For(0, reads.Count, new ParallelOptions { MaxDegreeOfParallelism = _cores }, i =>
         {
             var r = reads[i];
-            var records = r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, cancel) : [];
+            var records = r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : [];
             // Partition then offset: the same range always yields the same rows in the same order.
             read[i] = records.OrderBy(x => x.Partition).ThenBy(x => x.Offset).ToList();
         });
@@ -223,7 +227,7 @@ public sealed class StreamingQuery : IDisposable
 
         phase.Restart();
         var watermarks = new BatchWatermarks(batch.LateRowsWatermark, batch.EvictionWatermark);
-        var context = new BatchContext(batch.BatchId, watermarks, _options.Cores, records, cancel);
+        var context = new BatchContext(batch.BatchId, watermarks, _cores, records);
         var outputs = new Dictionary<PlanNode, IReadOnlyList<object?[]>>();
         var operatorClock = new Stopwatch();
         foreach (var node in _order)
@@ -236,7 +240,7 @@ public sealed class StreamingQuery : IDisposable
 
         // Sinks, dead letters and the state snapshot only read this batch's results: they run side by side.
         phase.Restart();
-        var writes = _sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], cancel))))
+        var writes = _sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], CancellationToken.None))))
             .Append(("state snapshot", () => _checkpoint.WriteState(batch.BatchId, _stateful.Select(s => (s.Id, (Action<BinaryWriter>)s.Operator.SaveState)).ToList())));
         if (_deadLetters is not null && context.DeadLetters.Count > 0)
             writes = writes.Append(("dead letters", () => _deadLetters.Send(batch.BatchId, context.DeadLetters)));
@@ -248,7 +252,7 @@ public sealed class StreamingQuery : IDisposable
         _checkpoint.WriteCommit(new CommitLogEntry(batch.BatchId, batch.EvictionWatermark, _watermarks.ByInput.ToDictionary()));
         durations["commit"] = phase.ElapsedMilliseconds;
 
-        foreach (var topic in _scans.Keys) _committedEnd[topic] = ToOffsets(batch.EndOffsets[topic]);
+        foreach (var topic in _scans.Keys) _nextStart[topic] = ToOffsets(batch.EndOffsets[topic]);
         _lastEvictionWatermark = batch.EvictionWatermark;
         _nextBatchId = batch.BatchId + 1;
         durations["triggerExecution"] = total.ElapsedMilliseconds;

@@ -7,8 +7,6 @@ public sealed record StreamingQueryOptions
     public required string CheckpointLocation { get; init; }
     public Trigger Trigger { get; init; } = new Trigger.AsSoonAsPossible();
 
-    /// <summary>Threads of work at most, like <c>local[N]</c>.</summary>
-    public int Cores { get; init; } = 2;
 
     /// <summary>Spark's <c>maxOffsetsPerTrigger</c>: records per batch over all partitions of one source; null = no limit.</summary>
     public long? MaxRecordsPerTrigger { get; init; }

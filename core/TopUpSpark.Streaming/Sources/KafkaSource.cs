@@ -107,13 +107,13 @@ public sealed class KafkaSource : IStreamSource
             while (queue.Count > 0 && queue.Peek().Offset < end)
             {
                 var early = queue.Dequeue();
+                _readAheadBytes -= early.Value.Length;
                 records.Add(early);
                 _nextToHandOut[partition] = early.Offset + 1;
             }
             // Read-ahead left over means the consumer is already past this batch's end for the partition.
             if (queue.Count == 0 && Next(partition, from) < end) pending.Add(partition);
         }
-        _readAheadBytes = _readAhead.Values.Sum(q => q.Sum(r => (long)r.Value.Length));
         var resume = _paused.Where(pending.Contains).ToList();
         if (resume.Count > 0)
         {
@@ -191,6 +191,7 @@ public sealed class KafkaSource : IStreamSource
         var continuous = to.Next.Keys.All(p => _nextToHandOut.TryGetValue(p, out var next) && next == from[p]);
         if (continuous) return;
         _readAhead.Clear();
+        _readAheadBytes = 0;
         _nextToHandOut.Clear();
         _paused.Clear();
         var assignment = to.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
