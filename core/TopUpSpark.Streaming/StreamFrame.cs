@@ -27,7 +27,8 @@ public sealed class StreamFrame
 
     /// <summary><c>from_json(CAST(value AS STRING))</c> with every column of <paramref name="dataset"/> as a string.</summary>
     public StreamFrame ParseJson(DatasetSchema dataset, string eventTimeColumn, int maxMessageBytes = 1 << 20) =>
-        With(new ParseJson(Node, dataset, eventTimeColumn, maxMessageBytes));
+        With(new ParseJson(Node as SourceScan ?? throw new InvalidOperationException("ParseJson applies to the rows of a source"),
+            dataset, eventTimeColumn, maxMessageBytes));
 
     /// <summary>
     /// Casts every column by the schema file; the event time becomes a UTC timestamp. Runs fused with the
@@ -67,7 +68,7 @@ public sealed class StreamFrame
             var output = new object?[ordinals.Length];
             for (var i = 0; i < ordinals.Length; i++) output[i] = row[ordinals[i]];
             return output;
-        }));
+        }, ordinals));
     }
 
     /// <summary>Appends computed columns: a UDF that reads the row and returns the new columns' values.</summary>

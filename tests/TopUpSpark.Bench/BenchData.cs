@@ -102,16 +102,24 @@ public static class BenchData
         }
     }
 
+    /// <summary>How the raw consume reads: Confluent.Kafka's <c>IConsumer.Consume</c>, or librdkafka's batch API as the job does.</summary>
+    public enum RawReader { ConfluentConsume, BatchConsumer }
+
+    /// <summary>A raw read of everything: messages, bytes of keys and values, seconds, messages lost to offset gaps.</summary>
+    public sealed record RawRead(RawReader Reader, long Messages, long Bytes, double Seconds, long Lost)
+    {
+        public double Rate => Messages / Seconds;
+    }
+
     /// <summary>
-    /// Reads every message of the customer and bureau topics back with a plain Confluent.Kafka consumer, as
-    /// fast as it can: the ceiling any consumer of these topics is measured against. Every partition was
-    /// empty before the replay, so reading starts at offset 0, and data the mock broker dropped shows as lost.
+    /// Reads every message of the customer and bureau topics back as fast as the reader can, doing nothing
+    /// with them: the ceiling any consumer of these topics is measured against. Every partition was empty
+    /// before the replay, so reading starts at offset 0, and data the mock broker dropped shows as lost.
     /// </summary>
-    public static (long Messages, long Bytes, double Seconds, long Lost) ConsumeEverything(string bootstrapServers, CancellationToken cancel)
+    public static RawRead ConsumeEverything(string bootstrapServers, RawReader reader, CancellationToken cancel)
     {
         var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
         config.MaxPartitionFetchBytes = 8 * 1024 * 1024;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         TopicPartition[] partitions =
         [
             .. Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Customer, p)),
@@ -119,24 +127,63 @@ public static class BenchData
         ];
         var gaps = new OffsetGapDetector(failOnDataLoss: false);
         foreach (var partition in partitions) gaps.Expect(partition, 0);
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var byName = partitions.ToDictionary(p => (p.Topic, p.Partition.Value));
         var atEnd = new HashSet<TopicPartition>();
         long messages = 0, bytes = 0;
         var clock = Stopwatch.StartNew();
-        while (atEnd.Count < partitions.Length)
+        if (reader == RawReader.ConfluentConsume)
         {
-            cancel.ThrowIfCancellationRequested();
-            var result = consumer.Consume(TimeSpan.FromSeconds(5))
-                ?? throw new TimeoutException($"no message for 5 s with {partitions.Length - atEnd.Count} partition(s) still unread");
-            if (result.IsPartitionEOF)
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+            consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+            while (atEnd.Count < partitions.Length)
             {
-                atEnd.Add(result.TopicPartition);
-                continue;
+                cancel.ThrowIfCancellationRequested();
+                var result = consumer.Consume(TimeSpan.FromSeconds(5))
+                    ?? throw new TimeoutException($"no message for 5 s with {partitions.Length - atEnd.Count} partition(s) still unread");
+                if (result.IsPartitionEOF)
+                {
+                    atEnd.Add(result.TopicPartition);
+                    continue;
+                }
+                gaps.Observe(result.TopicPartition, result.Offset.Value);
+                messages++;
+                bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
             }
-            gaps.Observe(result.TopicPartition, result.Offset.Value);
-            messages++;
-            bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
         }
-        return (messages, bytes, clock.Elapsed.TotalSeconds, gaps.LostMessages);
+        else
+        {
+            // One batch consumer per topic, each on its own thread, as the job's two sources read.
+            var totals = new (long Messages, long Bytes)[2];
+            Parallel.For(0, 2, t =>
+            {
+                var topic = t == 0 ? Topics.Customer : Topics.Bureau;
+                using var consumer = new KafkaBatchConsumer(config);
+                consumer.Assign(partitions.Where(p => p.Topic == topic).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+                var ended = 0;
+                long count = 0, size = 0;
+                void Take(in ConsumedMessage message)
+                {
+                    if (message.IsPartitionEof)
+                    {
+                        ended++;
+                        return;
+                    }
+                    if (message.Error != ErrorCode.NoError) throw new KafkaException(message.Error);
+                    lock (gaps) gaps.Observe(byName[(topic, message.Partition)], message.Offset);
+                    count++;
+                    size += message.Value.Length + message.Key.Length;
+                }
+                while (ended < Partitions)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (consumer.ConsumeBatch(TimeSpan.FromSeconds(5), Take) == 0)
+                        throw new TimeoutException($"no message for 5 s from {topic} with {Partitions - ended} partition(s) still unread");
+                }
+                totals[t] = (count, size);
+            });
+            messages = totals.Sum(t => t.Messages);
+            bytes = totals.Sum(t => t.Bytes);
+        }
+        return new RawRead(reader, messages, bytes, clock.Elapsed.TotalSeconds, gaps.LostMessages);
     }
 }

@@ -23,19 +23,28 @@ public sealed class TypedMessageDecoder
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _ordinalsBySpan;
     private readonly StringCache?[] _strings;
     private readonly bool _castEmptyToNull;
+    private readonly bool[] _decoded;
+    private readonly byte[][] _utf8Names;
 
     /// <param name="castEmptyToNull">
     /// True when casting by the schema (an empty cell is null, DESIGN §3); false to keep every value as the
     /// exact string the message holds, as <c>from_json</c> with a schema of strings does.
     /// </param>
-    public TypedMessageDecoder(IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, bool castEmptyToNull = true)
+    /// <param name="decodedColumns">
+    /// The ordinals of the columns whose values are wanted (default: all). The others are still checked
+    /// to be present strings, but their values are skipped, not decoded, and left null.
+    /// </param>
+    public TypedMessageDecoder(IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, bool castEmptyToNull = true,
+        IReadOnlySet<int>? decodedColumns = null)
     {
+        _decoded = columns.Select((_, i) => decodedColumns?.Contains(i) ?? true).ToArray();
         _castEmptyToNull = castEmptyToNull;
         _columns = columns;
         _eventTimeColumn = eventTimeColumn;
         _ordinals = columns.Select((c, i) => (c.Name, i)).ToDictionary(c => c.Name, c => c.i, StringComparer.Ordinal);
         _ordinalsBySpan = _ordinals.GetAlternateLookup<ReadOnlySpan<char>>();
         _strings = columns.Select(c => c.Type == ColumnType.String ? new StringCache() : null).ToArray();
+        _utf8Names = columns.Select(c => c.Name).Append(eventTimeColumn).Select(Encoding.UTF8.GetBytes).ToArray();
     }
 
     /// <summary>
@@ -47,6 +56,7 @@ public sealed class TypedMessageDecoder
         Span<bool> seen = stackalloc bool[_columns.Count];
         var seenCount = 0;
         string? eventTime = null;
+        var expected = 0;
         error = null;
         try
         {
@@ -58,7 +68,8 @@ public sealed class TypedMessageDecoder
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var ordinal = LookUpColumn(ref reader, out var name);
+                var ordinal = LookUpColumn(ref reader, expected, out var name);
+                expected = (ordinal == EventTimeOrdinal ? _columns.Count : ordinal) + 1;
                 if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
                     error = $"column '{name ?? ColumnName(ordinal)}' is not a JSON string";
@@ -79,6 +90,7 @@ public sealed class TypedMessageDecoder
                     seen[ordinal] = true;
                     seenCount++;
                 }
+                if (!_decoded[ordinal]) continue;
                 row[ordinal] = Cast(ordinal, ref reader, out var isInvalid);
                 if (isInvalid) invalid[ordinal]++;
             }
@@ -114,10 +126,15 @@ public sealed class TypedMessageDecoder
 
     private string ColumnName(int ordinal) => ordinal == EventTimeOrdinal ? _eventTimeColumn : _columns[ordinal].Name;
 
-    /// <summary>The column's ordinal, <see cref="EventTimeOrdinal"/> for the event time, or −1 (with its name) for an unknown one.</summary>
-    private int LookUpColumn(ref Utf8JsonReader reader, out string? unknownName)
+    /// <summary>
+    /// The column's ordinal, <see cref="EventTimeOrdinal"/> for the event time, or −1 (with its name) for an unknown one.
+    /// Producers write the columns in schema order, so the one after the previous is tried first, on the raw bytes.
+    /// </summary>
+    private int LookUpColumn(ref Utf8JsonReader reader, int expected, out string? unknownName)
     {
         unknownName = null;
+        if (expected < _utf8Names.Length && reader.ValueTextEquals(_utf8Names[expected]))
+            return expected == _columns.Count ? EventTimeOrdinal : expected;
         if (!reader.ValueIsEscaped && reader.ValueSpan.Length <= StackChars)
         {
             Span<char> chars = stackalloc char[StackChars];

@@ -6,8 +6,9 @@ namespace TopUpSpark.Streaming.Checkpointing;
 
 /// <summary>
 /// The checkpoint folder of a query, laid out like Spark's: <c>offsets/N</c> (written before batch N
-/// runs: what it reads and the watermarks it runs with), <c>state/N</c> (operator state after batch N),
-/// <c>commits/N</c> (written last: batch N is done). Every file is written whole under a temporary name
+/// runs: what it reads and the watermarks it runs with), <c>state/N</c> (operator state after batch N:
+/// per operator either a whole snapshot or the delta since batch N − 1, as Spark's state store keeps
+/// deltas and a periodic snapshot), <c>commits/N</c> (written last: batch N is done). Every file is written whole under a temporary name
 /// and renamed, so a crash never leaves half a file. Old entries beyond a retention count are removed.
 /// </summary>
 public sealed class CheckpointLog
@@ -18,6 +19,7 @@ public sealed class CheckpointLog
 
     public CheckpointLog(string root, int retainBatches = 50)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retainBatches, SnapshotInterval);
         _root = Path.GetFullPath(root);
         _retain = retainBatches;
         foreach (var folder in new[] { "offsets", "state", "commits" })
@@ -28,8 +30,14 @@ public sealed class CheckpointLog
 
     public void WriteOffsets(OffsetLogEntry entry) => Write("offsets", entry.BatchId, JsonSerializer.SerializeToNode(entry, Json)!);
 
-    /// <summary>Writes each stateful operator's snapshot, by operator id.</summary>
-    public void WriteState(long batchId, IReadOnlyList<(string Id, Action<BinaryWriter> Save)> operators)
+    /// <summary>A whole snapshot every this many batches; deltas in between. Retention always keeps the last snapshot.</summary>
+    public const int SnapshotInterval = 10;
+
+    /// <summary>Whether batch <paramref name="batchId"/> stores whole snapshots (else deltas).</summary>
+    public static bool IsSnapshotBatch(long batchId) => batchId % SnapshotInterval == 0;
+
+    /// <summary>Writes each stateful operator's state after <paramref name="batchId"/> (whole or delta), by operator id.</summary>
+    public void WriteState(long batchId, bool snapshot, IReadOnlyList<(string Id, Action<BinaryWriter> Save)> operators)
     {
         var path = PathOf("state", batchId);
         var temp = path + ".tmp";
@@ -42,6 +50,7 @@ public sealed class CheckpointLog
                 // The snapshot streams to the file; its length is filled in afterwards, so a large state
                 // is never held twice in memory.
                 writer.Write(id);
+                writer.Write(snapshot);
                 var lengthAt = file.Position;
                 writer.Write(0);
                 save(writer);
@@ -73,20 +82,33 @@ public sealed class CheckpointLog
             ? JsonSerializer.Deserialize<CommitLogEntry>(File.ReadAllText(PathOf("commits", id)), Json)
             : null;
 
-    /// <summary>The operators' snapshots after <paramref name="batchId"/>, by operator id.</summary>
-    public Dictionary<string, byte[]> ReadState(long batchId)
+    /// <summary>
+    /// What rebuilds each operator's state after <paramref name="batchId"/>, by operator id: its latest
+    /// snapshot at or before that batch, then the deltas after it, oldest first.
+    /// </summary>
+    public Dictionary<string, List<byte[]>> ReadState(long batchId)
     {
-        var path = PathOf("state", batchId);
-        if (!File.Exists(path)) throw new InvalidDataException($"checkpoint state/{batchId} is missing though batch {batchId} was committed");
-        using var reader = new BinaryReader(File.OpenRead(path));
-        var count = reader.ReadInt32();
-        var snapshots = new Dictionary<string, byte[]>(count, StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
+        var chains = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
+        var complete = new HashSet<string>(StringComparer.Ordinal);
+        for (var batch = batchId; ; batch--)
         {
-            var id = reader.ReadString();
-            snapshots[id] = reader.ReadBytes(reader.ReadInt32());
+            var path = PathOf("state", batch);
+            if (!File.Exists(path))
+                throw new InvalidDataException($"checkpoint state/{batch} is missing, but batch {batchId}'s state is built from it");
+            using var reader = new BinaryReader(File.OpenRead(path));
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var id = reader.ReadString();
+                var isSnapshot = reader.ReadBoolean();
+                var bytes = reader.ReadBytes(reader.ReadInt32());
+                if (complete.Contains(id)) continue;
+                if (!chains.TryGetValue(id, out var chain)) chains[id] = chain = [];
+                chain.Insert(0, bytes);
+                if (isSnapshot) complete.Add(id);
+            }
+            if (complete.Count == chains.Count) return chains;
         }
-        return snapshots;
     }
 
     private string PathOf(string folder, long batchId) => Path.Combine(_root, folder, batchId.ToString(CultureInfo.InvariantCulture));

@@ -12,7 +12,7 @@ public sealed class BatchContext
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
 
     public BatchContext(long batchId, BatchWatermarks watermarks, int cores,
-        IReadOnlyDictionary<IStreamSource, IReadOnlyList<SourceRecord>> sourceRecords)
+        IReadOnlyDictionary<IStreamSource, SourceRecords> sourceRecords)
     {
         BatchId = batchId;
         Watermarks = watermarks;
@@ -26,7 +26,12 @@ public sealed class BatchContext
     /// <summary>How many threads an operator may use at once (<c>local[N]</c>).</summary>
     public int Cores { get; }
 
-    public IReadOnlyDictionary<IStreamSource, IReadOnlyList<SourceRecord>> SourceRecords { get; }
+    /// <summary>What each source read for this batch; valid until the batch ends.</summary>
+    public IReadOnlyDictionary<IStreamSource, SourceRecords> SourceRecords { get; }
+
+    public SourceRecords RecordsOf(IStreamSource source) => SourceRecords.TryGetValue(source, out var records) ? records : NoRecords;
+
+    private static readonly SourceRecords NoRecords = new();
 
     public ParallelOptions Parallelism => new() { MaxDegreeOfParallelism = Cores };
 

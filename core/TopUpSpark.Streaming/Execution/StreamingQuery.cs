@@ -49,6 +49,7 @@ public sealed class StreamingQuery : IDisposable
         _deadLetters = deadLetters;
         _log = loggerFactory.CreateLogger($"query.{options.Name}");
         _order = TopologicalOrder(sinks.Select(s => s.Node));
+        ColumnPruning.Apply(_order, sinks.Select(s => s.Node));
         _scans = _order.OfType<SourceScan>().ToDictionary(s => s.Topic, StringComparer.Ordinal);
         _stateful = _order.Select((n, i) => (n, i)).Where(x => x.n is IStatefulOperator)
             .Select(x => ($"{x.i}:{x.n.Name}", (IStatefulOperator)x.n)).ToList();
@@ -147,12 +148,13 @@ public sealed class StreamingQuery : IDisposable
         {
             _watermarks.Restore(commit.InputWatermarks);
             _lastEvictionWatermark = commit.EvictionWatermark;
-            var snapshots = _checkpoint.ReadState(commit.BatchId);
+            var states = _checkpoint.ReadState(commit.BatchId);
             foreach (var (id, op) in _stateful)
             {
-                if (!snapshots.TryGetValue(id, out var snapshot))
+                if (!states.TryGetValue(id, out var chain))
                     throw new InvalidDataException($"the checkpoint has no state for operator '{id}': was the query changed since it was written?");
-                op.RestoreState(new BinaryReader(new MemoryStream(snapshot)));
+                op.RestoreState(new BinaryReader(new MemoryStream(chain[0])));
+                foreach (var delta in chain.Skip(1)) op.ApplyChanges(new BinaryReader(new MemoryStream(delta)));
             }
             _nextStart = _checkpoint.ReadOffsets(commit.BatchId).EndOffsets.ToDictionary(e => e.Key, e => ToOffsets(e.Value));
             _nextBatchId = commit.BatchId + 1;
@@ -213,13 +215,11 @@ public sealed class StreamingQuery : IDisposable
         var phase = Stopwatch.StartNew();
         // Each source reads its own range; they read side by side.
         var reads = _scans.Select(s => (Topic: s.Key, Scan: s.Value, From: ToOffsets(batch.StartOffsets[s.Key]), To: ToOffsets(batch.EndOffsets[s.Key]))).ToList();
-        var read = new IReadOnlyList<SourceRecord>[reads.Count];
+        var read = new SourceRecords[reads.Count];
         Parallel.For(0, reads.Count, new ParallelOptions { MaxDegreeOfParallelism = _cores }, i =>
         {
             var r = reads[i];
-            var records = r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : [];
-            // Partition then offset: the same range always yields the same rows in the same order.
-            read[i] = records.OrderBy(x => x.Partition).ThenBy(x => x.Offset).ToList();
+            read[i] = r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : new SourceRecords();
         });
         var records = reads.Select((r, i) => (r.Scan.Source, Records: read[i])).ToDictionary(x => x.Source, x => x.Records);
         var sourceProgress = reads.Select((r, i) => new SourceProgress(r.Scan.Source.Description, r.From.Next, r.To.Next, read[i].Count)).ToList();
@@ -241,10 +241,11 @@ public sealed class StreamingQuery : IDisposable
         // Sinks, dead letters and the state snapshot only read this batch's results: they run side by side.
         phase.Restart();
         var writes = _sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], CancellationToken.None))))
-            .Append(("state snapshot", () => _checkpoint.WriteState(batch.BatchId, _stateful.Select(s => (s.Id, (Action<BinaryWriter>)s.Operator.SaveState)).ToList())));
+            .Append(("state snapshot", () => WriteState(batch.BatchId)));
         if (_deadLetters is not null && context.DeadLetters.Count > 0)
             writes = writes.Append(("dead letters", () => _deadLetters.Send(batch.BatchId, context.DeadLetters)));
         RunSideBySide(writes.ToList(), context);
+        foreach (var batchRecords in read) batchRecords.Dispose();
         durations["addBatch"] = phase.ElapsedMilliseconds;
 
         phase.Restart();
@@ -257,6 +258,13 @@ public sealed class StreamingQuery : IDisposable
         _nextBatchId = batch.BatchId + 1;
         durations["triggerExecution"] = total.ElapsedMilliseconds;
         Report(batch, context, sourceProgress, durations, total.Elapsed, outputs);
+    }
+
+    private void WriteState(long batchId)
+    {
+        var snapshot = CheckpointLog.IsSnapshotBatch(batchId);
+        _checkpoint.WriteState(batchId, snapshot, _stateful
+            .Select(s => (s.Id, snapshot ? (Action<BinaryWriter>)s.Operator.SaveState : s.Operator.SaveChanges)).ToList());
     }
 
     /// <summary>Runs the named writes on up to <c>cores</c> threads, timing each; the first failure is rethrown as itself.</summary>

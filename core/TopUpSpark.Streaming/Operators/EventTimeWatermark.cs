@@ -37,4 +37,7 @@ public sealed class EventTimeWatermark : PlanNode, IEventTimeSource
         if (max is { } m) context.ObserveMaxEventTime(this, m);
         return rows;
     }
+
+    public override IReadOnlySet<int>[] InputColumnsRead(IReadOnlySet<int> requiredOutputs) =>
+        [requiredOutputs.Append(_eventTimeOrdinal).ToHashSet()];
 }

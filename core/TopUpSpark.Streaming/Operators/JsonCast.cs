@@ -2,6 +2,7 @@ using TopUpSpark.Core.Schema;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
+using TopUpSpark.Streaming.Sources;
 
 namespace TopUpSpark.Streaming.Operators;
 
@@ -17,7 +18,7 @@ public sealed class JsonCast : JsonDecodeOperator
     private readonly EventTimeBounds _bounds;
 
     public JsonCast(ParseJson parsed, EventTimeBounds bounds)
-        : base($"parse+cast {parsed.Dataset.Name}", TypedSchema(parsed.Dataset, parsed.EventTimeColumn), parsed.Inputs[0],
+        : base($"parse+cast {parsed.Dataset.Name}", TypedSchema(parsed.Dataset, parsed.EventTimeColumn), parsed.Scan,
             parsed.Dataset, parsed.Dataset.Columns, parsed.EventTimeColumn, parsed.MaxMessageBytes, castEmptyToNull: true)
     {
         _bounds = bounds;
@@ -36,18 +37,18 @@ public sealed class JsonCast : JsonDecodeOperator
 
     protected override int RowWidth => Dataset.Columns.Count + 1;
 
-    protected override object?[]? Complete(object?[] row, DeadLetterOrigin origin, BatchContext context)
+    protected override object?[]? Complete(object?[] row, SourceRecords records, int index, BatchContext context)
     {
         if (string.IsNullOrWhiteSpace(row[Dataset.KeyOrdinal] as string))
         {
-            context.DeadLetter(origin.Reject($"empty key column '{Dataset.KeyColumn}'"));
+            context.DeadLetter(OriginOf(records, index).Reject($"empty key column '{Dataset.KeyColumn}'"));
             return null;
         }
         var eventTimeText = (string)row[^1]!;
         var now = DateTimeOffset.UtcNow;
         if (!ValueCaster.TryParseUnixSeconds(eventTimeText, out var eventTime) || !_bounds.Contains(eventTime, now))
         {
-            context.DeadLetter(origin.Reject($"event time '{eventTimeText}' is not a Unix time in seconds within {_bounds.Describe(now)}"));
+            context.DeadLetter(OriginOf(records, index).Reject($"event time '{eventTimeText}' is not a Unix time in seconds within {_bounds.Describe(now)}"));
             return null;
         }
         row[^1] = eventTime;

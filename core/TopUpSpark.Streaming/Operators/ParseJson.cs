@@ -3,6 +3,7 @@ using TopUpSpark.Core.Schema;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
+using TopUpSpark.Streaming.Sources;
 
 namespace TopUpSpark.Streaming.Operators;
 
@@ -12,7 +13,7 @@ namespace TopUpSpark.Streaming.Operators;
 /// dead-letter with the original bytes. A <see cref="StreamFrame.Cast"/> right after it fuses both
 /// steps into one <see cref="JsonCast"/>.
 /// </summary>
-public sealed class ParseJson(PlanNode scan, DatasetSchema dataset, string eventTimeColumn, int maxMessageBytes)
+public sealed class ParseJson(SourceScan scan, DatasetSchema dataset, string eventTimeColumn, int maxMessageBytes)
     : JsonDecodeOperator($"parse {dataset.Name}", StringSchema(dataset, eventTimeColumn), scan, dataset,
         InputMessageCodec.StringColumns(dataset), eventTimeColumn, maxMessageBytes, castEmptyToNull: false)
 {
@@ -25,9 +26,9 @@ public sealed class ParseJson(PlanNode scan, DatasetSchema dataset, string event
 
     protected override int RowWidth => Dataset.Columns.Count + 2;
 
-    protected override object?[] Complete(object?[] row, DeadLetterOrigin origin, BatchContext context)
+    protected override object?[] Complete(object?[] row, SourceRecords records, int index, BatchContext context)
     {
-        row[^1] = origin;
+        row[^1] = OriginOf(records, index);
         return row;
     }
 }

@@ -7,9 +7,11 @@ namespace TopUpSpark.Streaming.Operators;
 /// <summary>
 /// <c>select</c> / <c>withColumn</c> / a UDF: maps every row to a new row of <paramref name="schema"/>.
 /// The mapping must be a pure function of the row; rows are mapped on up to <c>cores</c> threads and
-/// keep their order.
+/// keep their order. A plain <c>select</c> names the input column each output copies
+/// (<paramref name="columnSources"/>), which lets column pruning see through it; a UDF is opaque.
 /// </summary>
-public sealed class Project(PlanNode input, string name, RowSchema schema, Func<object?[], object?[]> map)
+public sealed class Project(PlanNode input, string name, RowSchema schema, Func<object?[], object?[]> map,
+    IReadOnlyList<int>? columnSources = null)
     : PlanNode(name, schema, input)
 {
     public override IReadOnlyList<object?[]> Execute(BatchContext context, IReadOnlyList<IReadOnlyList<object?[]>> inputRows)
@@ -26,4 +28,7 @@ public sealed class Project(PlanNode input, string name, RowSchema schema, Func<
         }
         return output;
     }
+
+    public override IReadOnlySet<int>[] InputColumnsRead(IReadOnlySet<int> requiredOutputs) =>
+        columnSources is null ? base.InputColumnsRead(requiredOutputs) : [requiredOutputs.Select(o => columnSources[o]).ToHashSet()];
 }

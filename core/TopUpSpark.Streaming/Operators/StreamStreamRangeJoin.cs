@@ -18,8 +18,7 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
     private readonly int _leftKey, _leftStart, _leftEnd, _rightKey, _rightTime;
     private readonly long _rightRetentionTicks;
     private readonly int[] _rightOutputOrdinals;
-    private readonly Dictionary<string, List<object?[]>> _leftState = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<object?[]>> _rightState = new(StringComparer.Ordinal);
+    private readonly JoinSideState _left, _right;
 
     public StreamStreamRangeJoin(PlanNode left, PlanNode right, string key, string windowStart, string windowEnd,
         string rightEventTime, TimeSpan maxWindowLength)
@@ -32,6 +31,10 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         _rightTime = right.Schema.Ordinal(rightEventTime);
         _rightRetentionTicks = maxWindowLength.Ticks;
         _rightOutputOrdinals = Enumerable.Range(0, right.Schema.Count).Where(i => i != _rightKey).ToArray();
+        // A window row can meet no future event once its end is before the watermark; an event none of
+        // the future windows (those ending after the watermark) once ts + window length is before it.
+        _left = new JoinSideState(left.Schema, _leftKey, row => ((DateTimeOffset)row[_leftEnd]!).UtcTicks);
+        _right = new JoinSideState(right.Schema, _rightKey, row => ((DateTimeOffset)row[_rightTime]!).UtcTicks + _rightRetentionTicks);
     }
 
     private static RowSchema OutputSchema(RowSchema left, RowSchema right, string key)
@@ -42,15 +45,9 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         return new RowSchema(left.Names.Select((n, i) => (n, left.Kinds[i])).Concat(rightColumns));
     }
 
-    public long StateRows => _leftState.Values.Sum(l => (long)l.Count) + _rightState.Values.Sum(l => (long)l.Count);
+    public long StateRows => _left.Count + _right.Count;
 
-    public bool HasWorkAt(DateTimeOffset watermark) =>
-        _leftState.Values.Any(rows => rows.Any(r => LeftEvictable(r, watermark)))
-        || _rightState.Values.Any(rows => rows.Any(r => RightEvictable(r, watermark)));
-
-    private bool LeftEvictable(object?[] row, DateTimeOffset w) => (DateTimeOffset)row[_leftEnd]! < w;
-
-    private bool RightEvictable(object?[] row, DateTimeOffset w) => ((DateTimeOffset)row[_rightTime]!).UtcTicks < w.UtcTicks - _rightRetentionTicks;
+    public bool HasWorkAt(DateTimeOffset watermark) => _left.HasExpiredAt(watermark.UtcTicks) || _right.HasExpiredAt(watermark.UtcTicks);
 
     private bool Matches(object?[] left, object?[] right)
     {
@@ -65,31 +62,23 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         foreach (var left in inputRows[0])
         {
             if (context.Watermarks.IsLate((DateTimeOffset)left[_leftEnd]!)) { leftLate++; continue; }
-            var key = (string)left[_leftKey]!;
-            if (_rightState.TryGetValue(key, out var rights))
-            {
-                foreach (var right in rights)
-                    if (Matches(left, right)) output.Add(Combine(left, right));
-            }
-            StateOf(_leftState, key).Add(left);
+            foreach (var right in _right.RowsOf((string)left[_leftKey]!))
+                if (Matches(left, right)) output.Add(Combine(left, right));
+            _left.Add(left);
         }
         foreach (var right in inputRows[1])
         {
             if (context.Watermarks.IsLate((DateTimeOffset)right[_rightTime]!)) { rightLate++; continue; }
-            var key = (string)right[_rightKey]!;
-            if (_leftState.TryGetValue(key, out var lefts))
-            {
-                foreach (var left in lefts)
-                    if (Matches(left, right)) output.Add(Combine(left, right));
-            }
-            StateOf(_rightState, key).Add(right);
+            foreach (var left in _left.RowsOf((string)right[_rightKey]!))
+                if (Matches(left, right)) output.Add(Combine(left, right));
+            _right.Add(right);
         }
         context.Count($"{Name}.left.lateRowsDropped", leftLate);
         context.Count($"{Name}.right.lateRowsDropped", rightLate);
         if (context.Watermarks.ForEviction is { } w)
         {
-            context.Count($"{Name}.left.stateRowsEvicted", Evict(_leftState, r => LeftEvictable(r, w)));
-            context.Count($"{Name}.right.stateRowsEvicted", Evict(_rightState, r => RightEvictable(r, w)));
+            context.Count($"{Name}.left.stateRowsEvicted", _left.Evict(w.UtcTicks));
+            context.Count($"{Name}.right.stateRowsEvicted", _right.Evict(w.UtcTicks));
         }
         return output;
     }
@@ -102,36 +91,35 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         return row;
     }
 
-    private static List<object?[]> StateOf(Dictionary<string, List<object?[]>> state, string key)
+    public override IReadOnlySet<int>[] InputColumnsRead(IReadOnlySet<int> requiredOutputs)
     {
-        if (!state.TryGetValue(key, out var rows)) state[key] = rows = [];
-        return rows;
-    }
-
-    private static long Evict(Dictionary<string, List<object?[]>> state, Predicate<object?[]> evictable)
-    {
-        long evicted = 0;
-        foreach (var key in state.Keys.ToList())
-        {
-            var rows = state[key];
-            evicted += rows.RemoveAll(evictable);
-            if (rows.Count == 0) state.Remove(key);
-        }
-        return evicted;
+        var leftWidth = Inputs[0].Schema.Count;
+        var left = requiredOutputs.Where(o => o < leftWidth).Concat([_leftKey, _leftStart, _leftEnd]).ToHashSet();
+        var right = requiredOutputs.Where(o => o >= leftWidth).Select(o => _rightOutputOrdinals[o - leftWidth]).Concat([_rightKey, _rightTime]).ToHashSet();
+        return [left, right];
     }
 
     public void SaveState(BinaryWriter writer)
     {
-        RowCodec.Write(writer, _leftState.Values.SelectMany(r => r).ToList(), Inputs[0].Schema);
-        RowCodec.Write(writer, _rightState.Values.SelectMany(r => r).ToList(), Inputs[1].Schema);
+        _left.Save(writer);
+        _right.Save(writer);
+    }
+
+    public void SaveChanges(BinaryWriter writer)
+    {
+        _left.SaveChanges(writer);
+        _right.SaveChanges(writer);
     }
 
     public void RestoreState(BinaryReader? reader)
     {
-        _leftState.Clear();
-        _rightState.Clear();
-        if (reader is null) return;
-        foreach (var row in RowCodec.Read(reader, Inputs[0].Schema)) StateOf(_leftState, (string)row[_leftKey]!).Add(row);
-        foreach (var row in RowCodec.Read(reader, Inputs[1].Schema)) StateOf(_rightState, (string)row[_rightKey]!).Add(row);
+        _left.Restore(reader);
+        _right.Restore(reader);
+    }
+
+    public void ApplyChanges(BinaryReader reader)
+    {
+        _left.ApplyChanges(reader);
+        _right.ApplyChanges(reader);
     }
 }

@@ -23,7 +23,13 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
     private readonly IReadOnlyList<AggregateFunction> _functions;
     private readonly int[] _inputOrdinals;
     private readonly ColumnKind[] _inputKinds;
+    // The aggregates something downstream reads (column pruning): only these are computed and kept in state.
+    private Aggregates _computed;
     private readonly SortedDictionary<long, Dictionary<string, WindowBuffer>> _windowsByStart = new();
+    // Since the last save: the (window, key) buffers updated and the windows emitted, for a delta checkpoint.
+    private readonly HashSet<(long Start, string Key)> _changed = [];
+    private readonly List<long> _emitted = [];
+    private long _stateRows;
 
     public WindowAggregate(PlanNode input, string eventTimeColumn, TimeSpan size, string keyColumn, IReadOnlyList<AggregateFunction> functions)
         : base($"window aggregate {size.TotalSeconds:0}s by {keyColumn}", OutputSchema(keyColumn, functions), input)
@@ -43,7 +49,29 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             if (functions[i].Kind == AggregateKind.Sum && _inputKinds[i] is not (ColumnKind.Double or ColumnKind.Long))
                 throw new ArgumentException($"sum({functions[i].Input}) needs a numeric column, not {_inputKinds[i]}");
         }
+        _computed = new Aggregates(this, Enumerable.Range(0, functions.Count));
     }
+
+    /// <summary>The computed aggregates, by position in the output row, with their input column and kind.</summary>
+    private readonly record struct Aggregates(int[] Functions, bool[] IsSum, int[] InputOrdinals, ColumnKind[] InputKinds)
+    {
+        public Aggregates(WindowAggregate owner, IEnumerable<int> functions) : this(functions.Order().ToArray(), [], [], [])
+        {
+            IsSum = Functions.Select(f => owner._functions[f].Kind == AggregateKind.Sum).ToArray();
+            InputOrdinals = Functions.Select(f => owner._inputOrdinals[f]).ToArray();
+            InputKinds = Functions.Select(f => owner._inputKinds[f]).ToArray();
+        }
+
+        public int Count => Functions.Length;
+    }
+
+    private const int FirstAggregateColumn = 3;
+
+    public override void ProduceOnly(IReadOnlySet<int> requiredOutputs) =>
+        _computed = new Aggregates(this, requiredOutputs.Where(o => o >= FirstAggregateColumn).Select(o => o - FirstAggregateColumn));
+
+    public override IReadOnlySet<int>[] InputColumnsRead(IReadOnlySet<int> requiredOutputs) =>
+        [_computed.InputOrdinals.Append(_timeOrdinal).Append(_keyOrdinal).ToHashSet()];
 
     public TimeSpan Size { get; }
     public string KeyColumn { get; }
@@ -52,7 +80,7 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
         new(new[] { (WindowStartColumn, ColumnKind.Timestamp), (WindowEndColumn, ColumnKind.Timestamp), (keyColumn, ColumnKind.String) }
             .Concat(functions.Select(f => (f.Output, f.Kind == AggregateKind.Sum ? ColumnKind.Double : ColumnKind.Long))));
 
-    public long StateRows => _windowsByStart.Values.Sum(w => (long)w.Count);
+    public long StateRows => _stateRows;
 
     /// <summary>The start of the tumbling window holding <paramref name="eventTime"/> (floor, also before 1970).</summary>
     public long WindowStartTicks(DateTimeOffset eventTime)
@@ -79,8 +107,13 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             }
             if (!_windowsByStart.TryGetValue(start, out var window)) _windowsByStart[start] = window = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
             var key = (string)row[_keyOrdinal]!;
-            if (!window.TryGetValue(key, out var buffer)) window[key] = buffer = new WindowBuffer(_functions.Count);
-            buffer.Add(row, _functions, _inputOrdinals);
+            if (!window.TryGetValue(key, out var buffer))
+            {
+                window[key] = buffer = new WindowBuffer(_computed.Count);
+                _stateRows++;
+            }
+            buffer.Add(row, _computed);
+            _changed.Add((start, key));
             updated++;
         }
         context.Count($"{Name}.lateRowsDropped", late);
@@ -100,14 +133,16 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             var windowEnd = new DateTimeOffset(start + _sizeTicks, TimeSpan.Zero);
             foreach (var (key, buffer) in window.OrderBy(k => k.Key, StringComparer.Ordinal))
             {
-                var row = new object?[3 + _functions.Count];
+                var row = new object?[FirstAggregateColumn + _functions.Count];
                 row[0] = windowStart;
                 row[1] = windowEnd;
                 row[2] = key;
-                buffer.WriteResults(row, 3, _functions);
+                buffer.WriteResults(row, FirstAggregateColumn, _computed);
                 output.Add(row);
             }
             _windowsByStart.Remove(start);
+            _emitted.Add(start);
+            _stateRows -= window.Count;
         }
         return output;
     }
@@ -122,24 +157,69 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             foreach (var (key, buffer) in window)
             {
                 writer.Write(key);
-                buffer.Save(writer, _inputKinds);
+                buffer.Save(writer, _computed.InputKinds);
             }
         }
+        ForgetChanges();
+    }
+
+    public void SaveChanges(BinaryWriter writer)
+    {
+        writer.Write(_emitted.Count);
+        foreach (var start in _emitted) writer.Write(start);
+        var updated = _changed.Where(c => _windowsByStart.TryGetValue(c.Start, out var window) && window.ContainsKey(c.Key)).ToList();
+        writer.Write(updated.Count);
+        foreach (var (start, key) in updated)
+        {
+            writer.Write(start);
+            writer.Write(key);
+            _windowsByStart[start][key].Save(writer, _computed.InputKinds);
+        }
+        ForgetChanges();
+    }
+
+    private void ForgetChanges()
+    {
+        _changed.Clear();
+        _emitted.Clear();
     }
 
     public void RestoreState(BinaryReader? reader)
     {
         _windowsByStart.Clear();
+        _stateRows = 0;
+        ForgetChanges();
         if (reader is null) return;
         var windows = reader.ReadInt32();
         for (var w = 0; w < windows; w++)
         {
             var start = reader.ReadInt64();
             var keys = reader.ReadInt32();
-            var buffers = new Dictionary<string, WindowBuffer>(keys, StringComparer.Ordinal);
-            for (var k = 0; k < keys; k++) buffers[reader.ReadString()] = WindowBuffer.Restore(reader, _inputKinds);
-            _windowsByStart[start] = buffers;
+            for (var k = 0; k < keys; k++) Put(start, reader.ReadString(), WindowBuffer.Restore(reader, _computed.InputKinds));
         }
+    }
+
+    public void ApplyChanges(BinaryReader reader)
+    {
+        var emitted = reader.ReadInt32();
+        for (var e = 0; e < emitted; e++)
+        {
+            if (_windowsByStart.Remove(reader.ReadInt64(), out var window)) _stateRows -= window.Count;
+        }
+        var updated = reader.ReadInt32();
+        for (var u = 0; u < updated; u++)
+        {
+            var start = reader.ReadInt64();
+            Put(start, reader.ReadString(), WindowBuffer.Restore(reader, _computed.InputKinds));
+        }
+        ForgetChanges();
+    }
+
+    private void Put(long start, string key, WindowBuffer buffer)
+    {
+        if (!_windowsByStart.TryGetValue(start, out var window)) _windowsByStart[start] = window = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
+        if (!window.ContainsKey(key)) _stateRows++;
+        window[key] = buffer;
     }
 
     /// <summary>Running sums and distinct sets of one key in one window.</summary>
@@ -156,13 +236,13 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             _distinct = new HashSet<object>?[functions];
         }
 
-        public void Add(object?[] row, IReadOnlyList<AggregateFunction> functions, int[] ordinals)
+        public void Add(object?[] row, Aggregates aggregates)
         {
-            for (var i = 0; i < functions.Count; i++)
+            for (var i = 0; i < aggregates.Count; i++)
             {
-                var value = row[ordinals[i]];
+                var value = row[aggregates.InputOrdinals[i]];
                 if (value is null) continue;
-                if (functions[i].Kind == AggregateKind.Sum)
+                if (aggregates.IsSum[i])
                 {
                     _sums[i] += value is double d ? d : (long)value;
                     _hasSum[i] = true;
@@ -174,11 +254,11 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             }
         }
 
-        public void WriteResults(object?[] row, int offset, IReadOnlyList<AggregateFunction> functions)
+        public void WriteResults(object?[] row, int offset, Aggregates aggregates)
         {
-            for (var i = 0; i < functions.Count; i++)
+            for (var i = 0; i < aggregates.Count; i++)
             {
-                row[offset + i] = functions[i].Kind == AggregateKind.Sum
+                row[offset + aggregates.Functions[i]] = aggregates.IsSum[i]
                     ? _hasSum[i] ? _sums[i] : null
                     : (long)(_distinct[i]?.Count ?? 0);
             }

@@ -12,8 +12,15 @@ public interface IStatefulOperator
     /// </summary>
     bool HasWorkAt(DateTimeOffset watermark);
 
+    /// <summary>Writes the whole state (a snapshot).</summary>
     void SaveState(BinaryWriter writer);
+
+    /// <summary>Writes what changed since the last <see cref="SaveState"/> or <see cref="SaveChanges"/> (a delta).</summary>
+    void SaveChanges(BinaryWriter writer);
 
     /// <summary>Replaces the state with a snapshot, or empties it when <paramref name="reader"/> is null.</summary>
     void RestoreState(BinaryReader? reader);
+
+    /// <summary>Applies a delta written by <see cref="SaveChanges"/> on top of the state it was written after.</summary>
+    void ApplyChanges(BinaryReader reader);
 }

@@ -12,8 +12,8 @@ public interface IStreamSource : IDisposable
     /// <summary>The newest offsets available now, at most <paramref name="maxRecords"/> records past <paramref name="from"/>.</summary>
     SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords);
 
-    /// <summary>Exactly the records in [from, to) per partition.</summary>
-    IReadOnlyList<SourceRecord> Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel);
+    /// <summary>Exactly the records in [from, to) per partition, ordered by partition then offset; the caller disposes them.</summary>
+    SourceRecords Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel);
 
     /// <summary>Starts fetching from <paramref name="from"/> before the first batch asks, so that batch does not pay for connecting.</summary>
     void Prepare(SourceOffsets from);

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
@@ -21,10 +20,9 @@ public sealed class KafkaSource : IStreamSource
     private readonly string _topic;
     private readonly StartingOffsets _starting;
     private readonly ILogger _log;
-    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly KafkaBatchConsumer _consumer;
     private readonly IAdminClient _admin;
     private readonly OffsetGapDetector _gaps;
-    private readonly Dictionary<int, Queue<SourceRecord>> _readAhead = new();
     private readonly Dictionary<int, long> _nextToHandOut = new();
 
     public KafkaSource(KafkaSettings settings, string topic, StartingOffsets starting, bool failOnDataLoss,
@@ -36,16 +34,15 @@ public sealed class KafkaSource : IStreamSource
         var config = settings.Consumer(clientId, $"{clientId}-{topic}-source");
         // A micro-batch waits for its last records, so the broker should answer fetches promptly.
         config.FetchWaitMaxMs ??= 20;
-        // Bounded prefetch: a batch's records are held by the engine, not twice over in librdkafka's queue.
-        config.QueuedMaxMessagesKbytes ??= 32 * 1024;
-        // Few, large fetches: per-partition fetches of librdkafka's default 1 MiB make a backlog slow to read.
-        config.MaxPartitionFetchBytes ??= 4 * 1024 * 1024;
+        // Partitions are read from queues of their own, where this caps each one's prefetch: enough for
+        // the next batch or two while this one is processed, without holding a whole backlog in memory.
+        config.QueuedMaxMessagesKbytes ??= PrefetchBytesPerPartition / 1024;
+        config.MaxPartitionFetchBytes ??= PrefetchBytesPerPartition;
         // While a batch is processed nobody reads the queue, so it fills up; librdkafka then holds off
         // fetching for fetch.queue.backoff.ms (1 s by default), which the next batch would wait out.
         config.FetchQueueBackoffMs ??= 5;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetErrorHandler((_, e) => _log.LogWarning("Kafka source {Topic}: {Reason}", topic, e.Reason))
-            .Build();
+        // librdkafka's batch API, not IConsumer.Consume: one object per message would cost more than the whole engine.
+        _consumer = new KafkaBatchConsumer(config, reason => _log.LogWarning("Kafka source {Topic}: {Reason}", topic, reason), logger);
         // Offsets are listed on connections of their own: on the consumer's they would queue behind its long-poll fetches.
         _admin = new AdminClientBuilder(settings.Admin($"{clientId}-{topic}-offsets")).Build();
         _gaps = new OffsetGapDetector(failOnDataLoss);
@@ -96,91 +93,98 @@ public sealed class KafkaSource : IStreamSource
         return new SourceOffsets(builder.ToImmutable());
     }
 
-    public IReadOnlyList<SourceRecord> Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
+    public SourceRecords Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
     {
         PositionAt(from, to);
-        var records = new List<SourceRecord>((int)Math.Min(from.CountUntil(to), 1_000_000));
-        var pending = new HashSet<int>();
-        foreach (var (partition, end) in to.Next)
+        var records = new SourceRecords((int)Math.Min(from.CountUntil(to), 1_000_000));
+        // Records an earlier batch read past its end come first; what is past this batch's end stays ahead.
+        var stillAhead = new SourceRecords();
+        var partitionsAhead = new HashSet<int>();
+        for (var i = 0; i < _readAhead.Count; i++)
         {
-            var queue = ReadAheadOf(partition);
-            while (queue.Count > 0 && queue.Peek().Offset < end)
+            var partition = _readAhead.Partition(i);
+            var offset = _readAhead.Offset(i);
+            if (to.Next.TryGetValue(partition, out var end) && offset < end)
             {
-                var early = queue.Dequeue();
-                _readAheadBytes -= early.Value.Length;
-                records.Add(early);
-                _nextToHandOut[partition] = early.Offset + 1;
+                records.Add(_readAhead, i);
+                _nextToHandOut[partition] = offset + 1;
             }
-            // Read-ahead left over means the consumer is already past this batch's end for the partition.
-            if (queue.Count == 0 && Next(partition, from) < end) pending.Add(partition);
+            else
+            {
+                stillAhead.Add(_readAhead, i);
+                partitionsAhead.Add(partition);
+            }
         }
-        var resume = _paused.Where(pending.Contains).ToList();
-        if (resume.Count > 0)
+        _readAhead.Dispose();
+        _readAhead = stillAhead;
+        // Read-ahead left over means the consumer is already past this batch's end for the partition.
+        var pending = to.Next.Where(p => !partitionsAhead.Contains(p.Key) && Next(p.Key, from) < p.Value).Select(p => p.Key).ToList();
+
+        void Take(in ConsumedMessage message)
         {
-            _consumer.Resume(resume.Select(p => new TopicPartition(_topic, p)));
-            _paused.ExceptWith(resume);
+            var partition = message.Partition;
+            if (message.Error != ErrorCode.NoError)
+            {
+                if (partition >= 0)
+                    throw new InvalidOperationException($"Kafka source {_topic}: partition {partition}: {message.ErrorReason}");
+                _log.LogWarning("Kafka source {Topic}: {Reason}", _topic, message.ErrorReason);
+                return;
+            }
+            if (message.IsPartitionEof) return;
+            _gaps.Observe(TopicPartitionOf(partition), message.Offset);
+            // Past the end only when offsets skip (compaction, transaction markers): kept for the next batch.
+            if (message.Offset < to[partition]) records.Add(partition, message.Offset, message.Timestamp, message.Key, message.HasKey, message.Value, message.HasValue);
+            else _readAhead.Add(partition, message.Offset, message.Timestamp, message.Key, message.HasKey, message.Value, message.HasValue);
+            _nextToHandOut[partition] = message.Offset + 1;
         }
 
+        // Each partition is read from its own queue, exactly up to the batch's end: what librdkafka fetched
+        // beyond it stays there, bounded per partition, for the next batch.
         var lastProgress = DateTime.UtcNow;
         while (pending.Count > 0)
         {
             cancel.ThrowIfCancellationRequested();
-            var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (result is null)
+            var progressed = false;
+            foreach (var partition in pending)
             {
-                if (DateTime.UtcNow - lastProgress > StallTimeout)
-                    throw new InvalidOperationException(
-                        $"Kafka source {_topic}: partitions [{string.Join(", ", pending)}] did not deliver offsets up to {to} within {StallTimeout.TotalSeconds:F0} s; " +
-                        "the broker no longer has data the batch was planned with (was it restarted?)");
+                var missing = to[partition] - Next(partition, from);
+                progressed |= _consumer.ConsumeBatch(_topic, partition, TimeSpan.Zero, Take, (int)Math.Min(missing, MaxMessagesPerCall)) > 0;
+            }
+            // Client-wide errors arrive on the consumer's own queue.
+            _consumer.ConsumeBatch(TimeSpan.Zero, Take);
+            pending.RemoveAll(p => Next(p, from) >= to[p]);
+            if (progressed)
+            {
+                lastProgress = DateTime.UtcNow;
                 continue;
             }
-            lastProgress = DateTime.UtcNow;
-            var partition = result.Partition.Value;
-            if (result.IsPartitionEOF)
-            {
-                if (result.Offset.Value >= to[partition]) pending.Remove(partition);
-                continue;
-            }
-            _gaps.Observe(result.TopicPartition, result.Offset.Value);
-            var record = new SourceRecord(
-                result.Message.Key is { } key ? Encoding.UTF8.GetString(key) : null,
-                result.Message.Value ?? [],
-                partition,
-                result.Offset.Value,
-                result.Message.Timestamp.UtcDateTime);
-            if (to.Next.TryGetValue(partition, out var end) && record.Offset < end)
-            {
-                records.Add(record);
-                _nextToHandOut[partition] = record.Offset + 1;
-                if (record.Offset + 1 >= end) pending.Remove(partition);
-            }
-            else
-            {
-                ReadAheadOf(partition).Enqueue(record);
-                pending.Remove(partition);
-                _readAheadBytes += record.Value.Length;
-                // A partition far ahead of the batch stops fetching until a later batch needs it, so the
-                // records read ahead stay bounded while slower partitions catch up.
-                if (_readAheadBytes > MaxReadAheadBytes && _paused.Add(partition))
-                    _consumer.Pause([new TopicPartition(_topic, partition)]);
-            }
+            if (pending.Count == 0) break;
+            if (DateTime.UtcNow - lastProgress > StallTimeout)
+                throw new InvalidOperationException(
+                    $"Kafka source {_topic}: partitions [{string.Join(", ", pending)}] did not deliver offsets up to {to} within {StallTimeout.TotalSeconds:F0} s; " +
+                    "the broker no longer has data the batch was planned with (was it restarted?)");
+            // Nothing fetched yet: wait on one pending partition for its first message (or briefly).
+            _consumer.ConsumeBatch(_topic, pending[0], FetchWait, Take, 1);
         }
+        records.SortByPartitionAndOffset();
         return records;
     }
 
-    private const long MaxReadAheadBytes = 32L * 1024 * 1024;
-    private readonly HashSet<int> _paused = [];
-    private long _readAheadBytes;
+    private const int MaxMessagesPerCall = 4096;
+    private const int PrefetchBytesPerPartition = 512 * 1024;
+    private static readonly TimeSpan FetchWait = TimeSpan.FromMilliseconds(5);
+    private SourceRecords _readAhead = new();
+    private readonly Dictionary<int, TopicPartition> _topicPartitions = new();
+
+    private TopicPartition TopicPartitionOf(int partition)
+    {
+        if (!_topicPartitions.TryGetValue(partition, out var tp)) _topicPartitions[partition] = tp = new TopicPartition(_topic, partition);
+        return tp;
+    }
 
     public void Prepare(SourceOffsets from) => PositionAt(from, from);
 
     private long Next(int partition, SourceOffsets from) => _nextToHandOut.GetValueOrDefault(partition, from[partition]);
-
-    private Queue<SourceRecord> ReadAheadOf(int partition)
-    {
-        if (!_readAhead.TryGetValue(partition, out var queue)) _readAhead[partition] = queue = new Queue<SourceRecord>();
-        return queue;
-    }
 
     /// <summary>
     /// Continues from where the previous batch stopped when possible; otherwise (first batch, replay
@@ -190,17 +194,15 @@ public sealed class KafkaSource : IStreamSource
     {
         var continuous = to.Next.Keys.All(p => _nextToHandOut.TryGetValue(p, out var next) && next == from[p]);
         if (continuous) return;
-        _readAhead.Clear();
-        _readAheadBytes = 0;
+        _readAhead.Dispose();
         _nextToHandOut.Clear();
-        _paused.Clear();
         var assignment = to.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
         foreach (var tpo in assignment)
         {
             _gaps.Expect(tpo.TopicPartition, tpo.Offset.Value);
             _nextToHandOut[tpo.Partition.Value] = tpo.Offset.Value;
         }
-        _consumer.Assign(assignment);
+        _consumer.AssignWithPartitionQueues(assignment);
     }
 
     /// <summary>One ListOffsets request for all partitions (a request per partition is far slower under load).</summary>
@@ -228,7 +230,7 @@ public sealed class KafkaSource : IStreamSource
     public void Dispose()
     {
         _admin.Dispose();
-        _consumer.Close();
         _consumer.Dispose();
+        _readAhead.Dispose();
     }
 }

@@ -9,7 +9,7 @@ namespace TopUpSpark.Streaming.Sources;
 /// </summary>
 public sealed class MemorySource(string name) : IStreamSource
 {
-    private readonly List<SourceRecord> _records = [];
+    private readonly List<(string? Key, byte[] Value, DateTimeOffset Timestamp)> _records = [];
     private readonly Lock _gate = new();
 
     public string Description => $"MemoryStream[{name}]";
@@ -20,7 +20,7 @@ public sealed class MemorySource(string name) : IStreamSource
         lock (_gate)
         {
             foreach (var (key, json) in messages)
-                _records.Add(new SourceRecord(key, Encoding.UTF8.GetBytes(json), 0, _records.Count, DateTimeOffset.UtcNow));
+                _records.Add((key, Encoding.UTF8.GetBytes(json), DateTimeOffset.UtcNow));
         }
     }
 
@@ -36,12 +36,17 @@ public sealed class MemorySource(string name) : IStreamSource
         }
     }
 
-    public IReadOnlyList<SourceRecord> Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
+    public SourceRecords Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
     {
         lock (_gate)
         {
-            var start = (int)from[0];
-            return _records.GetRange(start, (int)to[0] - start);
+            var records = new SourceRecords();
+            for (var offset = (int)from[0]; offset < (int)to[0]; offset++)
+            {
+                var (key, value, timestamp) = _records[offset];
+                records.Add(0, offset, timestamp, key is null ? [] : Encoding.UTF8.GetBytes(key), key is not null, value);
+            }
+            return records;
         }
     }
 
