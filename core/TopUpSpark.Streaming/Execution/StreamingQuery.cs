@@ -36,6 +36,11 @@ public sealed class StreamingQuery : IDisposable
     private DateTimeOffset? _lastEvictionWatermark;
     private long _nextBatchId;
     private readonly QueryTotals _totals = new();
+    private Dictionary<string, SourceOffsets>? _availableNowTarget;
+    private Task<IReadOnlyList<ReadAhead>>? _readAhead;
+
+    /// <summary>A source's records of the batch expected next, read while the current one is processed.</summary>
+    private sealed record ReadAhead(string Topic, SourceOffsets From, SourceOffsets To, SourceRecords Records);
 
     private sealed record EventTimeNode(PlanNode Node, IEventTimeSource Info);
 
@@ -88,9 +93,8 @@ public sealed class StreamingQuery : IDisposable
             scan.Source.Prepare(_nextStart[topic]);
         }
         foreach (var (node, sink) in _sinks) sink.Prepare(node.Schema);
-        Dictionary<string, SourceOffsets>? availableNowTarget = null;
         if (_options.Trigger is Trigger.AvailableNow)
-            availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(_nextStart[s.Key], null));
+            _availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(_nextStart[s.Key], null));
         var flushed = false;
         var clock = Stopwatch.StartNew();
         var nextTriggerAt = TimeSpan.Zero;
@@ -102,8 +106,8 @@ public sealed class StreamingQuery : IDisposable
                 if (wait > TimeSpan.Zero && !await Delay(wait, cancel)) break;
                 nextTriggerAt = clock.Elapsed + interval.Interval - TimeSpan.FromTicks(clock.Elapsed.Ticks % interval.Interval.Ticks);
             }
-            var planned = PlanNextBatch(availableNowTarget);
-            if (planned is null && availableNowTarget is not null)
+            var planned = PlanNextBatch();
+            if (planned is null && _availableNowTarget is not null)
             {
                 if (_options.FlushAtEnd && !flushed && _stateful.Any(s => s.Operator.StateRows > 0))
                 {
@@ -120,6 +124,7 @@ public sealed class StreamingQuery : IDisposable
             }
             RunBatch(planned);
         }
+        DiscardReadAhead();
         _log.LogInformation("query {Name} stopped after batch {Batch}: {Summary}", Name, _nextBatchId - 1, _totals);
     }
 
@@ -169,16 +174,10 @@ public sealed class StreamingQuery : IDisposable
     }
 
     /// <summary>The next batch's offsets and watermarks, or null when there is nothing to do now.</summary>
-    private OffsetLogEntry? PlanNextBatch(Dictionary<string, SourceOffsets>? availableNowTarget)
+    private OffsetLogEntry? PlanNextBatch()
     {
         var starts = new Dictionary<string, SourceOffsets>(_nextStart);
-        var ends = new Dictionary<string, SourceOffsets>();
-        foreach (var (topic, scan) in _scans)
-        {
-            var latest = scan.Source.LatestOffsets(starts[topic], _options.MaxRecordsPerTrigger);
-            if (availableNowTarget is not null) latest = Min(latest, availableNowTarget[topic]);
-            ends[topic] = latest;
-        }
+        var ends = _scans.Keys.ToDictionary(topic => topic, topic => PlanEnd(topic, starts[topic]));
         var hasData = _scans.Keys.Any(t => starts[t].IsBefore(ends[t]));
         var watermark = _watermarks.Global;
         var watermarkMoved = watermark is { } w && (_lastEvictionWatermark is null || w > _lastEvictionWatermark);
@@ -196,8 +195,9 @@ public sealed class StreamingQuery : IDisposable
         return new OffsetLogEntry(_nextBatchId, DateTimeOffset.UtcNow, offsets, offsets, _lastEvictionWatermark, DateTimeOffset.MaxValue);
     }
 
-    private static SourceOffsets Min(SourceOffsets a, SourceOffsets limit) =>
-        new(a.Next.ToImmutableSortedDictionary(p => p.Key, p => limit.Next.TryGetValue(p.Key, out var l) ? Math.Min(p.Value, l) : p.Value));
+    /// <summary>Where a batch starting at <paramref name="start"/> ends (Spark's <c>latestOffset</c> with the read limit).</summary>
+    private SourceOffsets PlanEnd(string topic, SourceOffsets start) =>
+        _scans[topic].Source.LatestOffsets(start, _options.MaxRecordsPerTrigger, _availableNowTarget?[topic]);
 
     private static SourceOffsets ToOffsets(Dictionary<int, long> offsets) => new(offsets.ToImmutableSortedDictionary());
 
@@ -215,12 +215,16 @@ public sealed class StreamingQuery : IDisposable
         var phase = Stopwatch.StartNew();
         // Each source reads its own range; they read side by side.
         var reads = _scans.Select(s => (Topic: s.Key, Scan: s.Value, From: ToOffsets(batch.StartOffsets[s.Key]), To: ToOffsets(batch.EndOffsets[s.Key]))).ToList();
+        var readAhead = TakeReadAhead();
         var read = new SourceRecords[reads.Count];
         Parallel.For(0, reads.Count, new ParallelOptions { MaxDegreeOfParallelism = _cores }, i =>
         {
             var r = reads[i];
-            read[i] = r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : new SourceRecords();
+            read[i] = readAhead.FirstOrDefault(a => a.Topic == r.Topic && a.From.SamePositionAs(r.From) && a.To.SamePositionAs(r.To))?.Records
+                ?? (r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : new SourceRecords());
         });
+        foreach (var unused in readAhead.Where(a => !read.Contains(a.Records))) unused.Records.Dispose();
+        StartReadAhead(reads.ToDictionary(r => r.Topic, r => r.To));
         var records = reads.Select((r, i) => (r.Scan.Source, Records: read[i])).ToDictionary(x => x.Source, x => x.Records);
         var sourceProgress = reads.Select((r, i) => new SourceProgress(r.Scan.Source.Description, r.From.Next, r.To.Next, read[i].Count)).ToList();
         durations["getBatch"] = phase.ElapsedMilliseconds;
@@ -258,6 +262,47 @@ public sealed class StreamingQuery : IDisposable
         _nextBatchId = batch.BatchId + 1;
         durations["triggerExecution"] = total.ElapsedMilliseconds;
         Report(batch, context, sourceProgress, durations, total.Elapsed, outputs);
+    }
+
+    /// <summary>
+    /// In an available-now run the next batch's offsets follow from this one's and the fixed end, so its
+    /// records are read while this batch is processed. It only reads: the next batch is still planned,
+    /// logged and run after this one commits, and uses these records only if it got the same offsets.
+    /// </summary>
+    private void StartReadAhead(Dictionary<string, SourceOffsets> ends)
+    {
+        if (_availableNowTarget is null) return;
+        _readAhead = Task.Run(() =>
+        {
+            var next = _scans.Select(s => (Topic: s.Key, s.Value.Source, From: ends[s.Key], To: PlanEnd(s.Key, ends[s.Key])))
+                .Where(n => n.From.IsBefore(n.To)).ToList();
+            var records = new ReadAhead[next.Count];
+            Parallel.For(0, next.Count, new ParallelOptions { MaxDegreeOfParallelism = _cores }, i =>
+                records[i] = new ReadAhead(next[i].Topic, next[i].From, next[i].To, next[i].Source.Read(next[i].From, next[i].To, CancellationToken.None)));
+            return (IReadOnlyList<ReadAhead>)records;
+        });
+    }
+
+    /// <summary>What was read ahead, once that read is done; nothing if it failed (the batch then reads, and reports, itself).</summary>
+    private IReadOnlyList<ReadAhead> TakeReadAhead()
+    {
+        var pending = _readAhead;
+        _readAhead = null;
+        if (pending is null) return [];
+        try
+        {
+            return pending.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            _log.LogDebug(e, "reading the next batch ahead failed; the batch reads its records itself");
+            return [];
+        }
+    }
+
+    private void DiscardReadAhead()
+    {
+        foreach (var unused in TakeReadAhead()) unused.Records.Dispose();
     }
 
     private void WriteState(long batchId)

@@ -9,8 +9,12 @@ public interface IStreamSource : IDisposable
     /// <summary>Where a query with no checkpoint starts.</summary>
     SourceOffsets InitialOffsets();
 
-    /// <summary>The newest offsets available now, at most <paramref name="maxRecords"/> records past <paramref name="from"/>.</summary>
-    SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords);
+    /// <summary>
+    /// The newest offsets available now — or <paramref name="upTo"/>, the fixed end of an available-now run —
+    /// at most <paramref name="maxRecords"/> records past <paramref name="from"/>, shared out between
+    /// partitions in proportion to what each has left.
+    /// </summary>
+    SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null);
 
     /// <summary>Exactly the records in [from, to) per partition, ordered by partition then offset; the caller disposes them.</summary>
     SourceRecords Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel);

@@ -58,10 +58,11 @@ public sealed class KafkaSource : IStreamSource
         return new SourceOffsets(ListOffsets(partitions, _starting == StartingOffsets.Earliest ? OffsetSpec.Earliest() : OffsetSpec.Latest()));
     }
 
-    public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords)
+    public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null)
     {
-        var partitions = Partitions();
-        var high = ListOffsets(partitions, OffsetSpec.Latest());
+        // An available-now run shares out against its fixed end, as Spark's Kafka source does.
+        var partitions = upTo?.Next.Keys.ToList() ?? Partitions();
+        var high = upTo?.Next ?? ListOffsets(partitions, OffsetSpec.Latest());
         var unseen = partitions.Where(p => !from.Next.ContainsKey(p)).ToList();
         var low = unseen.Count > 0 ? ListOffsets(unseen, OffsetSpec.Earliest()) : ImmutableSortedDictionary<int, long>.Empty;
         var available = new SortedDictionary<int, (long Start, long High)>();
@@ -148,7 +149,7 @@ public sealed class KafkaSource : IStreamSource
             foreach (var partition in pending)
             {
                 var missing = to[partition] - Next(partition, from);
-                progressed |= _consumer.ConsumeBatch(_topic, partition, TimeSpan.Zero, Take, (int)Math.Min(missing, MaxMessagesPerCall)) > 0;
+                if (missing > 0) progressed |= _consumer.ConsumeBatch(_topic, partition, TimeSpan.Zero, Take, (int)Math.Min(missing, MaxMessagesPerCall)) > 0;
             }
             // Client-wide errors arrive on the consumer's own queue.
             _consumer.ConsumeBatch(TimeSpan.Zero, Take);
@@ -171,7 +172,7 @@ public sealed class KafkaSource : IStreamSource
     }
 
     private const int MaxMessagesPerCall = 4096;
-    private const int PrefetchBytesPerPartition = 512 * 1024;
+    private const int PrefetchBytesPerPartition = 256 * 1024;
     private static readonly TimeSpan FetchWait = TimeSpan.FromMilliseconds(5);
     private SourceRecords _readAhead = new();
     private readonly Dictionary<int, TopicPartition> _topicPartitions = new();

@@ -26,11 +26,11 @@ public sealed class MemorySource(string name) : IStreamSource
 
     public SourceOffsets InitialOffsets() => At(0);
 
-    public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords)
+    public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null)
     {
         lock (_gate)
         {
-            var end = (long)_records.Count;
+            var end = Math.Min(_records.Count, upTo?[0] ?? long.MaxValue);
             if (maxRecords is { } max) end = Math.Min(end, from[0] + max);
             return At(end);
         }

@@ -18,5 +18,8 @@ public sealed record SourceOffsets(ImmutableSortedDictionary<int, long> Next)
 
     public bool IsBefore(SourceOffsets other) => CountUntil(other) > 0;
 
+    /// <summary>The same offset for the same partitions.</summary>
+    public bool SamePositionAs(SourceOffsets other) => Next.SequenceEqual(other.Next);
+
     public override string ToString() => "{" + string.Join(", ", Next.Select(p => $"{p.Key}: {p.Value}")) + "}";
 }
