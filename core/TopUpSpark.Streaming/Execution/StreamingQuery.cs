@@ -124,7 +124,6 @@ public sealed class StreamingQuery : IDisposable
             }
             RunBatch(planned);
         }
-        DiscardReadAhead();
         _log.LogInformation("query {Name} stopped after batch {Batch}: {Summary}", Name, _nextBatchId - 1, _totals);
     }
 
@@ -383,6 +382,8 @@ public sealed class StreamingQuery : IDisposable
 
     public void Dispose()
     {
+        // Also after a failed batch: a read ahead may still be using the sources.
+        DiscardReadAhead();
         _progress.Dispose();
         foreach (var scan in _scans.Values) scan.Source.Dispose();
     }

@@ -49,26 +49,26 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             if (functions[i].Kind == AggregateKind.Sum && _inputKinds[i] is not (ColumnKind.Double or ColumnKind.Long))
                 throw new ArgumentException($"sum({functions[i].Input}) needs a numeric column, not {_inputKinds[i]}");
         }
-        _computed = new Aggregates(this, Enumerable.Range(0, functions.Count));
+        _computed = Computing(Enumerable.Range(0, functions.Count));
     }
 
-    /// <summary>The computed aggregates, by position in the output row, with their input column and kind.</summary>
-    private readonly record struct Aggregates(int[] Functions, bool[] IsSum, int[] InputOrdinals, ColumnKind[] InputKinds)
+    /// <summary>The computed aggregates, by position among the functions, with their input column and kind.</summary>
+    private sealed record Aggregates(int[] Functions, bool[] IsSum, int[] InputOrdinals, ColumnKind[] InputKinds)
     {
-        public Aggregates(WindowAggregate owner, IEnumerable<int> functions) : this(functions.Order().ToArray(), [], [], [])
-        {
-            IsSum = Functions.Select(f => owner._functions[f].Kind == AggregateKind.Sum).ToArray();
-            InputOrdinals = Functions.Select(f => owner._inputOrdinals[f]).ToArray();
-            InputKinds = Functions.Select(f => owner._inputKinds[f]).ToArray();
-        }
-
         public int Count => Functions.Length;
+    }
+
+    private Aggregates Computing(IEnumerable<int> functions)
+    {
+        var ordered = functions.Order().ToArray();
+        return new Aggregates(ordered, ordered.Select(f => _functions[f].Kind == AggregateKind.Sum).ToArray(),
+            ordered.Select(f => _inputOrdinals[f]).ToArray(), ordered.Select(f => _inputKinds[f]).ToArray());
     }
 
     private const int FirstAggregateColumn = 3;
 
     public override void ProduceOnly(IReadOnlySet<int> requiredOutputs) =>
-        _computed = new Aggregates(this, requiredOutputs.Where(o => o >= FirstAggregateColumn).Select(o => o - FirstAggregateColumn));
+        _computed = Computing(requiredOutputs.Where(o => o >= FirstAggregateColumn).Select(o => o - FirstAggregateColumn));
 
     public override IReadOnlySet<int>[] InputColumnsRead(IReadOnlySet<int> requiredOutputs) =>
         [_computed.InputOrdinals.Append(_timeOrdinal).Append(_keyOrdinal).ToHashSet()];

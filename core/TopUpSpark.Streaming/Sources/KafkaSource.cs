@@ -23,7 +23,7 @@ public sealed class KafkaSource : IStreamSource
     private readonly KafkaBatchConsumer _consumer;
     private readonly IAdminClient _admin;
     private readonly OffsetGapDetector _gaps;
-    private readonly Dictionary<int, long> _nextToHandOut = new();
+    private readonly Dictionary<int, long> _consumerNext = new();
 
     public KafkaSource(KafkaSettings settings, string topic, StartingOffsets starting, bool failOnDataLoss,
         string clientId, ILogger logger)
@@ -98,28 +98,7 @@ public sealed class KafkaSource : IStreamSource
     {
         PositionAt(from, to);
         var records = new SourceRecords((int)Math.Min(from.CountUntil(to), 1_000_000));
-        // Records an earlier batch read past its end come first; what is past this batch's end stays ahead.
-        var stillAhead = new SourceRecords();
-        var partitionsAhead = new HashSet<int>();
-        for (var i = 0; i < _readAhead.Count; i++)
-        {
-            var partition = _readAhead.Partition(i);
-            var offset = _readAhead.Offset(i);
-            if (to.Next.TryGetValue(partition, out var end) && offset < end)
-            {
-                records.Add(_readAhead, i);
-                _nextToHandOut[partition] = offset + 1;
-            }
-            else
-            {
-                stillAhead.Add(_readAhead, i);
-                partitionsAhead.Add(partition);
-            }
-        }
-        _readAhead.Dispose();
-        _readAhead = stillAhead;
-        // Read-ahead left over means the consumer is already past this batch's end for the partition.
-        var pending = to.Next.Where(p => !partitionsAhead.Contains(p.Key) && Next(p.Key, from) < p.Value).Select(p => p.Key).ToList();
+        var pending = to.Next.Where(p => Next(p.Key, from) < p.Value).Select(p => p.Key).ToList();
 
         void Take(in ConsumedMessage message)
         {
@@ -131,12 +110,18 @@ public sealed class KafkaSource : IStreamSource
                 _log.LogWarning("Kafka source {Topic}: {Reason}", _topic, message.ErrorReason);
                 return;
             }
-            if (message.IsPartitionEof) return;
+            // The end of a partition tells where the consumer stands, which may be past offsets that carry
+            // no message (transaction markers): the batch needs nothing more from it.
+            if (message.IsPartitionEof)
+            {
+                if (message.Offset > Next(partition, from)) _consumerNext[partition] = message.Offset;
+                return;
+            }
             _gaps.Observe(TopicPartitionOf(partition), message.Offset);
-            // Past the end only when offsets skip (compaction, transaction markers): kept for the next batch.
+            // A message past the end only comes when offsets skip (compaction, transaction markers); it is
+            // left out, and the next batch, finding the consumer past its start, re-assigns and reads it again.
             if (message.Offset < to[partition]) records.Add(partition, message.Offset, message.Timestamp, message.Key, message.HasKey, message.Value, message.HasValue);
-            else _readAhead.Add(partition, message.Offset, message.Timestamp, message.Key, message.HasKey, message.Value, message.HasValue);
-            _nextToHandOut[partition] = message.Offset + 1;
+            _consumerNext[partition] = message.Offset + 1;
         }
 
         // Each partition is read from its own queue, exactly up to the batch's end: what librdkafka fetched
@@ -174,7 +159,6 @@ public sealed class KafkaSource : IStreamSource
     private const int MaxMessagesPerCall = 4096;
     private const int PrefetchBytesPerPartition = 256 * 1024;
     private static readonly TimeSpan FetchWait = TimeSpan.FromMilliseconds(5);
-    private SourceRecords _readAhead = new();
     private readonly Dictionary<int, TopicPartition> _topicPartitions = new();
 
     private TopicPartition TopicPartitionOf(int partition)
@@ -185,7 +169,7 @@ public sealed class KafkaSource : IStreamSource
 
     public void Prepare(SourceOffsets from) => PositionAt(from, from);
 
-    private long Next(int partition, SourceOffsets from) => _nextToHandOut.GetValueOrDefault(partition, from[partition]);
+    private long Next(int partition, SourceOffsets from) => _consumerNext.GetValueOrDefault(partition, from[partition]);
 
     /// <summary>
     /// Continues from where the previous batch stopped when possible; otherwise (first batch, replay
@@ -193,15 +177,14 @@ public sealed class KafkaSource : IStreamSource
     /// </summary>
     private void PositionAt(SourceOffsets from, SourceOffsets to)
     {
-        var continuous = to.Next.Keys.All(p => _nextToHandOut.TryGetValue(p, out var next) && next == from[p]);
+        var continuous = to.Next.Keys.All(p => _consumerNext.TryGetValue(p, out var next) && next == from[p]);
         if (continuous) return;
-        _readAhead.Dispose();
-        _nextToHandOut.Clear();
+        _consumerNext.Clear();
         var assignment = to.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
         foreach (var tpo in assignment)
         {
             _gaps.Expect(tpo.TopicPartition, tpo.Offset.Value);
-            _nextToHandOut[tpo.Partition.Value] = tpo.Offset.Value;
+            _consumerNext[tpo.Partition.Value] = tpo.Offset.Value;
         }
         _consumer.AssignWithPartitionQueues(assignment);
     }
@@ -232,6 +215,5 @@ public sealed class KafkaSource : IStreamSource
     {
         _admin.Dispose();
         _consumer.Dispose();
-        _readAhead.Dispose();
     }
 }

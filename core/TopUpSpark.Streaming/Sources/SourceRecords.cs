@@ -32,24 +32,12 @@ public sealed class SourceRecords : IDisposable
 
     public int Count => _entries.Count;
 
-    /// <summary>Bytes of all values held.</summary>
-    public long ValueBytes { get; private set; }
-
     /// <summary>Copies one record in; a null key or value is kept apart from an empty one.</summary>
     public void Add(int partition, long offset, DateTimeOffset timestamp, ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue = true)
     {
         var keySlice = hasKey ? Store(key) : Slice.Null;
         var valueSlice = hasValue ? Store(value) : Slice.Null;
-        ValueBytes += value.Length;
         _entries.Add(new Entry(partition, offset, timestamp.UtcTicks, keySlice, valueSlice));
-    }
-
-    /// <summary>Copies record <paramref name="index"/> of <paramref name="other"/> in.</summary>
-    public void Add(SourceRecords other, int index)
-    {
-        var entry = other._entries[index];
-        Add(entry.Partition, entry.Offset, new DateTimeOffset(entry.TimestampTicks, TimeSpan.Zero),
-            other.Bytes(entry.Key), entry.Key.Chunk >= 0, other.Bytes(entry.Value), entry.Value.Chunk >= 0);
     }
 
     public int Partition(int index) => _entries[index].Partition;
@@ -99,6 +87,5 @@ public sealed class SourceRecords : IDisposable
         _chunks.Clear();
         _entries.Clear();
         _chunkUsed = ChunkBytes;
-        ValueBytes = 0;
     }
 }
