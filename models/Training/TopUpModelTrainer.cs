@@ -32,6 +32,10 @@ public static class TopUpModelTrainer
 {
     private const string FeaturesColumn = "Features";
 
+    // Both boosted-tree trainers get the same shape of model, so validation compares the algorithms, not their settings.
+    private const int Leaves = 31, BoostingRounds = 300, MinExamplesPerLeaf = 20;
+    private const double BoostingLearningRate = 0.05;
+
     public static TrainedModel Train(
         IReadOnlyList<TrainingRow> rows,
         TrainingDataStats stats,
@@ -150,20 +154,20 @@ public static class TopUpModelTrainer
             {
                 LabelColumnName = MlNetInputRow.LabelColumn,
                 FeatureColumnName = FeaturesColumn,
-                NumberOfLeaves = 31,
-                NumberOfTrees = 300,
-                MinimumExampleCountPerLeaf = 20,
-                LearningRate = 0.05,
+                NumberOfLeaves = Leaves,
+                NumberOfTrees = BoostingRounds,
+                MinimumExampleCountPerLeaf = MinExamplesPerLeaf,
+                LearningRate = BoostingLearningRate,
                 Seed = seed,
             })),
             TrainerKind.LightGbm => features.Append(context.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
             {
                 LabelColumnName = MlNetInputRow.LabelColumn,
                 FeatureColumnName = FeaturesColumn,
-                NumberOfLeaves = 31,
-                NumberOfIterations = 300,
-                MinimumExampleCountPerLeaf = 20,
-                LearningRate = 0.05,
+                NumberOfLeaves = Leaves,
+                NumberOfIterations = BoostingRounds,
+                MinimumExampleCountPerLeaf = MinExamplesPerLeaf,
+                LearningRate = BoostingLearningRate,
                 Seed = seed,
             })),
             _ => features

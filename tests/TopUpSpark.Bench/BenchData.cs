@@ -120,70 +120,76 @@ public static class BenchData
     {
         var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
         config.MaxPartitionFetchBytes = 8 * 1024 * 1024;
-        TopicPartition[] partitions =
-        [
-            .. Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Customer, p)),
-            .. Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Bureau, p)),
-        ];
+        var clock = Stopwatch.StartNew();
+        var (messages, bytes, lost) = reader == RawReader.ConfluentConsume
+            ? ReadWithConfluentConsume(config, [Topics.Customer, Topics.Bureau], cancel)
+            // One batch consumer per topic, each on its own thread, as the job's two sources read.
+            : new[] { Topics.Customer, Topics.Bureau }.AsParallel().WithDegreeOfParallelism(2).Select(topic => ReadWithBatchConsumer(config, topic, cancel))
+                .Aggregate((a, b) => (a.Messages + b.Messages, a.Bytes + b.Bytes, a.Lost + b.Lost));
+        return new RawRead(reader, messages, bytes, clock.Elapsed.TotalSeconds, lost);
+    }
+
+    private static TopicPartition[] AllPartitions(IEnumerable<string> topics) =>
+        topics.SelectMany(topic => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p))).ToArray();
+
+    private static OffsetGapDetector GapsFromStart(IEnumerable<TopicPartition> partitions)
+    {
         var gaps = new OffsetGapDetector(failOnDataLoss: false);
         foreach (var partition in partitions) gaps.Expect(partition, 0);
-        var byName = partitions.ToDictionary(p => (p.Topic, p.Partition.Value));
+        return gaps;
+    }
+
+    private static (long Messages, long Bytes, long Lost) ReadWithConfluentConsume(ConsumerConfig config, string[] topics, CancellationToken cancel)
+    {
+        var partitions = AllPartitions(topics);
+        var gaps = GapsFromStart(partitions);
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var atEnd = new HashSet<TopicPartition>();
         long messages = 0, bytes = 0;
-        var clock = Stopwatch.StartNew();
-        if (reader == RawReader.ConfluentConsume)
+        while (atEnd.Count < partitions.Length)
         {
-            using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-            consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-            while (atEnd.Count < partitions.Length)
+            cancel.ThrowIfCancellationRequested();
+            var result = consumer.Consume(TimeSpan.FromSeconds(5))
+                ?? throw new TimeoutException($"no message for 5 s with {partitions.Length - atEnd.Count} partition(s) still unread");
+            if (result.IsPartitionEOF)
             {
-                cancel.ThrowIfCancellationRequested();
-                var result = consumer.Consume(TimeSpan.FromSeconds(5))
-                    ?? throw new TimeoutException($"no message for 5 s with {partitions.Length - atEnd.Count} partition(s) still unread");
-                if (result.IsPartitionEOF)
-                {
-                    atEnd.Add(result.TopicPartition);
-                    continue;
-                }
-                gaps.Observe(result.TopicPartition, result.Offset.Value);
-                messages++;
-                bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
+                atEnd.Add(result.TopicPartition);
+                continue;
             }
+            gaps.Observe(result.TopicPartition, result.Offset.Value);
+            messages++;
+            bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
         }
-        else
+        return (messages, bytes, gaps.LostMessages);
+    }
+
+    private static (long Messages, long Bytes, long Lost) ReadWithBatchConsumer(ConsumerConfig config, string topic, CancellationToken cancel)
+    {
+        var partitions = AllPartitions([topic]);
+        var gaps = GapsFromStart(partitions);
+        using var consumer = new KafkaBatchConsumer(config);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var ended = 0;
+        long messages = 0, bytes = 0;
+        void Take(in ConsumedMessage message)
         {
-            // One batch consumer per topic, each on its own thread, as the job's two sources read.
-            var totals = new (long Messages, long Bytes)[2];
-            Parallel.For(0, 2, t =>
+            if (message.IsPartitionEof)
             {
-                var topic = t == 0 ? Topics.Customer : Topics.Bureau;
-                using var consumer = new KafkaBatchConsumer(config);
-                consumer.Assign(partitions.Where(p => p.Topic == topic).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-                var ended = 0;
-                long count = 0, size = 0;
-                void Take(in ConsumedMessage message)
-                {
-                    if (message.IsPartitionEof)
-                    {
-                        ended++;
-                        return;
-                    }
-                    if (message.Error != ErrorCode.NoError) throw new KafkaException(message.Error);
-                    lock (gaps) gaps.Observe(byName[(topic, message.Partition)], message.Offset);
-                    count++;
-                    size += message.Value.Length + message.Key.Length;
-                }
-                while (ended < Partitions)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    if (consumer.ConsumeBatch(TimeSpan.FromSeconds(5), Take) == 0)
-                        throw new TimeoutException($"no message for 5 s from {topic} with {Partitions - ended} partition(s) still unread");
-                }
-                totals[t] = (count, size);
-            });
-            messages = totals.Sum(t => t.Messages);
-            bytes = totals.Sum(t => t.Bytes);
+                ended++;
+                return;
+            }
+            if (message.Error != ErrorCode.NoError) throw new KafkaException(message.Error);
+            gaps.Observe(partitions[message.Partition], message.Offset);
+            messages++;
+            bytes += message.Value.Length + message.Key.Length;
         }
-        return new RawRead(reader, messages, bytes, clock.Elapsed.TotalSeconds, gaps.LostMessages);
+        while (ended < partitions.Length)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (consumer.ConsumeBatch(TimeSpan.FromSeconds(5), Take) == 0)
+                throw new TimeoutException($"no message for 5 s from {topic} with {partitions.Length - ended} partition(s) still unread");
+        }
+        return (messages, bytes, gaps.LostMessages);
     }
 }
