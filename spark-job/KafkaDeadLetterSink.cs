@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core;
+using TopUpSpark.Core.Kafka;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sinks;
 
@@ -16,6 +17,8 @@ namespace TopUpSpark.Job;
 public sealed class KafkaDeadLetterSink(ProducerConfig config, ILogger log) : IDeadLetterSink, IDisposable
 {
     private const int MaxValueBytes = 900 * 1024;
+    // A batch whose dead letters are not acknowledged in time fails, and sends them again when it is retried.
+    private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(30);
     private readonly IProducer<string?, byte[]> _producer = new ProducerBuilder<string?, byte[]>(config).Build();
 
     public long Sent { get; private set; }
@@ -24,28 +27,23 @@ public sealed class KafkaDeadLetterSink(ProducerConfig config, ILogger log) : ID
     {
         foreach (var letter in letters.Take(5))
             log.LogWarning("dead letter from {Topic}[{Partition}]@{Offset}: {Reason}", letter.SourceTopic, letter.Partition, letter.Offset, letter.Reason);
-        foreach (var letter in letters)
-        {
-            var truncated = letter.Value.Length > MaxValueBytes;
-            var headers = new Headers
-            {
-                { "reason", Encoding.UTF8.GetBytes(letter.Reason) },
-                { "source.topic", Encoding.UTF8.GetBytes(letter.SourceTopic) },
-                { "source.partition", Encoding.UTF8.GetBytes(letter.Partition.ToString(CultureInfo.InvariantCulture)) },
-                { "source.offset", Encoding.UTF8.GetBytes(letter.Offset.ToString(CultureInfo.InvariantCulture)) },
-                { "batchId", Encoding.UTF8.GetBytes(batchId.ToString(CultureInfo.InvariantCulture)) },
-            };
-            if (truncated) headers.Add("truncatedFromBytes", Encoding.UTF8.GetBytes(letter.Value.Length.ToString(CultureInfo.InvariantCulture)));
-            _producer.Produce(Topics.DeadLetter(letter.SourceTopic), new Message<string?, byte[]>
-            {
-                Key = letter.Key,
-                Value = truncated ? letter.Value[..MaxValueBytes] : letter.Value,
-                Headers = headers,
-            });
-        }
-        var pending = _producer.Flush(TimeSpan.FromSeconds(30));
-        if (pending > 0) throw new InvalidOperationException($"{pending} dead letter(s) were not acknowledged within 30 s");
+        _producer.ProduceAndWait(letters.Select(letter => (Topics.DeadLetter(letter.SourceTopic), ToMessage(batchId, letter))), AcknowledgementTimeout);
         Sent += letters.Count;
+    }
+
+    private static Message<string?, byte[]> ToMessage(long batchId, DeadLetter letter)
+    {
+        var truncated = letter.Value.Length > MaxValueBytes;
+        var headers = new Headers
+        {
+            { "reason", Encoding.UTF8.GetBytes(letter.Reason) },
+            { "source.topic", Encoding.UTF8.GetBytes(letter.SourceTopic) },
+            { "source.partition", Encoding.UTF8.GetBytes(letter.Partition.ToString(CultureInfo.InvariantCulture)) },
+            { "source.offset", Encoding.UTF8.GetBytes(letter.Offset.ToString(CultureInfo.InvariantCulture)) },
+            { "batchId", Encoding.UTF8.GetBytes(batchId.ToString(CultureInfo.InvariantCulture)) },
+        };
+        if (truncated) headers.Add("truncatedFromBytes", Encoding.UTF8.GetBytes(letter.Value.Length.ToString(CultureInfo.InvariantCulture)));
+        return new Message<string?, byte[]> { Key = letter.Key, Value = truncated ? letter.Value[..MaxValueBytes] : letter.Value, Headers = headers };
     }
 
     public void Dispose() => _producer.Dispose();

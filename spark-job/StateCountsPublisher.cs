@@ -1,6 +1,7 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Streaming.Rows;
 
@@ -20,6 +21,8 @@ public sealed class StateCountsPublisher : IDisposable
     private readonly string _topic;
     private readonly string _markerDirectory;
     private readonly ILogger _log;
+    // A batch whose messages are not acknowledged in time fails, and is published again when it is retried.
+    private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(30);
 
     public StateCountsPublisher(ProducerConfig config, string topic, string checkpointDirectory, ILogger log)
     {
@@ -29,6 +32,11 @@ public sealed class StateCountsPublisher : IDisposable
         // topic's brokers cannot be reached.
         using (var admin = new DependentAdminClientBuilder(_producer.Handle).Build())
             admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+        // Group, sort and encode made-up rows once (two windows, several states, a missing one), so the first
+        // batch with predictions does not also pay for compiling that code: 5–30 ms measured at the course's rate.
+        var someWindow = DateTimeOffset.UnixEpoch;
+        object?[][] madeUp = [[someWindow, "A"], [someWindow, "B"], [someWindow, "B"], [someWindow.AddSeconds(30), null]];
+        foreach (var message in ByWindowEnd(madeUp, windowEndOrdinal: 0, stateOrdinal: 1)) message.EncodeValue();
         _markerDirectory = Path.Combine(checkpointDirectory, "sinks", "publish-" + topic);
         Directory.CreateDirectory(_markerDirectory);
         _log = log;
@@ -50,18 +58,13 @@ public sealed class StateCountsPublisher : IDisposable
         var windowEnd = schema.Ordinal("window_end");
         var state = schema.Ordinal("State");
         var messages = ByWindowEnd(predictedTopUps, windowEnd, state);
-        foreach (var message in messages)
+        var batchHeader = System.Text.Encoding.UTF8.GetBytes(batchId.ToString(CultureInfo.InvariantCulture));
+        _producer.ProduceAndWait(messages.Select(message => (_topic, new Message<string, byte[]>
         {
-            _producer.Produce(_topic, new Message<string, byte[]>
-            {
-                Key = message.Key,
-                Value = message.EncodeValue(),
-                Headers = new Headers { { "batchId", System.Text.Encoding.UTF8.GetBytes(batchId.ToString(CultureInfo.InvariantCulture)) } },
-            });
-        }
-        var pending = _producer.Flush(TimeSpan.FromSeconds(30));
-        if (pending > 0)
-            throw new InvalidOperationException($"{pending} message(s) to '{_topic}' were not acknowledged within 30 s; the batch will be retried");
+            Key = message.Key,
+            Value = message.EncodeValue(),
+            Headers = new Headers { { "batchId", batchHeader } },
+        })), AcknowledgementTimeout);
         File.WriteAllText(marker, string.Join('\n', messages.Select(m => m.Key)));
         MessagesPublished += messages.Count;
         TopUpsPublished += predictedTopUps.Count;

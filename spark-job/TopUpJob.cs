@@ -18,8 +18,8 @@ public static class TopUpJob
         log.LogInformation("TopUp job '{App}' on the embedded engine (local[{Cores}], UTC), Kafka {Bootstrap}, model {Model} ({Kind}), trigger {Trigger}, output {Out}",
             options.AppName, options.Cores, kafka.BootstrapServers, options.ModelFile, model.Kind, options.Trigger, Path.GetFullPath(options.OutputDirectory));
         Directory.CreateDirectory(options.OutputDirectory);
-        using var publisher = new StateCountsPublisher(kafka.Producer($"{options.AppName}-publisher"), options.OutputTopic, options.Checkpoint, loggers.CreateLogger("publish"));
-        using var deadLetters = new KafkaDeadLetterSink(kafka.Producer($"{options.AppName}-dlq"), loggers.CreateLogger("dead-letters"));
+        using var publisher = new StateCountsPublisher(kafka.FlushingProducer($"{options.AppName}-publisher"), options.OutputTopic, options.Checkpoint, loggers.CreateLogger("publish"));
+        using var deadLetters = new KafkaDeadLetterSink(kafka.FlushingProducer($"{options.AppName}-dlq"), loggers.CreateLogger("dead-letters"));
         using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
         string? failure = null;
         try

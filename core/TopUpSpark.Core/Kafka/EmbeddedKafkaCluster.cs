@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Runtime.InteropServices;
 
 namespace TopUpSpark.Core.Kafka;
@@ -62,6 +63,20 @@ public sealed class EmbeddedKafkaCluster : IDisposable
             var err = MockClusterNative.rd_kafka_mock_topic_create(_cluster, topic, partitions, 1);
             if (err != 0)
                 throw new InvalidOperationException($"could not create topic '{topic}': {MockClusterNative.ErrorText(err)}");
+        }
+    }
+
+    /// <summary>
+    /// Makes the broker answer its next <paramref name="count"/> produce requests with <paramref name="error"/>,
+    /// to see how a program copes with Kafka refusing its messages.
+    /// </summary>
+    public void FailNextProduceRequests(ErrorCode error, int count = 1)
+    {
+        const short produceApiKey = 0;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+            MockClusterNative.rd_kafka_mock_push_request_errors_array(_cluster, produceApiKey, (UIntPtr)count, Enumerable.Repeat((int)error, count).ToArray());
         }
     }
 

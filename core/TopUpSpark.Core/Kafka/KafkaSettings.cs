@@ -52,7 +52,15 @@ public sealed class KafkaSettings
     }
 
     /// <summary>Idempotent producer (acks=all) with compression, as DESIGN §1 asks of the producer.</summary>
-    public ProducerConfig Producer(string clientId)
+    public ProducerConfig Producer(string clientId) => Producer(clientId, lingerMs: 5);
+
+    /// <summary>
+    /// The same producer for a writer that flushes after each small burst (a batch's per-state counts, its
+    /// dead letters): waiting to fill a batch would only add to the flush, so no linger.
+    /// </summary>
+    public ProducerConfig FlushingProducer(string clientId) => Producer(clientId, lingerMs: 0);
+
+    private ProducerConfig Producer(string clientId, double lingerMs)
     {
         var config = new ProducerConfig
         {
@@ -61,7 +69,7 @@ public sealed class KafkaSettings
             EnableIdempotence = true,
             Acks = Acks.All,
             CompressionType = CompressionType.Lz4,
-            LingerMs = 5,
+            LingerMs = lingerMs,
             BatchNumMessages = 10_000,
         };
         Apply(config);

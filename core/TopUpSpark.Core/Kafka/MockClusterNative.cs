@@ -43,6 +43,9 @@ internal static partial class MockClusterNative
     public static partial int rd_kafka_mock_topic_create(IntPtr mockCluster, string topic, int partitionCount, int replicationFactor);
 
     [LibraryImport(KafkaNativeLibrary.LibraryName)]
+    public static partial void rd_kafka_mock_push_request_errors_array(IntPtr mockCluster, short apiKey, UIntPtr count, int[] errors);
+
+    [LibraryImport(KafkaNativeLibrary.LibraryName)]
     public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mockCluster, int delayMs);
 
     [LibraryImport(KafkaNativeLibrary.LibraryName)]

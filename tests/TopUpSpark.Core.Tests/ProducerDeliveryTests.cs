@@ -1,0 +1,49 @@
+using Confluent.Kafka;
+using NUnit.Framework;
+using TopUpSpark.Core.Kafka;
+
+namespace TopUpSpark.Core.Tests;
+
+/// <summary>The job's sinks trust ProduceAndWait to return only once Kafka holds every message.</summary>
+public class ProducerDeliveryTests
+{
+    private static IEnumerable<(string, Message<string, byte[]>)> Messages(string topic, int count) =>
+        Enumerable.Range(0, count).Select(i => (topic, new Message<string, byte[]> { Key = $"k{i}", Value = [(byte)i] }));
+
+    [Test]
+    public void Returns_once_every_message_is_in_the_topic()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(topics: ["acked"], partitions: 3);
+        var settings = new KafkaSettings(cluster.BootstrapServers);
+        using (var producer = new ProducerBuilder<string, byte[]>(settings.FlushingProducer("test")).Build())
+            producer.ProduceAndWait(Messages("acked", 50), TimeSpan.FromSeconds(10));
+
+        using var consumer = new ConsumerBuilder<string, byte[]>(settings.Consumer("test", "g-" + Guid.NewGuid())).Build();
+        var watermarks = Enumerable.Range(0, 3).Select(p => consumer.QueryWatermarkOffsets(new TopicPartition("acked", p), TimeSpan.FromSeconds(5)));
+        Assert.That(watermarks.Sum(w => w.High.Value - w.Low.Value), Is.EqualTo(50));
+    }
+
+    [Test]
+    public void A_message_kafka_refuses_fails_the_call_with_the_reason()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(topics: ["refused"], partitions: 1);
+        var settings = new KafkaSettings(cluster.BootstrapServers);
+        using var producer = new ProducerBuilder<string, byte[]>(settings.FlushingProducer("test")).Build();
+        producer.ProduceAndWait(Messages("refused", 1), TimeSpan.FromSeconds(10)); // connected, with a producer id
+        cluster.FailNextProduceRequests(ErrorCode.TopicAuthorizationFailed);
+
+        var error = Assert.Throws<KafkaDeliveryException>(() => producer.ProduceAndWait(Messages("refused", 3), TimeSpan.FromSeconds(10)));
+        Assert.That(error!.Message, Does.Contain("3 of 3 message(s) were refused").And.Contain("refused:"));
+    }
+
+    [Test]
+    public void Messages_not_acknowledged_in_time_fail_the_call()
+    {
+        // Nothing listens on port 1: the messages can never be delivered.
+        var settings = new KafkaSettings("127.0.0.1:1");
+        using var producer = new ProducerBuilder<string, byte[]>(settings.FlushingProducer("test")).Build();
+
+        var error = Assert.Throws<KafkaDeliveryException>(() => producer.ProduceAndWait(Messages("nowhere", 2), TimeSpan.FromSeconds(1)));
+        Assert.That(error!.Message, Does.Contain("2 of 2 message(s) were not acknowledged within 1 s"));
+    }
+}
