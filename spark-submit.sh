@@ -52,13 +52,13 @@ while [ $# -gt 0 ]; do
       esac ;;
     --packages|--jars|--py-files|--files|--driver-memory|--executor-memory|--num-executors|--executor-cores|--class)
       note "ignoring $1 ${2:-} (Kafka support and the model runtime are built in)"; shift 2 ;;
-    --help|-h) sed -n '2,20p' "$0"; echo; build_program spark-job; exec dotnet "$(program_dll spark-job topup-job)" --help ;;
+    --help|-h) sed -n '2,20p' "$0"; echo; publish_program spark-job; exec dotnet "$(published_dll spark-job topup-job)" --help ;;
     --) shift; job_args+=("$@"); break ;;
     *.dll|*.jar|*.py|spark-job|spark-job/) note "application '$1' is implied: running the TopUp job"; shift ;;
     *) job_args+=("$1"); shift ;;
   esac
 done
 
-build_program spark-job
+publish_program spark-job
 note "running the TopUp job on the embedded engine (not an Apache Spark cluster): ${job_args[*]:-}"
-exec dotnet "$(program_dll spark-job topup-job)" "${job_args[@]}"
+exec dotnet "$(published_dll spark-job topup-job)" "${job_args[@]}"

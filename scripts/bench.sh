@@ -5,5 +5,8 @@
 #   ./scripts/bench.sh NAME [NAME …]   only these (./scripts/bench.sh --list names them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 dotnet build tests/TopUpSpark.Bench -c Release -warnaserror -v quiet -nologo
+# The job runs as spark-submit.sh runs it: published, its libraries precompiled.
+publish_program spark-job
 exec dotnet tests/TopUpSpark.Bench/bin/Release/net10.0/TopUpSpark.Bench.dll "$@"

@@ -48,9 +48,10 @@ fi
 
 ensure_command npm nodejs npm   # the dashboard's build fetches its pinned front-end packages
 echo "demo: building (Release)…"
-for project in broker producer models spark-job consumer; do build_program "$project"; done
+for project in broker producer models consumer; do build_program "$project"; done
+publish_program spark-job
 broker_dll=$(program_dll broker topup-broker); producer_dll=$(program_dll producer topup-producer)
-models_dll=$(program_dll models topup-models); job_dll=$(program_dll spark-job topup-job); consumer_dll=$(program_dll consumer topup-consumer)
+models_dll=$(program_dll models topup-models); job_dll=$(published_dll spark-job topup-job); consumer_dll=$(program_dll consumer topup-consumer)
 
 if [ ! -f "$data/customer.csv" ] || [ ! -f "$data/bureau.csv" ]; then
   echo "demo: no data in $data/: generating it"

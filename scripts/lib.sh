@@ -4,19 +4,32 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # build_program <project dir> : builds quietly, fails loudly with the compiler's output
-build_program() {
-  local project="$REPO_ROOT/$1" log
+build_program() { quietly "build of $1" dotnet build "$REPO_ROOT/$1" -c Release -nologo -v quiet; }
+
+# program_dll <project dir> <assembly name>
+program_dll() { echo "$REPO_ROOT/$1/bin/Release/net10.0/$2.dll"; }
+
+# publish_program <project dir> : publishes for this machine (Release, framework-dependent), with the
+# project's own publish settings (the job precompiles its libraries ReadyToRun), into published_dll's folder
+publish_program() {
+  quietly "publish of $1" dotnet publish "$REPO_ROOT/$1" -c Release --use-current-runtime --self-contained false \
+    -o "$REPO_ROOT/artifacts/publish/$1" -nologo -v quiet
+}
+
+# published_dll <project dir> <assembly name>
+published_dll() { echo "$REPO_ROOT/artifacts/publish/$1/$2.dll"; }
+
+# quietly <what> <command…> : runs a command with its output kept aside, shown only when it fails
+quietly() {
+  local what=$1 log; shift
   log="$(mktemp)"
-  if ! dotnet build "$project" -c Release -nologo -v quiet >"$log" 2>&1; then
+  if ! "$@" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"
-    echo "build of $1 failed" >&2
+    echo "$what failed" >&2
     return 1
   fi
   rm -f "$log"
 }
-
-# program_dll <project dir> <assembly name>
-program_dll() { echo "$REPO_ROOT/$1/bin/Release/net10.0/$2.dll"; }
 
 # ensure_command <command> <debian package…> : installs the packages with apt-get when the command is missing
 ensure_command() {

@@ -20,8 +20,8 @@ public sealed partial class JobProcess : IDisposable
     /// <summary>Starts the job with extra environment variables (e.g. .NET GC settings).</summary>
     public static JobProcess Start(BenchContext context, string logFile, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var dll = Path.Combine(context.RepositoryRoot, "spark-job", "bin", "Release", "net10.0", "topup-job.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("build the job in Release first (scripts/bench.sh does)", dll);
+        var dll = Path.Combine(context.RepositoryRoot, "artifacts", "publish", "spark-job", "topup-job.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("publish the job first, as spark-submit.sh does (scripts/bench.sh does)", dll);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
