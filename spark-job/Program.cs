@@ -1,4 +1,5 @@
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Job;
 
+MallocSettings.ReturnLargeBlocksToTheSystem();
 return await ProgramHost.RunAsync(JobCommand.Create(), args);

@@ -41,7 +41,7 @@ public sealed class CheckpointLog
     {
         var path = PathOf("state", batchId);
         var temp = path + ".tmp";
-        using (var file = File.Create(temp, 1 << 20))
+        using (var file = File.Create(temp, 64 * 1024))
         using (var writer = new BinaryWriter(file))
         {
             writer.Write(operators.Count);

@@ -24,6 +24,7 @@ public sealed class StreamingQuery : IDisposable
     private readonly IReadOnlyList<PlanNode> _order;
     private readonly IReadOnlyList<(PlanNode Node, IBatchSink Sink)> _sinks;
     private readonly IReadOnlyDictionary<string, SourceScan> _scans;
+    private readonly IReadOnlyDictionary<PlanNode, IStreamSource[]> _lastReaderOfRecords;
     private readonly IReadOnlyList<(string Id, IStatefulOperator Operator)> _stateful;
     private readonly IReadOnlyList<EventTimeNode> _eventTimeNodes;
     private readonly IDeadLetterSink? _deadLetters;
@@ -56,6 +57,7 @@ public sealed class StreamingQuery : IDisposable
         _order = TopologicalOrder(sinks.Select(s => s.Node));
         ColumnPruning.Apply(_order, sinks.Select(s => s.Node));
         _scans = _order.OfType<SourceScan>().ToDictionary(s => s.Topic, StringComparer.Ordinal);
+        _lastReaderOfRecords = LastReadersOfRecords(_order, sinks.Select(s => s.Node));
         _stateful = _order.Select((n, i) => (n, i)).Where(x => x.n is IStatefulOperator)
             .Select(x => ($"{x.i}:{x.n.Name}", (IStatefulOperator)x.n)).ToList();
         _eventTimeNodes = _order.Where(n => n is IEventTimeSource).Select(n => new EventTimeNode(n, (IEventTimeSource)n)).ToList();
@@ -223,7 +225,11 @@ public sealed class StreamingQuery : IDisposable
                 ?? (r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : new SourceRecords());
         });
         foreach (var unused in readAhead.Where(a => !read.Contains(a.Records))) unused.Records.Dispose();
-        StartReadAhead(reads.ToDictionary(r => r.Topic, r => r.To));
+        // The next batch's read starts once this batch's records have been decoded and went back to the
+        // pool, so that two batches' bytes are never held at once; it still overlaps the rest of this batch.
+        var readEnds = reads.ToDictionary(r => r.Topic, r => r.To);
+        var recordsHeld = _lastReaderOfRecords.Values.Sum(sources => sources.Length);
+        if (recordsHeld == 0) StartReadAhead(readEnds);
         var records = reads.Select((r, i) => (r.Scan.Source, Records: read[i])).ToDictionary(x => x.Source, x => x.Records);
         var sourceProgress = reads.Select((r, i) => new SourceProgress(r.Scan.Source.Description, r.From.Next, r.To.Next, read[i].Count)).ToList();
         durations["getBatch"] = phase.ElapsedMilliseconds;
@@ -237,6 +243,12 @@ public sealed class StreamingQuery : IDisposable
         {
             operatorClock.Restart();
             outputs[node] = node.Execute(context, node.Inputs.Select(i => outputs[i]).ToList());
+            if (_lastReaderOfRecords.TryGetValue(node, out var readSources))
+            {
+                foreach (var source in readSources) records[source].Dispose();
+                recordsHeld -= readSources.Length;
+                if (recordsHeld == 0) StartReadAhead(readEnds);
+            }
             context.Count($"operatorMs.{node.Name}", operatorClock.ElapsedMilliseconds);
         }
         durations["execute"] = phase.ElapsedMilliseconds;
@@ -355,6 +367,22 @@ public sealed class StreamingQuery : IDisposable
             _sinks.Select(s => s.Sink.Description).ToList(), late, context.DeadLetters.Count, invalid, lost, metrics);
         _totals.Add(progress, _sinks.Select(s => (s.Sink.Description, (long)outputs[s.Node].Count)));
         _progress.Report(progress);
+    }
+
+    /// <summary>
+    /// Where a source's records can go back to the pool before the batch ends: after the last operator that
+    /// reads them, when those are all decodes (which copy what they keep). The bytes are the largest part of
+    /// a batch's memory, and released early they serve the next batch's read-ahead. A scan read any other
+    /// way hands out views over the records, which then live to the end of the batch.
+    /// </summary>
+    private static Dictionary<PlanNode, IStreamSource[]> LastReadersOfRecords(IReadOnlyList<PlanNode> order, IEnumerable<PlanNode> sinkNodes)
+    {
+        var sinks = sinkNodes.ToHashSet();
+        return order.OfType<SourceScan>()
+            .Select(scan => (scan, Readers: order.Where(n => n.Inputs.Contains(scan)).ToList()))
+            .Where(s => !sinks.Contains(s.scan) && s.Readers.Count > 0 && s.Readers.All(r => r is JsonDecodeOperator))
+            .GroupBy(s => s.Readers[^1], s => s.scan.Source)
+            .ToDictionary(g => g.Key, g => g.ToArray());
     }
 
     private static IReadOnlyList<PlanNode> TopologicalOrder(IEnumerable<PlanNode> roots)
