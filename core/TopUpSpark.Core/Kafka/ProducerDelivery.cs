@@ -19,26 +19,35 @@ public static class ProducerDelivery
         var unacknowledged = 1; // until every message is produced
         var sent = 0;
         var allAcknowledged = new TaskCompletionSource();
-        var refused = new ConcurrentQueue<DeliveryReport<TKey, TValue>>();
+        var refused = new ConcurrentQueue<(string Topic, string Reason)>();
         void Acknowledged()
         {
             if (Interlocked.Decrement(ref unacknowledged) == 0) allAcknowledged.TrySetResult();
         }
         foreach (var (topic, message) in messages)
         {
-            Interlocked.Increment(ref unacknowledged);
-            producer.Produce(topic, message, report =>
-            {
-                if (report.Error.IsError) refused.Enqueue(report);
-                Acknowledged();
-            });
             sent++;
+            Interlocked.Increment(ref unacknowledged);
+            try
+            {
+                producer.Produce(topic, message, report =>
+                {
+                    if (report.Error.IsError) refused.Enqueue((report.Topic, report.Error.Reason));
+                    Acknowledged();
+                });
+            }
+            catch (ProduceException<TKey, TValue> e)
+            {
+                // Refused before it was sent (e.g. the producer already knows the topic is not allowed).
+                refused.Enqueue((topic, e.Error.Reason));
+                Acknowledged();
+            }
         }
         Acknowledged();
         if (!allAcknowledged.Task.Wait(timeout))
             throw new KafkaDeliveryException($"{Volatile.Read(ref unacknowledged)} of {sent} message(s) were not acknowledged within {timeout.TotalSeconds:0.#} s");
         if (refused.TryPeek(out var first))
-            throw new KafkaDeliveryException($"{refused.Count} of {sent} message(s) were refused ({first.Topic}: {first.Error.Reason})");
+            throw new KafkaDeliveryException($"{refused.Count} of {sent} message(s) were refused ({first.Topic}: {first.Reason})");
     }
 }
 
