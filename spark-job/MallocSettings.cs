@@ -20,12 +20,13 @@ internal static class MallocSettings
         {
             SetOption(MmapThresholdOption, LargeBlockBytes);
         }
-        catch (EntryPointNotFoundException)
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not glibc (e.g. musl): its own allocator needs no such setting.
         }
     }
 
-    [DllImport("libc", EntryPoint = "mallopt")]
+    // The versioned name: a bare "libc.so" can be a linker script where the C library's headers are installed.
+    [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int SetOption(int option, int value);
 }
