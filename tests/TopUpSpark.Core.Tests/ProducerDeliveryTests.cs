@@ -30,7 +30,8 @@ public class ProducerDeliveryTests
         var settings = new KafkaSettings(cluster.BootstrapServers);
         using var producer = new ProducerBuilder<string, byte[]>(settings.FlushingProducer("test")).Build();
         producer.ProduceAndWait(Messages("refused", 1), TimeSpan.FromSeconds(10)); // connected, with a producer id
-        cluster.FailNextProduceRequests(ErrorCode.TopicAuthorizationFailed);
+        // One failure per message: without linger, the three may go in one produce request or in three.
+        cluster.FailNextProduceRequests(ErrorCode.TopicAuthorizationFailed, count: 3);
 
         var error = Assert.Throws<KafkaDeliveryException>(() => producer.ProduceAndWait(Messages("refused", 3), TimeSpan.FromSeconds(10)));
         Assert.That(error!.Message, Does.Contain("3 of 3 message(s) were refused").And.Contain("refused:"));
