@@ -12,8 +12,8 @@ namespace TopUpSpark.Bench;
 /// The TopUp job end to end on this machine: (1) the full generated data replayed into the embedded
 /// broker, then the job with the available-now trigger — input records/s, per-batch p50/p99, peak RSS,
 /// and the ratio to a raw read of the same topics with the same client (librdkafka's batch API) measured in
-/// the same run; (2) the
-/// course's rate (one producer batch every 5 s) with the default trigger — per-batch processing time.
+/// the same run; (2) the course's rate (one producer batch every 5 s) with the default trigger — per-batch
+/// processing time.
 /// </summary>
 public sealed class StreamingJobBenchmark : IBenchmark
 {

@@ -219,7 +219,7 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
         ConsumeFrom((topic, partition), timeout, handler, maxMessages);
 
     private int ConsumeFrom((string Topic, int Partition)? partition, TimeSpan timeout, ConsumedMessageHandler handler, int maxMessages)
-{
+    {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
         var timeoutMs = timeout == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 0, int.MaxValue);

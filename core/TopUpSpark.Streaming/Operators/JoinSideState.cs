@@ -63,7 +63,7 @@ internal sealed class JoinSideState(RowSchema schema, int keyOrdinal, Func<objec
         foreach (var key in _changed)
         {
             writer.Write(key);
-            RowCodec.Write(writer, RowsOf(key).ToList(), schema);
+            RowCodec.Write(writer, RowsOf(key), schema);
         }
         _changed.Clear();
     }
