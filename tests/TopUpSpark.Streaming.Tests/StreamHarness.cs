@@ -59,6 +59,7 @@ public sealed class StreamHarness : IDisposable
     public string Directory { get; }
     public bool FlushAtEnd { get; }
     public long? MaxRecordsPerTrigger { get; }
+    public TimeProvider Time { get; init; } = TimeProvider.System;
     public List<(long BatchId, object?[] Row)> Joined { get; } = [];
     public RowSchema? JoinedSchema { get; private set; }
     public List<QueryProgress> Progress { get; } = [];
@@ -98,6 +99,7 @@ public sealed class StreamHarness : IDisposable
             MaxRecordsPerTrigger = MaxRecordsPerTrigger,
             ProgressFile = Path.Combine(Directory, "progress.jsonl"),
             PollInterval = TimeSpan.FromMilliseconds(20),
+            Time = Time,
         }, new CollectingDeadLetters(DeadLetters));
         query.Progress += p => { lock (Progress) Progress.Add(p); };
         await query.RunAsync(cancel);

@@ -60,18 +60,24 @@ public class ContinuousTriggerTests
     public async Task The_default_trigger_runs_a_batch_whenever_new_data_arrives_and_stops_when_cancelled()
     {
         using var h = new StreamHarness();
+        await RunTheWorkedExample(h, new Trigger.AsSoonAsPossible());
+        Assert.That(h.Joined.Single().Row[2], Is.EqualTo("1"));
+        lock (h.Progress) Assert.That(h.Progress.Select(p => p.BatchId), Is.Ordered.And.Unique);
+    }
+
+    /// <summary>DESIGN §4's worked example on a running stream: rows @100, then rows @130, whose no-data batch emits [90,120).</summary>
+    private static async Task RunTheWorkedExample(StreamHarness h, Trigger trigger)
+    {
         using var stop = new CancellationTokenSource();
-        var running = h.RunAsync(new Trigger.AsSoonAsPossible(), stop.Token);
         h.AddBureau(StreamHarness.BureauJson("1", 100));
         h.AddCustomers(StreamHarness.CustomerJson("1", 100));
+        var running = h.RunAsync(trigger, stop.Token);
         WaitFor(() => BatchesWithData(h) >= 1, "the first batch");
         h.AddBureau(StreamHarness.BureauJson("2", 130));
         h.AddCustomers(StreamHarness.CustomerJson("2", 130));
         WaitFor(() => h.Joined.Count == 1, "the window [90,120) to be emitted by a no-data batch");
         stop.Cancel();
         await running;
-        Assert.That(h.Joined.Single().Row[2], Is.EqualTo("1"));
-        lock (h.Progress) Assert.That(h.Progress.Select(p => p.BatchId), Is.Ordered.And.Unique);
     }
 
     [Test]
@@ -88,9 +94,37 @@ public class ContinuousTriggerTests
         }
         stop.Cancel();
         await running;
+        Assert.That(IntervalsAfterTheFirstBatch(h, interval), Is.Unique, "one batch per interval at most");
+    }
+
+    [Test]
+    public async Task A_processing_time_trigger_waits_out_timers_that_wake_early_and_runs_a_no_data_batch_on_the_next_interval()
+    {
+        using var h = new StreamHarness { Time = new EarlyWakingTime(TimeSpan.FromMilliseconds(40)) };
+        var interval = TimeSpan.FromMilliseconds(300);
+        await RunTheWorkedExample(h, new Trigger.ProcessingTime(interval));
+        lock (h.Progress) Assert.That(h.Progress.Select(p => p.NumInputRows), Is.EqualTo(new long[] { 2, 2, 0 }));
+        Assert.That(IntervalsAfterTheFirstBatch(h, interval), Is.EqualTo(new long[] { 0, 1, 2 }), "the data batch and the no-data batch each on its own interval");
+    }
+
+    /// <summary>
+    /// Which interval after the first batch each batch started in. Batches start on interval boundaries,
+    /// so rounding to the nearest boundary tolerates a scheduling delay of up to half an interval.
+    /// </summary>
+    private static List<long> IntervalsAfterTheFirstBatch(StreamHarness h, TimeSpan interval)
+    {
         List<DateTimeOffset> starts;
         lock (h.Progress) starts = h.Progress.Select(p => p.Timestamp).ToList();
-        var gaps = starts.Zip(starts.Skip(1), (a, b) => b - a).ToList();
-        Assert.That(gaps, Has.All.GreaterThanOrEqualTo(interval - TimeSpan.FromMilliseconds(30)), "batches start on interval boundaries");
+        return starts.Select(s => (long)Math.Round((s - starts[0]) / interval)).ToList();
+    }
+
+    /// <summary>The system clock, with timers that fire up to <paramref name="early"/> before they are due, as coarse OS timers may.</summary>
+    private sealed class EarlyWakingTime(TimeSpan early) : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var wokenEarly = dueTime <= TimeSpan.Zero ? dueTime : dueTime - TimeSpan.FromTicks(Math.Min(early.Ticks, dueTime.Ticks / 2));
+            return System.CreateTimer(callback, state, wokenEarly, period);
+        }
     }
 }

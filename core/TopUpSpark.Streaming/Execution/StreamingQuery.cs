@@ -98,15 +98,15 @@ public sealed class StreamingQuery : IDisposable
         if (_options.Trigger is Trigger.AvailableNow)
             _availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(_nextStart[s.Key], null));
         var flushed = false;
-        var clock = Stopwatch.StartNew();
+        var started = _options.Time.GetTimestamp();
         var nextTriggerAt = TimeSpan.Zero;
         while (!cancel.IsCancellationRequested)
         {
             if (_options.Trigger is Trigger.ProcessingTime interval)
             {
-                var wait = nextTriggerAt - clock.Elapsed;
-                if (wait > TimeSpan.Zero && !await Delay(wait, cancel)) break;
-                nextTriggerAt = clock.Elapsed + interval.Interval - TimeSpan.FromTicks(clock.Elapsed.Ticks % interval.Interval.Ticks);
+                if (!await WaitUntil(started, nextTriggerAt, cancel)) break;
+                var triggeredAt = _options.Time.GetElapsedTime(started).Ticks;
+                nextTriggerAt = TimeSpan.FromTicks((triggeredAt / interval.Interval.Ticks + 1) * interval.Interval.Ticks);
             }
             var planned = PlanNextBatch();
             if (planned is null && _availableNowTarget is not null)
@@ -129,11 +129,22 @@ public sealed class StreamingQuery : IDisposable
         _log.LogInformation("query {Name} stopped after batch {Batch}: {Summary}", Name, _nextBatchId - 1, _totals);
     }
 
-    private static async Task<bool> Delay(TimeSpan wait, CancellationToken cancel)
+    /// <summary>
+    /// Timers may wake a little before their time. Like Spark's <c>waitTillTime</c>, this waits until the
+    /// moment has truly passed, or the boundary just reached would be taken for the next one.
+    /// </summary>
+    private async Task<bool> WaitUntil(long started, TimeSpan moment, CancellationToken cancel)
+    {
+        for (var left = moment - _options.Time.GetElapsedTime(started); left > TimeSpan.Zero; left = moment - _options.Time.GetElapsedTime(started))
+            if (!await Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), cancel)) return false;
+        return true;
+    }
+
+    private async Task<bool> Delay(TimeSpan wait, CancellationToken cancel)
     {
         try
         {
-            await Task.Delay(wait, cancel);
+            await Task.Delay(wait, _options.Time, cancel);
             return true;
         }
         catch (OperationCanceledException)
@@ -184,7 +195,7 @@ public sealed class StreamingQuery : IDisposable
         var watermarkMoved = watermark is { } w && (_lastEvictionWatermark is null || w > _lastEvictionWatermark);
         var noDataBatchNeeded = watermarkMoved && _stateful.Any(s => s.Operator.HasWorkAt(watermark!.Value));
         if (!hasData && !noDataBatchNeeded) return null;
-        return new OffsetLogEntry(_nextBatchId, DateTimeOffset.UtcNow,
+        return new OffsetLogEntry(_nextBatchId, _options.Time.GetUtcNow(),
             starts.ToDictionary(s => s.Key, s => s.Value.Next.ToDictionary()),
             ends.ToDictionary(s => s.Key, s => s.Value.Next.ToDictionary()),
             _lastEvictionWatermark, watermark);
@@ -193,7 +204,7 @@ public sealed class StreamingQuery : IDisposable
     private OffsetLogEntry FlushBatch()
     {
         var offsets = _nextStart.ToDictionary(s => s.Key, s => s.Value.Next.ToDictionary());
-        return new OffsetLogEntry(_nextBatchId, DateTimeOffset.UtcNow, offsets, offsets, _lastEvictionWatermark, DateTimeOffset.MaxValue);
+        return new OffsetLogEntry(_nextBatchId, _options.Time.GetUtcNow(), offsets, offsets, _lastEvictionWatermark, DateTimeOffset.MaxValue);
     }
 
     /// <summary>Where a batch starting at <paramref name="start"/> ends (Spark's <c>latestOffset</c> with the read limit).</summary>

@@ -21,6 +21,9 @@ public sealed record StreamingQueryOptions
     /// </summary>
     public bool FlushAtEnd { get; init; }
 
+    /// <summary>The clock that triggers wait on and batches are stamped with.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Where each batch's progress is appended as one JSON line; null for none.</summary>
     public string? ProgressFile { get; init; }
 }
