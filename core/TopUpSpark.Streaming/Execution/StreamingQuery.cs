@@ -28,6 +28,7 @@ public sealed class StreamingQuery : IDisposable
     private readonly IReadOnlyList<(string Id, IStatefulOperator Operator)> _stateful;
     private readonly IReadOnlyList<EventTimeNode> _eventTimeNodes;
     private readonly IDeadLetterSink? _deadLetters;
+    private readonly Dictionary<PlanNode, PlanNode[]> _outputsDoneAfter;
     private readonly CheckpointLog _checkpoint;
     private readonly WatermarkTracker _watermarks;
     private readonly ProgressReporter _progress;
@@ -58,6 +59,7 @@ public sealed class StreamingQuery : IDisposable
         ColumnPruning.Apply(_order, sinks.Select(s => s.Node));
         _scans = _order.OfType<SourceScan>().ToDictionary(s => s.Topic, StringComparer.Ordinal);
         _lastReaderOfRecords = LastReadersOfRecords(_order, sinks.Select(s => s.Node));
+        _outputsDoneAfter = OutputsDoneAfter(_order, sinks.Select(s => s.Node));
         _stateful = _order.Select((n, i) => (n, i)).Where(x => x.n is IStatefulOperator)
             .Select(x => ($"{x.i}:{x.n.Name}", (IStatefulOperator)x.n)).ToList();
         _eventTimeNodes = _order.Where(n => n is IEventTimeSource).Select(n => new EventTimeNode(n, (IEventTimeSource)n)).ToList();
@@ -254,6 +256,7 @@ public sealed class StreamingQuery : IDisposable
         {
             operatorClock.Restart();
             outputs[node] = node.Execute(context, node.Inputs.Select(i => outputs[i]).ToList());
+            foreach (var done in _outputsDoneAfter[node]) outputs.Remove(done);
             if (_lastReaderOfRecords.TryGetValue(node, out var readSources))
             {
                 foreach (var source in readSources) records[source].Dispose();
@@ -394,6 +397,21 @@ public sealed class StreamingQuery : IDisposable
             .Where(s => !sinks.Contains(s.scan) && s.Readers.Count > 0 && s.Readers.All(r => r is JsonDecodeOperator))
             .GroupBy(s => s.Readers[^1], s => s.scan.Source)
             .ToDictionary(g => g.Key, g => g.ToArray());
+    }
+
+    /// <summary>
+    /// Per operator, the inputs whose rows nothing reads after it: they are let go at once, so that a
+    /// collection later in the batch does not copy, say, the decoded rows an aggregate has already folded.
+    /// Rows that sinks write live to the end of the batch.
+    /// </summary>
+    private static Dictionary<PlanNode, PlanNode[]> OutputsDoneAfter(IReadOnlyList<PlanNode> order, IEnumerable<PlanNode> sinkNodes)
+    {
+        var sinks = sinkNodes.ToHashSet();
+        var lastReader = new Dictionary<PlanNode, PlanNode>();
+        foreach (var node in order)
+            foreach (var input in node.Inputs)
+                lastReader[input] = node;
+        return order.ToDictionary(node => node, node => node.Inputs.Distinct().Where(input => lastReader[input] == node && !sinks.Contains(input)).ToArray());
     }
 
     private static IReadOnlyList<PlanNode> TopologicalOrder(IEnumerable<PlanNode> roots)
