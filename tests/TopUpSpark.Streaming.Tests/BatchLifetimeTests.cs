@@ -1,0 +1,89 @@
+using System.Text;
+using NUnit.Framework;
+using TopUpSpark.Streaming.Execution;
+using TopUpSpark.Streaming.Sources;
+using TopUpSpark.TestSupport;
+using static TopUpSpark.Streaming.Tests.StreamHarness;
+
+namespace TopUpSpark.Streaming.Tests;
+
+/// <summary>
+/// What a batch holds, and for how long. The engine hands a batch's record bytes back to the pool as soon
+/// as its decodes have run, and lets an operator's rows go once the last operator reading them has run.
+/// Whatever still reads them must see every byte of every record, in every batch.
+/// </summary>
+public class BatchLifetimeTests
+{
+    [Test]
+    public void Raw_rows_read_beside_a_decode_keep_their_bytes_to_the_end_of_the_batch()
+    {
+        string[] messages = [CustomerJson("1", 1), CustomerJson("2", 2, "KERALA"), CustomerJson("3", 3), CustomerJson("4", 4), CustomerJson("5", 5)];
+        var decodedIds = new List<string>();
+        var projectedValues = new List<string>();
+        var rawValues = new List<string>();
+        // Three batches, the later ones read ahead.
+        RunAvailableNow(messages, maxRecordsPerTrigger: 2, scanned =>
+        {
+            scanned.ParseJson(Customer, "ts").ForeachBatch("decoded", (rows, schema, _) => decodedIds.AddRange(rows.Select(r => (string)r[schema.Ordinal("ID")]!)));
+            scanned.Select("value").ForeachBatch("projected", (rows, _, _) => projectedValues.AddRange(rows.Select(r => Encoding.UTF8.GetString((byte[])r[0]!))));
+            scanned.ForeachBatch("raw", (rows, schema, _) => rawValues.AddRange(rows.Select(r => Encoding.UTF8.GetString((byte[])r[schema.Ordinal("value")]!))));
+        });
+
+        Assert.That(decodedIds, Is.EqualTo(new[] { "1", "2", "3", "4", "5" }));
+        Assert.That(projectedValues, Is.EqualTo(messages));
+        Assert.That(rawValues, Is.EqualTo(messages));
+    }
+
+    [Test]
+    public void Rows_that_no_later_operator_or_sink_reads_are_collectable_while_the_sinks_run()
+    {
+        var decodedRows = new List<WeakReference<object?[]>>();
+        var written = new List<string>();
+        var decodedRowsAliveInSink = -1;
+        var id = Customer.Columns.Select(c => c.Name).ToList().IndexOf("ID");
+        RunAvailableNow(Enumerable.Range(1, 5).Select(i => CustomerJson(i.ToString(), i)).ToArray(), maxRecordsPerTrigger: null, scanned =>
+            scanned.ParseJson(Customer, "ts")
+                .Where("only ID 1", row =>
+                {
+                    lock (decodedRows) decodedRows.Add(new WeakReference<object?[]>(row));
+                    return (string?)row[id] == "1";
+                })
+                .ForeachBatch("check", (rows, _, _) =>
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    GC.Collect();
+                    decodedRowsAliveInSink = decodedRows.Count(w => w.TryGetTarget(out _));
+                    written.AddRange(rows.Select(r => (string)r[id]!));
+                }));
+
+        Assert.That(written, Is.EqualTo(new[] { "1" }));
+        Assert.That(decodedRows, Has.Count.EqualTo(5));
+        Assert.That(decodedRowsAliveInSink, Is.EqualTo(1), "only the row the sink writes is still reachable");
+    }
+
+    /// <summary>Runs the query <paramref name="build"/> declares over a customer source holding <paramref name="messages"/>, available-now.</summary>
+    private static void RunAvailableNow(string[] messages, long? maxRecordsPerTrigger, Action<StreamFrame> build)
+    {
+        var directory = RepositoryRoot.NewScratchDirectory("batch-lifetime");
+        try
+        {
+            var source = new MemorySource("customer");
+            source.AddBatch(messages.Select(m => ((string?)null, m)));
+            var session = StreamingSession.CreateBuilder().AppName("lifetime").Master("local[2]").GetOrCreate();
+            build(session.Read("customer", source));
+            using var query = session.Start(new StreamingQueryOptions
+            {
+                Name = "lifetime",
+                CheckpointLocation = Path.Combine(directory, "checkpoint"),
+                Trigger = new Trigger.AvailableNow(),
+                MaxRecordsPerTrigger = maxRecordsPerTrigger,
+            });
+            query.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
