@@ -222,6 +222,7 @@ public sealed class StreamingQuery : IDisposable
     private void RunBatch(OffsetLogEntry batch)
     {
         var total = Stopwatch.StartNew();
+        var gcPauseBefore = GC.GetTotalPauseDuration();
         var durations = new Dictionary<string, long>();
         _checkpoint.WriteOffsets(batch);
         durations["walCommit"] = total.ElapsedMilliseconds;
@@ -286,6 +287,7 @@ public sealed class StreamingQuery : IDisposable
         _lastEvictionWatermark = batch.EvictionWatermark;
         _nextBatchId = batch.BatchId + 1;
         durations["triggerExecution"] = total.ElapsedMilliseconds;
+        context.Count("gcPauseMs", (long)(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds);
         Report(batch, context, sourceProgress, durations, total.Elapsed, outputs);
     }
 
