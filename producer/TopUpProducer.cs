@@ -175,6 +175,11 @@ public sealed class TopUpProducer
         var config = _kafka.Producer(_options.ClientId);
         // Reports are only read for their error; copying keys and values back would cost throughput.
         SetUnlessGiven(config, "dotnet.producer.delivery.report.fields", "none");
+        // A consumer keeps each message set it fetched in memory, decompressed, until it has read every
+        // message in it. librdkafka's 1 MB sets cost a streaming job reading a few hundred messages per
+        // partition per batch about 1 MiB per partition (about 60 MiB of peak RSS over 64 partitions); 64 KiB sets,
+        // nearer the Java client's 16 KiB, cost it next to nothing, and the replay about 10 % of its speed.
+        SetUnlessGiven(config, "batch.size", "65536");
         if (_options.Replay)
         {
             // Replay favours throughput: bigger, fuller batches and room for a whole pass in the client queue.
