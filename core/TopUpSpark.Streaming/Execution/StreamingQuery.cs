@@ -239,11 +239,9 @@ public sealed class StreamingQuery : IDisposable
                 ?? (r.From.IsBefore(r.To) ? r.Scan.Source.Read(r.From, r.To, CancellationToken.None) : new SourceRecords());
         });
         foreach (var unused in readAhead.Where(a => !read.Contains(a.Records))) unused.Records.Dispose();
-        // The next batch's read starts once this batch's records have been decoded and went back to the
-        // pool, so that two batches' bytes are never held at once; it still overlaps the rest of this batch.
-        var readEnds = reads.ToDictionary(r => r.Topic, r => r.To);
-        var recordsHeld = _lastReaderOfRecords.Values.Sum(sources => sources.Length);
-        if (recordsHeld == 0) StartReadAhead(readEnds);
+        // The next batch's read overlaps all of this one. Its bytes and this batch's are held at once only
+        // until this batch's decodes have run (see LastReadersOfRecords).
+        StartReadAhead(reads.ToDictionary(r => r.Topic, r => r.To));
         var records = reads.Select((r, i) => (r.Scan.Source, Records: read[i])).ToDictionary(x => x.Source, x => x.Records);
         var sourceProgress = reads.Select((r, i) => new SourceProgress(r.Scan.Source.Description, r.From.Next, r.To.Next, read[i].Count)).ToList();
         durations["getBatch"] = phase.ElapsedMilliseconds;
@@ -259,11 +257,7 @@ public sealed class StreamingQuery : IDisposable
             outputs[node] = node.Execute(context, node.Inputs.Select(i => outputs[i]).ToList());
             foreach (var done in _outputsDoneAfter[node]) outputs.Remove(done);
             if (_lastReaderOfRecords.TryGetValue(node, out var readSources))
-            {
                 foreach (var source in readSources) records[source].Dispose();
-                recordsHeld -= readSources.Length;
-                if (recordsHeld == 0) StartReadAhead(readEnds);
-            }
             context.Count($"operatorMs.{node.Name}", operatorClock.ElapsedMilliseconds);
         }
         durations["execute"] = phase.ElapsedMilliseconds;
