@@ -14,6 +14,31 @@ public class KafkaBatchConsumerTests
     private sealed record Received(int Partition, long Offset, string? Key, string? Value, DateTimeOffset Timestamp);
 
     [Test]
+    public void A_consumer_that_loaded_the_topic_metadata_fetches_at_once_not_on_librdkafkas_next_topic_scan()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(topics: [Topic], partitions: 3);
+        var settings = new KafkaSettings(cluster.BootstrapServers);
+        Produce(settings, messagesPerPartition: 1, partitions: 3, valueSize: 10);
+        var waits = new List<TimeSpan>();
+        // A fresh client knows no topic; without the metadata, fetching starts on a scan that runs once a
+        // second, so a first message would come after 0-1 s at random: five clients all but surely show it.
+        for (var client = 0; client < 5; client++)
+        {
+            using var consumer = new KafkaBatchConsumer(settings.Consumer("test", "g-" + Guid.NewGuid()));
+            // Connected, but told of no topic yet: as the job's sources are after listing their offsets.
+            consumer.ConsumeBatch(TimeSpan.FromMilliseconds(300), (in ConsumedMessage _) => { });
+            consumer.LoadTopicMetadata(Topic, TimeSpan.FromSeconds(10));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            consumer.AssignWithPartitionQueues([new TopicPartitionOffset(Topic, 0, 0)]);
+            var received = 0;
+            while (received == 0 && clock.Elapsed < TimeSpan.FromSeconds(5))
+                consumer.ConsumeBatch(Topic, 0, TimeSpan.FromMilliseconds(5), (in ConsumedMessage m) => { if (!m.IsPartitionEof) received++; });
+            waits.Add(clock.Elapsed);
+        }
+        Assert.That(waits, Has.All.LessThan(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Test]
     public void Reads_exactly_the_produced_messages_from_the_assigned_offsets_then_one_end_per_partition()
     {
         using var cluster = EmbeddedKafkaCluster.Start(topics: [Topic], partitions: 3);

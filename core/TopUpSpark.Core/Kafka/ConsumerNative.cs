@@ -76,7 +76,17 @@ internal static unsafe partial class ConsumerNative
     [LibraryImport(KafkaNativeLibrary.LibraryName)]
     public static partial int rd_kafka_assign(IntPtr rk, RdKafkaTopicPartitionList* list);
 
+    [LibraryImport(KafkaNativeLibrary.LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr rd_kafka_topic_new(IntPtr rk, string topic, IntPtr conf);
 
+    [LibraryImport(KafkaNativeLibrary.LibraryName)]
+    public static partial void rd_kafka_topic_destroy(IntPtr topic);
+
+    [LibraryImport(KafkaNativeLibrary.LibraryName)]
+    public static partial int rd_kafka_metadata(IntPtr rk, int allTopics, IntPtr onlyTopic, IntPtr* metadata, int timeoutMs);
+
+    [LibraryImport(KafkaNativeLibrary.LibraryName)]
+    public static partial void rd_kafka_metadata_destroy(IntPtr metadata);
 }
 
 /// <summary><c>rd_kafka_message_t</c>: read in place, so a message costs no marshaling.</summary>

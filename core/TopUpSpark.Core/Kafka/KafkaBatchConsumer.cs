@@ -143,6 +143,32 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the broker for <paramref name="topic"/>'s metadata now. Partitions of a topic the client has no
+    /// metadata for yet are assigned but not fetched until librdkafka's next scan for unknown topics, once a
+    /// second: a first read then waited up to a second for nothing. Unlike <see cref="Assign"/> this waits.
+    /// </summary>
+    public void LoadTopicMetadata(string topic, TimeSpan timeout)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var topicHandle = ConsumerNative.rd_kafka_topic_new(_handle, topic, IntPtr.Zero);
+            if (topicHandle == IntPtr.Zero) ThrowOnError(ConsumerNative.rd_kafka_last_error(), $"topic {topic}");
+            try
+            {
+                IntPtr metadata;
+                ThrowOnError(ConsumerNative.rd_kafka_metadata(_handle, 0, topicHandle, &metadata, (int)timeout.TotalMilliseconds), $"metadata of {topic}");
+                ConsumerNative.rd_kafka_metadata_destroy(metadata);
+            }
+            finally
+            {
+                ConsumerNative.rd_kafka_topic_destroy(topicHandle);
+            }
+        }
+    }
+
     /// <summary>Replaces the assignment; each partition starts at its offset (or <see cref="Offset.Beginning"/>, …).</summary>
     public void Assign(IEnumerable<TopicPartitionOffset> partitions)
     {

@@ -187,8 +187,23 @@ public sealed class KafkaSource : IStreamSource
             _gaps.Expect(tpo.TopicPartition, tpo.Offset.Value);
             _consumerNext[tpo.Partition.Value] = tpo.Offset.Value;
         }
+        if (!_metadataLoaded)
+        {
+            try
+            {
+                _consumer.LoadTopicMetadata(_topic, MetadataTimeout);
+                _metadataLoaded = true;
+            }
+            catch (KafkaException e)
+            {
+                // Only the first fetch's start depends on it; a broker that cannot answer fails the read itself.
+                _log.LogDebug("Kafka source {Topic}: metadata not loaded ahead of the assignment: {Reason}", _topic, e.Error.Reason);
+            }
+        }
         _consumer.AssignWithPartitionQueues(assignment);
     }
+
+    private bool _metadataLoaded;
 
     /// <summary>One ListOffsets request for all partitions (a request per partition is far slower under load).</summary>
     private ImmutableSortedDictionary<int, long> ListOffsets(IReadOnlyList<int> partitions, OffsetSpec spec)
