@@ -155,7 +155,8 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
         {
             ThrowIfDisposed();
             var topicHandle = ConsumerNative.rd_kafka_topic_new(_handle, topic, IntPtr.Zero);
-            if (topicHandle == IntPtr.Zero) ThrowOnError(ConsumerNative.rd_kafka_last_error(), $"topic {topic}");
+            if (topicHandle == IntPtr.Zero)
+                throw new KafkaException(new Error((ErrorCode)ConsumerNative.rd_kafka_last_error(), $"topic {topic}: no handle"));
             try
             {
                 IntPtr metadata;

@@ -24,6 +24,7 @@ public sealed class KafkaSource : IStreamSource
     private readonly IAdminClient _admin;
     private readonly OffsetGapDetector _gaps;
     private readonly Dictionary<int, long> _consumerNext = new();
+    private bool _metadataLoaded;
 
     public KafkaSource(KafkaSettings settings, string topic, StartingOffsets starting, bool failOnDataLoss,
         string clientId, ILogger logger)
@@ -202,8 +203,6 @@ public sealed class KafkaSource : IStreamSource
         }
         _consumer.AssignWithPartitionQueues(assignment);
     }
-
-    private bool _metadataLoaded;
 
     /// <summary>One ListOffsets request for all partitions (a request per partition is far slower under load).</summary>
     private ImmutableSortedDictionary<int, long> ListOffsets(IReadOnlyList<int> partitions, OffsetSpec spec)
