@@ -1,6 +1,7 @@
 using System.Text;
 using NUnit.Framework;
 using TopUpSpark.Streaming.Execution;
+using TopUpSpark.Streaming.Progress;
 using TopUpSpark.Streaming.Sources;
 using TopUpSpark.TestSupport;
 using static TopUpSpark.Streaming.Tests.StreamHarness;
@@ -62,8 +63,32 @@ public class BatchLifetimeTests
         Assert.That(decodedRowsAliveInSink, Is.EqualTo(1), "only the row the sink writes is still reachable");
     }
 
+    [Test]
+    public void A_batch_that_allocated_much_has_its_rows_collected_before_it_reports_and_a_small_one_does_not()
+    {
+        var firstRows = new Dictionary<long, WeakReference<object?[]>>();
+        var reports = new List<(long Batch, bool Collected)>();
+        var firstRowOfBatch0AliveAtItsReport = true;
+        RunAvailableNow(Enumerable.Range(1, 3).Select(i => CustomerJson(i.ToString(), i)).ToArray(), maxRecordsPerTrigger: 2, scanned =>
+            scanned.ParseJson(Customer, "ts").ForeachBatch("remember", (rows, _, batchId) =>
+            {
+                firstRows[batchId] = new WeakReference<object?[]>(rows[0]);
+                // What a batch of thousands of rows allocates, in one piece.
+                if (batchId == 0) GC.KeepAlive(new byte[12 * 1024 * 1024]);
+            }),
+            progress =>
+            {
+                reports.Add((progress.BatchId, progress.DurationMs.ContainsKey("collectGarbage")));
+                if (progress.BatchId == 0) firstRowOfBatch0AliveAtItsReport = firstRows[0].TryGetTarget(out _);
+            });
+
+        Assert.That(reports, Is.EqualTo(new[] { (0L, true), (1L, false) }));
+        Assert.That(firstRowOfBatch0AliveAtItsReport, Is.False, "batch 0's rows were collected before it reported");
+    }
+
     /// <summary>Runs the query <paramref name="build"/> declares over a customer source holding <paramref name="messages"/>, available-now.</summary>
-    private static void RunAvailableNow(string[] messages, long? maxRecordsPerTrigger, Action<StreamFrame> build)
+    private static void RunAvailableNow(string[] messages, long? maxRecordsPerTrigger, Action<StreamFrame> build,
+        Action<QueryProgress>? onProgress = null)
     {
         var directory = RepositoryRoot.NewScratchDirectory("batch-lifetime");
         try
@@ -79,6 +104,7 @@ public class BatchLifetimeTests
                 Trigger = new Trigger.AvailableNow(),
                 MaxRecordsPerTrigger = maxRecordsPerTrigger,
             });
+            if (onProgress is not null) query.Progress += onProgress;
             query.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
         finally
