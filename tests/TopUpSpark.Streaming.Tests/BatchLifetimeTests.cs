@@ -64,26 +64,23 @@ public class BatchLifetimeTests
     }
 
     [Test]
-    public void A_batch_that_allocated_much_has_its_rows_collected_before_it_reports_and_a_small_one_does_not()
+    public void A_batch_after_much_allocation_collects_its_garbage_before_it_reports_and_a_small_one_does_not()
     {
-        var firstRows = new Dictionary<long, WeakReference<object?[]>>();
-        var reports = new List<(long Batch, bool Collected)>();
-        var firstRowOfBatch0AliveAtItsReport = true;
+        var collectionsAfterSinks = new Dictionary<long, int>();
+        var reports = new List<(long Batch, bool Reported, bool Collected)>();
         RunAvailableNow(Enumerable.Range(1, 3).Select(i => CustomerJson(i.ToString(), i)).ToArray(), maxRecordsPerTrigger: 2, scanned =>
-            scanned.ParseJson(Customer, "ts").ForeachBatch("remember", (rows, _, batchId) =>
+            scanned.ParseJson(Customer, "ts").ForeachBatch("allocate", (_, _, batchId) =>
             {
-                firstRows[batchId] = new WeakReference<object?[]>(rows[0]);
-                // What a batch of thousands of rows allocates, in one piece.
-                if (batchId == 0) GC.KeepAlive(new byte[12 * 1024 * 1024]);
+                // What a batch of tens of thousands of rows allocates, in one piece.
+                if (batchId == 0) GC.KeepAlive(new byte[40 * 1024 * 1024]);
+                collectionsAfterSinks[batchId] = GC.CollectionCount(0);
             }),
-            progress =>
-            {
-                reports.Add((progress.BatchId, progress.DurationMs.ContainsKey("collectGarbage")));
-                if (progress.BatchId == 0) firstRowOfBatch0AliveAtItsReport = firstRows[0].TryGetTarget(out _);
-            });
+            progress => reports.Add((progress.BatchId, progress.DurationMs.ContainsKey("collectGarbage"),
+                GC.CollectionCount(0) > collectionsAfterSinks[progress.BatchId])));
 
-        Assert.That(reports, Is.EqualTo(new[] { (0L, true), (1L, false) }));
-        Assert.That(firstRowOfBatch0AliveAtItsReport, Is.False, "batch 0's rows were collected before it reported");
+        Assert.That(reports.Select(r => r.Batch), Is.EqualTo(new[] { 0L, 1L }));
+        Assert.That(reports[0].Reported && reports[0].Collected, Is.True, "batch 0 allocated 40 MiB: it collects before it reports");
+        Assert.That(reports[1].Reported, Is.False, "batch 1 allocated little");
     }
 
     /// <summary>Runs the query <paramref name="build"/> declares over a customer source holding <paramref name="messages"/>, available-now.</summary>

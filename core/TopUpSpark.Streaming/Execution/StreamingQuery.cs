@@ -290,22 +290,23 @@ public sealed class StreamingQuery : IDisposable
         Report(batch, context, sourceProgress, durations, total.Elapsed, sinkRows);
     }
 
-    /// <summary>A batch that allocated at least this much collects its garbage once it has committed.</summary>
-    private const long CollectAfterAllocatedBytes = 8 * 1024 * 1024;
+    /// <summary>Once batches have allocated this much since the last such collection, the one that just committed collects its garbage.</summary>
+    private const long CollectAfterAllocatedBytes = 32 * 1024 * 1024;
 
     /// <summary>
-    /// Every row a batch made, but the few its stateful operators keep, is garbage once it commits. Collected
-    /// right then, the young generations hold almost nothing alive and the collection is short. Left to
-    /// itself, the GC collects in the middle of a batch, copies the rows still in use into an older
-    /// generation, and they pile up there until a full collection: in a full replay that was three times
-    /// the GC pauses inside batches, and about 70 MiB more peak memory.
+    /// Every row a batch made, but the few its stateful operators keep, is garbage once it commits. The
+    /// youngest generation collected right then holds almost nothing alive, and the collection is short.
+    /// Left to itself, the GC collects in the middle of a batch and copies the rows still in use into
+    /// older generations, where they pile up until a full collection. Measured on full replays against
+    /// no such collection: about 13 % faster, a quarter less GC pause, 40 MiB less peak memory. Collecting
+    /// gen1 as well saved 20 MiB more but paused a third longer: the join's growing state was copied twice.
     /// </summary>
     private void CollectBatchGarbage(Dictionary<string, long> durations)
     {
         var allocated = GC.GetTotalAllocatedBytes();
         if (allocated - _allocatedAtLastCollection < CollectAfterAllocatedBytes) return;
         var clock = Stopwatch.StartNew();
-        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         _allocatedAtLastCollection = GC.GetTotalAllocatedBytes();
         durations["collectGarbage"] = clock.ElapsedMilliseconds;
     }
