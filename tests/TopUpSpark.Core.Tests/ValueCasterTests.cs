@@ -26,6 +26,22 @@ public class ValueCasterTests
         Assert.That(value, Is.EqualTo(expected));
     }
 
+    [TestCase("7")]
+    [TestCase("007")]
+    [TestCase("+5")]
+    [TestCase("-0")]
+    [TestCase("999999999999999")]
+    [TestCase("-999999999999999")]
+    [TestCase("9007199254740993")]
+    [TestCase("12345678901234567890")]
+    [TestCase("-0.0")]
+    public void Whole_numbers_of_any_length_parse_bit_for_bit_as_double_parse_does(string digits)
+    {
+        var expected = double.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(ValueCaster.TryParseNumber(digits, out var value), Is.True);
+        Assert.That(BitConverter.DoubleToInt64Bits(value), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected)));
+    }
+
     [TestCase("Unknown")]
     [TestCase("NaN")]
     [TestCase("Infinity")]

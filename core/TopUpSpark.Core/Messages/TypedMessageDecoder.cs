@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -33,6 +32,8 @@ public sealed class TypedMessageDecoder
     private readonly bool _castEmptyToNull;
     private readonly bool[] _decoded;
     private readonly byte[][] _utf8Names;
+    // Each name (then the event time's) as it stands in JSON, quotes included; null for a name JSON would escape.
+    private readonly byte[]?[] _quotedNames;
 
     /// <param name="castEmptyToNull">
     /// True when casting by the schema (an empty cell is null, DESIGN §3); false to keep every value as the
@@ -53,6 +54,8 @@ public sealed class TypedMessageDecoder
         _ordinalsBySpan = _ordinals.GetAlternateLookup<ReadOnlySpan<char>>();
         _strings = columns.Select(c => c.Type == ColumnType.String ? new StringCache() : null).ToArray();
         _utf8Names = columns.Select(c => c.Name).Append(eventTimeColumn).Select(Encoding.UTF8.GetBytes).ToArray();
+        _quotedNames = _utf8Names.Select(name => name.AsSpan().IndexOfAny((byte)'"', (byte)'\\') >= 0 || name.AsSpan().IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0
+            ? null : (byte[])[(byte)'"', .. name, (byte)'"']).ToArray();
     }
 
     /// <summary>
@@ -146,10 +149,6 @@ public sealed class TypedMessageDecoder
         return true;
     }
 
-    /// <summary>Where a string ends, or where the fast path must give up: a quote, a backslash or a control character.</summary>
-    private static readonly SearchValues<byte> StringStops =
-        SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
-
     /// <summary>
     /// The fast path: a message of exactly <c>{"name":"value",…}</c> with every column and the event
     /// time, no whitespace and no escapes, decoded into <paramref name="row"/>. False, with
@@ -157,7 +156,9 @@ public sealed class TypedMessageDecoder
     /// </summary>
     private bool TryDecodeCanonical(ReadOnlySpan<byte> json, object?[] row, Span<int> invalid)
     {
-        if (json.Length < 2 || json[0] != (byte)'{') return false;
+        // That form has no whitespace, so no byte below 0x20 anywhere: one search rules out the control
+        // characters a string must not hold, and then a string ends at its first quote unless a backslash comes first.
+        if (json.Length < 2 || json[0] != (byte)'{' || json.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
         Span<bool> seen = stackalloc bool[_columns.Count];
         Span<int> invalidHere = stackalloc int[_columns.Count];
         var seenCount = 0;
@@ -167,10 +168,12 @@ public sealed class TypedMessageDecoder
         var position = 1;
         while (true)
         {
-            if (!TryReadString(json, ref position, out var name) || position >= json.Length || json[position++] != (byte)':'
-                || !TryReadString(json, ref position, out var value) || position >= json.Length)
+            int ordinal;
+            if (TrySkipName(json, ref position, expected)) ordinal = expected == _columns.Count ? EventTimeOrdinal : expected;
+            else if (TryReadString(json, ref position, out var name)) ordinal = LookUpColumn(name, expected);
+            else return false;
+            if (position >= json.Length || json[position++] != (byte)':' || !TryReadString(json, ref position, out var value) || position >= json.Length)
                 return false;
-            var ordinal = LookUpColumn(name, expected);
             // As on the other path, a column given twice keeps its last value.
             if (ordinal == EventTimeOrdinal)
             {
@@ -203,13 +206,22 @@ public sealed class TypedMessageDecoder
         return true;
     }
 
-    /// <summary>Reads the string at <paramref name="position"/> if it has no escape or control character, and moves past it.</summary>
+    /// <summary>Moves past the expected column's name, if that is what comes next (the usual case: producers write schema order).</summary>
+    private bool TrySkipName(ReadOnlySpan<byte> json, scoped ref int position, int expected)
+    {
+        var quoted = expected < _quotedNames.Length ? _quotedNames[expected] : null;
+        if (quoted is null || !json[position..].StartsWith(quoted)) return false;
+        position += quoted.Length;
+        return true;
+    }
+
+    /// <summary>Reads the string at <paramref name="position"/> if it has no escape, and moves past it.</summary>
     private static bool TryReadString(ReadOnlySpan<byte> json, scoped ref int position, out ReadOnlySpan<byte> text)
     {
         text = default;
         if (position >= json.Length || json[position] != (byte)'"') return false;
         var rest = json[(position + 1)..];
-        var end = rest.IndexOfAny(StringStops);
+        var end = rest.IndexOfAny((byte)'"', (byte)'\\');
         if (end < 0 || rest[end] != (byte)'"') return false;
         text = rest[..end];
         position += end + 2;

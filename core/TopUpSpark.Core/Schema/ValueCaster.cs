@@ -83,8 +83,26 @@ public static class ValueCaster
             var isSuffix = c == '/' || c == '%' || char.IsWhiteSpace(c) || (char.IsLetter(c) && c != 'e' && c != 'E');
             if (!isSuffix) return false;
         }
+        if (!sawPoint && TryParseSmallInteger(digits[..length], out value)) return true;
         return double.TryParse(digits[..length], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
             CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// Most amounts are whole numbers: with at most 15 digits they are exact in a long and in a double,
+    /// so summing the digits gives what <c>double.TryParse</c> does, several times faster.
+    /// </summary>
+    private static bool TryParseSmallInteger(ReadOnlySpan<char> digits, out double value)
+    {
+        value = 0;
+        var negative = digits[0] == '-';
+        var unsigned = digits[0] is '-' or '+' ? digits[1..] : digits;
+        if (unsigned.Length > 15) return false;
+        long whole = 0;
+        foreach (var c in unsigned) whole = whole * 10 + (c - '0');
+        // -0 keeps its sign, as double.TryParse gives it.
+        value = negative ? -(double)whole : whole;
+        return true;
     }
 
     public static bool TryParseFlag(ReadOnlySpan<char> text, out double value)
