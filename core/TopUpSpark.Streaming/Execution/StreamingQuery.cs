@@ -263,10 +263,11 @@ public sealed class StreamingQuery : IDisposable
         }
         durations["execute"] = phase.ElapsedMilliseconds;
 
-        // Sinks, dead letters and the state snapshot only read this batch's results: they run side by side.
+        // Sinks, dead letters and the state snapshot only read this batch's results: they run side by side,
+        // the state snapshot first, as it is usually the longest write.
         phase.Restart();
-        var writes = _sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], CancellationToken.None))))
-            .Append(("state snapshot", () => WriteState(batch.BatchId)));
+        var writes = new[] { ("state snapshot", (Action)(() => WriteState(batch.BatchId))) }
+            .Concat(_sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], CancellationToken.None)))));
         if (_deadLetters is not null && context.DeadLetters.Count > 0)
             writes = writes.Append(("dead letters", () => _deadLetters.Send(batch.BatchId, context.DeadLetters)));
         RunSideBySide(writes.ToList(), context);
