@@ -283,6 +283,7 @@ public sealed class StreamingQuery : IDisposable
         _lastEvictionWatermark = batch.EvictionWatermark;
         _nextBatchId = batch.BatchId + 1;
 
+        // From here on the batch's rows are garbage; the report needs only how many each sink wrote.
         var sinkRows = _sinks.Select(s => (s.Sink.Description, (long)outputs[s.Node].Count)).ToList();
         outputs.Clear();
         CollectBatchGarbage(durations);
