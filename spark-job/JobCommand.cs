@@ -39,6 +39,8 @@ public static class JobCommand
         var maxMessageBytes = Flags.Create("--max-message-bytes", "TOPUP_MAX_MESSAGE_BYTES", 1 << 20, "Larger input messages go to the dead-letter topic");
         var maxAhead = Flags.Duration("--max-event-time-ahead", "TOPUP_MAX_EVENT_TIME_AHEAD", TimeSpan.FromDays(1),
             "Rows whose ts is further ahead of the clock go to the dead-letter topic instead of moving the watermark");
+        var brokerTimeout = Flags.Duration("--broker-timeout", "TOPUP_BROKER_TIMEOUT", KafkaOutage.DefaultLimit,
+            "How long the job waits for a Kafka that does not answer (reads, offset look-ups, acknowledgements of its outputs) before it fails; it says every 15 s that it waits");
         var schema = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (default: the schema/topup-schema.json shipped with the job)");
 
         var root = new RootCommand(
@@ -48,7 +50,7 @@ public static class JobCommand
             "follows Spark Structured Streaming's semantics; it is not Apache Spark.")
         {
             bootstrap, kafka, trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
-            outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, schema,
+            outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
         };
         root.SetAction(async (parse, cancel) =>
         {
@@ -72,6 +74,7 @@ public static class JobCommand
                 FlushAtEnd = parse.GetValue(flush),
                 MaxMessageBytes = parse.GetValue(maxMessageBytes),
                 MaxEventTimeAhead = parse.GetValue(maxAhead),
+                BrokerTimeout = parse.GetValue(brokerTimeout),
                 SchemaFile = parse.GetValue(schema),
             };
             var settings = KafkaSettings.Resolve(parse.GetValue(bootstrap), parse.GetValue(kafka)!);

@@ -4,47 +4,115 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sinks;
 
 namespace TopUpSpark.Job;
 
 /// <summary>
-/// Sends each rejected input message to <c>&lt;topic&gt;.dlq</c>: the original key and bytes, with the
-/// reason and origin (topic, partition, offset, batch) in headers. Oversized originals are cut to fit
-/// a Kafka message and marked as truncated. The first few reasons of each batch are also logged.
+/// Sends each rejected input message to <c>&lt;topic&gt;.dlq</c>: the original key and value bytes, with the
+/// reason, the origin (topic, partition, offset) and the batch (<see cref="BatchPart"/>) in headers, so a
+/// reader can drop the repeats a replayed batch sends. One bad message must never stop the query, so every
+/// part of a letter is bounded to fit what the broker takes: the reason is already short
+/// (<see cref="DeadLetter.MaxReasonLength"/>), a key or value that does not fit is cut and marked with its
+/// original length — the whole original stays in the source topic at the offset the headers name. A letter
+/// the broker still refuses as too large is sent again without key and value. The first few reasons of
+/// each batch are also logged.
 /// </summary>
-public sealed class KafkaDeadLetterSink(ProducerConfig config, ILogger log) : IDeadLetterSink, IDisposable
+public sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
 {
-    private const int MaxValueBytes = 900 * 1024;
-    // A batch whose dead letters are not acknowledged in time fails, and sends them again when it is retried.
-    private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(30);
-    private readonly IProducer<string?, byte[]> _producer = new ProducerBuilder<string?, byte[]>(config).Build();
+    public const string ReasonHeader = "reason";
+    public const string SourceTopicHeader = "source.topic";
+    public const string SourcePartitionHeader = "source.partition";
+    public const string SourceOffsetHeader = "source.offset";
+    public const string KeyTruncatedHeader = "key.truncatedFromBytes";
+    public const string ValueTruncatedHeader = "value.truncatedFromBytes";
+
+    /// <summary>librdkafka's default <c>message.max.bytes</c>, below a real Kafka's default limit (1,048,588).</summary>
+    public const int DefaultMaxLetterBytes = 1_000_000;
+
+    // Room for headers and the record's own framing.
+    private const int HeaderAllowance = 8 * 1024;
+    private const int MaxKeyBytes = 64 * 1024;
+    private const int LettersLoggedPerBatch = 5;
+
+    private readonly IProducer<byte[]?, byte[]> _producer;
+    private readonly int _maxLetterBytes;
+    private readonly KafkaOutage _outage;
+    private readonly ILogger _log;
+
+    /// <param name="maxLetterBytes">The most a letter may weigh: what the broker takes (<c>message.max.bytes</c>) and no more than the input limit.</param>
+    public KafkaDeadLetterSink(ProducerConfig config, int maxLetterBytes, KafkaOutage outage, ILogger log)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLetterBytes, 1);
+        _producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
+        _maxLetterBytes = maxLetterBytes;
+        _outage = outage;
+        _log = log;
+    }
 
     public long Sent { get; private set; }
 
-    public void Send(long batchId, IReadOnlyCollection<DeadLetter> letters)
+    public void Send(BatchPart batch, IReadOnlyCollection<DeadLetter> letters)
     {
-        foreach (var letter in letters.Take(5))
-            log.LogWarning("dead letter from {Topic}[{Partition}]@{Offset}: {Reason}", letter.SourceTopic, letter.Partition, letter.Offset, letter.Reason);
-        _producer.ProduceAndWait(letters.Select(letter => (Topics.DeadLetter(letter.SourceTopic), ToMessage(batchId, letter))), AcknowledgementTimeout);
+        foreach (var letter in letters.Take(LettersLoggedPerBatch))
+            _log.LogWarning("dead letter from {Topic}[{Partition}]@{Offset} (key {Key}): {Reason}",
+                letter.SourceTopic, letter.Partition, letter.Offset, letter.DescribeKey(), letter.Reason);
+        if (letters.Count > LettersLoggedPerBatch)
+            _log.LogWarning("… and {More} more dead letter(s) in batch {Batch}", letters.Count - LettersLoggedPerBatch, batch.BatchId);
+        var messages = letters.Select(letter => (Topics.DeadLetter(letter.SourceTopic), ToMessage(batch, letter, _maxLetterBytes))).ToList();
+        var refused = _producer.ProduceAll(messages, _outage, $"sending batch {batch.BatchId}'s dead letters");
+        var tooLarge = refused.Where(r => r.Error.Code is ErrorCode.MsgSizeTooLarge).ToList();
+        if (tooLarge.Count > 0)
+        {
+            // The broker takes less than message.max.bytes says: headers alone still fit.
+            _log.LogWarning("{Count} dead letter(s) of batch {Batch} were too large for the broker ({Reason}); sending them without key and value",
+                tooLarge.Count, batch.BatchId, tooLarge[0].Error.Reason);
+            var resent = tooLarge.Select(r => messages[r.Index]).Select(m => (m.Item1, WithoutPayload(m.Item2))).ToList();
+            _producer.ProduceAndWait(resent, _outage, $"sending batch {batch.BatchId}'s dead letters without payload");
+        }
+        var otherwise = refused.Except(tooLarge).ToList();
+        if (otherwise.Count > 0)
+            throw new KafkaDeliveryException(
+                $"{otherwise.Count} of {messages.Count} dead letter(s) were refused ({otherwise[0].Topic}: {otherwise[0].Error.Reason})", otherwise[0].Error.Code);
         Sent += letters.Count;
     }
 
-    private static Message<string?, byte[]> ToMessage(long batchId, DeadLetter letter)
+    /// <summary>The Kafka message of a letter, key and value cut so that the whole fits <paramref name="maxLetterBytes"/>.</summary>
+    public static Message<byte[]?, byte[]> ToMessage(BatchPart batch, DeadLetter letter, int maxLetterBytes)
     {
-        var truncated = letter.Value.Length > MaxValueBytes;
-        var headers = new Headers
-        {
-            { "reason", Encoding.UTF8.GetBytes(letter.Reason) },
-            { "source.topic", Encoding.UTF8.GetBytes(letter.SourceTopic) },
-            { "source.partition", Encoding.UTF8.GetBytes(letter.Partition.ToString(CultureInfo.InvariantCulture)) },
-            { "source.offset", Encoding.UTF8.GetBytes(letter.Offset.ToString(CultureInfo.InvariantCulture)) },
-            { "batchId", Encoding.UTF8.GetBytes(batchId.ToString(CultureInfo.InvariantCulture)) },
-        };
-        if (truncated) headers.Add("truncatedFromBytes", Encoding.UTF8.GetBytes(letter.Value.Length.ToString(CultureInfo.InvariantCulture)));
-        return new Message<string?, byte[]> { Key = letter.Key, Value = truncated ? letter.Value[..MaxValueBytes] : letter.Value, Headers = headers };
+        var headers = batch.ToHeaders();
+        headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(letter.Reason));
+        headers.Add(SourceTopicHeader, Encoding.UTF8.GetBytes(letter.SourceTopic));
+        headers.Add(SourcePartitionHeader, Number(letter.Partition));
+        headers.Add(SourceOffsetHeader, Number(letter.Offset));
+        var room = Math.Max(0, maxLetterBytes - HeaderAllowance);
+        var key = Cut(letter.Key, Math.Min(MaxKeyBytes, room), KeyTruncatedHeader, headers);
+        var value = Cut(letter.Value, room - (key?.Length ?? 0), ValueTruncatedHeader, headers)!;
+        return new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers };
     }
+
+    private static byte[]? Cut(byte[]? bytes, int limit, string header, Headers headers)
+    {
+        if (bytes is null || bytes.Length <= limit) return bytes;
+        headers.Add(header, Number(bytes.Length));
+        return bytes[..Math.Max(0, limit)];
+    }
+
+    private static Message<byte[]?, byte[]> WithoutPayload(Message<byte[]?, byte[]> message)
+    {
+        var headers = new Headers();
+        foreach (var header in message.Headers) headers.Add(header.Key, header.GetValueBytes());
+        // A part cut before already names its original length.
+        if (message.Key is { Length: > 0 } && !message.Headers.TryGetLastBytes(KeyTruncatedHeader, out _))
+            headers.Add(KeyTruncatedHeader, Number(message.Key.Length));
+        if (message.Value.Length > 0 && !message.Headers.TryGetLastBytes(ValueTruncatedHeader, out _))
+            headers.Add(ValueTruncatedHeader, Number(message.Value.Length));
+        return new Message<byte[]?, byte[]> { Key = null, Value = [], Headers = headers };
+    }
+
+    private static byte[] Number(long value) => Encoding.UTF8.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
     public void Dispose() => _producer.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Schema;
@@ -27,8 +28,10 @@ public static class TopUpJob
         var compiled = CompileAhead.Compile(OwnAssemblies, options.Cores);
         log.LogInformation("compiled {Methods} methods of the job, engine, model runtime and Kafka code ahead of the first batch in {Millis:0} ms ({NotCompiled} left to their first call)",
             compiled.Methods, compiled.Elapsed.TotalMilliseconds, compiled.NotCompiled);
-        using var publisher = new StateCountsPublisher(kafka.FlushingProducer($"{options.AppName}-publisher"), options.OutputTopic, options.Checkpoint, loggers.CreateLogger("publish"));
-        using var deadLetters = new KafkaDeadLetterSink(kafka.FlushingProducer($"{options.AppName}-dlq"), loggers.CreateLogger("dead-letters"));
+        using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic, options.Checkpoint,
+            Outage(kafka, options, loggers, "publish"), loggers.CreateLogger("publish"));
+        using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
+            Outage(kafka, options, loggers, "dead-letters"), loggers.CreateLogger("dead-letters"));
         using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
         string? failure = null;
         try
@@ -54,6 +57,28 @@ public static class TopUpJob
         log.LogInformation("summary: {Summary}", summary);
         return summary;
     }
+
+    private static KafkaOutage Outage(KafkaSettings kafka, TopUpJobOptions options, ILoggerFactory loggers, string category) =>
+        new(kafka.BootstrapServers, options.BrokerTimeout, loggers.CreateLogger(category));
+
+    /// <summary>
+    /// A sink's producer keeps trying to deliver for as long as the job waits for Kafka: librdkafka's own
+    /// message timeout (5 min by default) must not give up before the outage limit does.
+    /// </summary>
+    private static ProducerConfig SinkProducer(KafkaSettings kafka, TopUpJobOptions options, string name)
+    {
+        var config = kafka.FlushingProducer($"{options.AppName}-{name}");
+        if (!config.Any(setting => setting.Key is "message.timeout.ms" or "delivery.timeout.ms"))
+            config.MessageTimeoutMs = (int)Math.Min(int.MaxValue, (options.BrokerTimeout + TimeSpan.FromMinutes(1)).TotalMilliseconds);
+        return config;
+    }
+
+    /// <summary>What the broker takes (the producer's <c>message.max.bytes</c>), and no more than an input message may weigh.</summary>
+    private static int MaxDeadLetterBytes(KafkaSettings kafka, TopUpJobOptions options) =>
+        Math.Min(options.MaxMessageBytes,
+            kafka.PassThrough.TryGetValue("message.max.bytes", out var configured) && int.TryParse(configured, out var limit) && limit > 0
+                ? limit
+                : KafkaDeadLetterSink.DefaultMaxLetterBytes);
 
     private static long Percentile(List<long> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

@@ -1,4 +1,5 @@
 using TopUpSpark.Core;
+using TopUpSpark.Core.Kafka;
 using TopUpSpark.Scoring;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sources;
@@ -26,6 +27,7 @@ public sealed record TopUpJobOptions
     public bool FlushAtEnd { get; init; }
     public int MaxMessageBytes { get; init; } = 1 << 20;
     public TimeSpan MaxEventTimeAhead { get; init; } = TimeSpan.FromDays(1);
+    public TimeSpan BrokerTimeout { get; init; } = KafkaOutage.DefaultLimit;
     public string? SchemaFile { get; init; }
 
     public string JoinedDirectory => Path.Combine(OutputDirectory, "joined");

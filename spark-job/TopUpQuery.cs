@@ -29,8 +29,8 @@ public static class TopUpQuery
             .GetOrCreate();
 
         // 2.2 Read both topics; the values are JSON objects of strings.
-        var customerMessages = spark.ReadKafka(kafka, options.CustomerTopic, options.StartingOffsets, options.FailOnDataLoss);
-        var bureauMessages = spark.ReadKafka(kafka, options.BureauTopic, options.StartingOffsets, options.FailOnDataLoss);
+        var customerMessages = spark.ReadKafka(kafka, options.CustomerTopic, options.StartingOffsets, options.FailOnDataLoss, options.BrokerTimeout);
+        var bureauMessages = spark.ReadKafka(kafka, options.BureauTopic, options.StartingOffsets, options.FailOnDataLoss, options.BrokerTimeout);
 
         // 2.3 Cast every column by the schema file, and watermark both streams on ts (5 s late at most).
         var bounds = EventTimeBounds.Default with { MaxAheadOfNow = options.MaxEventTimeAhead };

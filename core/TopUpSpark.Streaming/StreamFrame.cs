@@ -1,3 +1,4 @@
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Streaming.Operators;
 using TopUpSpark.Streaming.Plan;
@@ -96,8 +97,8 @@ public sealed class StreamFrame
         return this;
     }
 
-    /// <summary><c>writeStream.foreachBatch(handler)</c>: the handler gets the batch's rows, their schema and the batch id.</summary>
-    public StreamFrame ForeachBatch(string description, Action<IReadOnlyList<object?[]>, RowSchema, long> handler)
+    /// <summary><c>writeStream.foreachBatch(handler)</c>: the handler gets the batch's rows, their schema and the batch (its id, query and tasks).</summary>
+    public StreamFrame ForeachBatch(string description, Action<IReadOnlyList<object?[]>, RowSchema, BatchPart> handler)
     {
         _session.AddSink(Node, new ForeachBatchSink(description, handler));
         return this;

@@ -35,8 +35,14 @@ public sealed class StreamingSession
     public static Builder CreateBuilder() => new();
 
     /// <summary><c>spark.readStream.format("kafka").option("subscribe", topic).load()</c>.</summary>
-    public StreamFrame ReadKafka(KafkaSettings settings, string topic, StartingOffsets startingOffsets = StartingOffsets.Earliest, bool failOnDataLoss = true) =>
-        Read(topic, new KafkaSource(settings, topic, startingOffsets, failOnDataLoss, AppName, LoggerFactory.CreateLogger($"source.{topic}")));
+    /// <param name="brokerTimeout">How long a read waits for a Kafka that does not answer before the query fails (default <see cref="KafkaOutage.DefaultLimit"/>).</param>
+    public StreamFrame ReadKafka(KafkaSettings settings, string topic, StartingOffsets startingOffsets = StartingOffsets.Earliest, bool failOnDataLoss = true,
+        TimeSpan? brokerTimeout = null)
+    {
+        var log = LoggerFactory.CreateLogger($"source.{topic}");
+        var outage = new KafkaOutage(settings.BootstrapServers, brokerTimeout ?? KafkaOutage.DefaultLimit, log);
+        return Read(topic, new KafkaSource(settings, topic, startingOffsets, failOnDataLoss, AppName, outage, log));
+    }
 
     /// <summary>A stream from any source (tests use <see cref="MemorySource"/>).</summary>
     public StreamFrame Read(string topic, IStreamSource source) => new(this, new SourceScan(topic, source));

@@ -69,8 +69,9 @@ public class BatchLifetimeTests
         var collectionsAfterSinks = new Dictionary<long, int>();
         var reports = new List<(long Batch, bool Reported, bool Collected)>();
         RunAvailableNow(Enumerable.Range(1, 3).Select(i => CustomerJson(i.ToString(), i)).ToArray(), maxRecordsPerTrigger: 2, scanned =>
-            scanned.ParseJson(Customer, "ts").ForeachBatch("allocate", (_, _, batchId) =>
+            scanned.ParseJson(Customer, "ts").ForeachBatch("allocate", (_, _, batch) =>
             {
+                var batchId = batch.BatchId;
                 // What a batch of tens of thousands of rows allocates, in one piece.
                 if (batchId == 0) GC.KeepAlive(new byte[40 * 1024 * 1024]);
                 collectionsAfterSinks[batchId] = GC.CollectionCount(0);

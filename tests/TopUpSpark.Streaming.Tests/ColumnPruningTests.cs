@@ -65,7 +65,7 @@ public class ColumnPruningTests
 
     private sealed class CollectingDeadLetters(List<DeadLetter> into) : IDeadLetterSink
     {
-        public void Send(long batchId, IReadOnlyCollection<DeadLetter> letters) => into.AddRange(letters);
+        public void Send(TopUpSpark.Core.Messages.BatchPart batch, IReadOnlyCollection<DeadLetter> letters) => into.AddRange(letters);
     }
 
     private static readonly string[] Messages =

@@ -46,8 +46,9 @@ public sealed class StreamHarness : IDisposable
             .WithWatermark("ts", TimeSpan.FromSeconds(5), "customer");
         var joined = bureau.JoinWindowsWith(customers, "ID", WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, "ts", TimeSpan.FromSeconds(30));
         joined.WriteParquet(Path.Combine(Directory, "joined"));
-        joined.ForeachBatch("collect", (rows, schema, batchId) =>
+        joined.ForeachBatch("collect", (rows, schema, batch) =>
         {
+            var batchId = batch.BatchId;
             JoinedSchema = schema;
             foreach (var row in rows) Joined.Add((batchId, row));
             if (_failBatch?.Invoke(batchId) == true) throw new SimulatedCrash(batchId);
@@ -115,7 +116,7 @@ public sealed class StreamHarness : IDisposable
 
     private sealed class CollectingDeadLetters(List<DeadLetter> into) : IDeadLetterSink
     {
-        public void Send(long batchId, IReadOnlyCollection<DeadLetter> letters) => into.AddRange(letters);
+        public void Send(TopUpSpark.Core.Messages.BatchPart batch, IReadOnlyCollection<DeadLetter> letters) => into.AddRange(letters);
     }
 }
 

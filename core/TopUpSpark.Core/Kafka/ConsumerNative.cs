@@ -28,6 +28,13 @@ internal static unsafe partial class ConsumerNative
     [LibraryImport(KafkaNativeLibrary.LibraryName)]
     public static partial IntPtr rd_kafka_opaque(IntPtr rk);
 
+    /// <summary>The cluster id from the client's metadata (waiting up to the timeout for it); free with <see cref="rd_kafka_mem_free"/>.</summary>
+    [LibraryImport(KafkaNativeLibrary.LibraryName)]
+    public static partial byte* rd_kafka_clusterid(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(KafkaNativeLibrary.LibraryName)]
+    public static partial void rd_kafka_mem_free(IntPtr rk, void* ptr);
+
     [LibraryImport(KafkaNativeLibrary.LibraryName)]
     public static partial int rd_kafka_poll_set_consumer(IntPtr rk);
 

@@ -170,6 +170,29 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The id of the Kafka cluster the consumer is connected to (a real Kafka's, or the embedded broker's,
+    /// which differs on every start), waiting up to <paramref name="timeout"/> for the broker's metadata.
+    /// Null when the broker did not answer in time or reports none (Kafka before 0.10).
+    /// </summary>
+    public string? ClusterId(TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var id = ConsumerNative.rd_kafka_clusterid(_handle, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
+            if (id is null) return null;
+            try
+            {
+                return Marshal.PtrToStringUTF8((IntPtr)id);
+            }
+            finally
+            {
+                ConsumerNative.rd_kafka_mem_free(_handle, id);
+            }
+        }
+    }
+
     /// <summary>Replaces the assignment; each partition starts at its offset (or <see cref="Offset.Beginning"/>, …).</summary>
     public void Assign(IEnumerable<TopicPartitionOffset> partitions)
     {

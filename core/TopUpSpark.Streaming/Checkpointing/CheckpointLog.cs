@@ -28,6 +28,51 @@ public sealed class CheckpointLog
 
     public string Root => _root;
 
+    private string MetadataPath => Path.Combine(_root, "metadata");
+
+    /// <summary>The query's identity; null for a new checkpoint.</summary>
+    /// <exception cref="InvalidDataException">the file is damaged and the checkpoint holds batches (its id cannot be made up again).</exception>
+    public QueryMetadata? ReadMetadata()
+    {
+        if (!File.Exists(MetadataPath)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<QueryMetadata>(File.ReadAllText(MetadataPath), QueryMetadata.Json)
+                ?? throw new JsonException("the file holds null");
+        }
+        catch (JsonException e)
+        {
+            // Written in place by earlier versions: a run killed at its very start could leave it cut off.
+            if (Latest("offsets") is null) return null;
+            throw new InvalidDataException(
+                $"checkpoint metadata {MetadataPath} is damaged ({e.Message}), and the checkpoint holds batches that belong to the query id it held. " +
+                "Move the checkpoint folder aside to start the query afresh.", e);
+        }
+    }
+
+    public void WriteMetadata(QueryMetadata metadata) => WriteWhole(MetadataPath, JsonSerializer.Serialize(metadata, QueryMetadata.Json));
+
+    private const string TemporarySuffix = ".tmp";
+
+    /// <summary>
+    /// Removes the temporary files a run killed in the middle of a write left behind (the files they were
+    /// to replace are whole: the previous version, or none). Returns what was removed.
+    /// </summary>
+    public IReadOnlyList<string> RemoveLeftovers()
+    {
+        var leftovers = Directory.EnumerateFiles(_root, "*" + TemporarySuffix, SearchOption.AllDirectories).ToList();
+        foreach (var file in leftovers) File.Delete(file);
+        return leftovers;
+    }
+
+    /// <summary>Writes a whole file under a temporary name and renames it into place: a crash leaves the old file or the new one, never half of one.</summary>
+    public static void WriteWhole(string path, string content)
+    {
+        var temp = path + TemporarySuffix;
+        File.WriteAllText(temp, content);
+        File.Move(temp, path, overwrite: true);
+    }
+
     public void WriteOffsets(OffsetLogEntry entry) => Write("offsets", entry.BatchId, JsonSerializer.SerializeToNode(entry, Json)!);
 
     /// <summary>A whole snapshot every this many batches; deltas in between. Retention always keeps the last snapshot.</summary>
@@ -40,7 +85,7 @@ public sealed class CheckpointLog
     public void WriteState(long batchId, bool snapshot, IReadOnlyList<(string Id, Action<BinaryWriter> Save)> operators)
     {
         var path = PathOf("state", batchId);
-        var temp = path + ".tmp";
+        var temp = path + TemporarySuffix;
         using (var file = File.Create(temp, 64 * 1024))
         using (var writer = new BinaryWriter(file))
         {
@@ -119,13 +164,7 @@ public sealed class CheckpointLog
             .Select(n => long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : (long?)null)
             .Max();
 
-    private void Write(string folder, long batchId, JsonNode content)
-    {
-        var path = PathOf(folder, batchId);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, content.ToJsonString(Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    private void Write(string folder, long batchId, JsonNode content) => WriteWhole(PathOf(folder, batchId), content.ToJsonString(Json));
 
     private void Purge(long committed)
     {
@@ -148,6 +187,19 @@ public sealed record OffsetLogEntry(
     Dictionary<string, Dictionary<int, long>> EndOffsets,
     DateTimeOffset? LateRowsWatermark,
     DateTimeOffset? EvictionWatermark);
+
+/// <summary>
+/// The query's identity, kept in <c>metadata</c>: its id (stable across restarts; readers of its outputs
+/// use it to recognise a replayed batch) and, per Kafka topic, the id of the cluster its offsets belong
+/// to, so that a checkpoint is never resumed against another cluster (a new embedded broker is one).
+/// </summary>
+public sealed record QueryMetadata(Guid Id, DateTimeOffset CreatedUtc, Dictionary<string, string>? KafkaClusters)
+{
+    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+}
+
+/// <summary>A checkpoint that does not belong to the query or the Kafka cluster it is started with.</summary>
+public sealed class CheckpointMismatchException(string message) : Exception(message);
 
 /// <summary>Batch N is complete; the per-input watermarks after it seed batch N + 1.</summary>
 public sealed record CommitLogEntry(long BatchId, DateTimeOffset? EvictionWatermark, Dictionary<string, DateTimeOffset?> InputWatermarks);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Streaming.Checkpointing;
 using TopUpSpark.Streaming.Operators;
 using TopUpSpark.Streaming.Plan;
@@ -34,6 +34,7 @@ public sealed class StreamingQuery : IDisposable
     private readonly ProgressReporter _progress;
     private readonly ILogger _log;
     private readonly Guid _runId = Guid.NewGuid();
+    private QueryMetadata _metadata;
     private Dictionary<string, SourceOffsets> _nextStart = new();
     private DateTimeOffset? _lastEvictionWatermark;
     private long _nextBatchId;
@@ -67,10 +68,18 @@ public sealed class StreamingQuery : IDisposable
         _watermarks = new WatermarkTracker(_eventTimeNodes.Select(e => (e.Info.InputName, e.Info.Delay)));
         _checkpoint = new CheckpointLog(options.CheckpointLocation);
         _progress = new ProgressReporter(_log, options.ProgressFile);
-        Id = ReadOrCreateQueryId(_checkpoint.Root);
+        if (_checkpoint.ReadMetadata() is { } existing)
+        {
+            _metadata = existing;
+        }
+        else
+        {
+            _metadata = new QueryMetadata(Guid.NewGuid(), options.Time.GetUtcNow(), []);
+            _checkpoint.WriteMetadata(_metadata);
+        }
     }
 
-    public Guid Id { get; }
+    public Guid Id => _metadata.Id;
     public string Name => _options.Name;
 
     /// <summary>Fires after every batch with its progress.</summary>
@@ -89,6 +98,10 @@ public sealed class StreamingQuery : IDisposable
     public async Task RunAsync(CancellationToken cancel)
     {
         await Task.Yield();
+        foreach (var leftover in _checkpoint.RemoveLeftovers().Concat(_sinks.SelectMany(s => s.Sink.RemoveLeftovers())))
+            _log.LogWarning("removed {File}, left by a run that stopped in the middle of writing it", leftover);
+        foreach (var (node, sink) in _sinks) sink.Prepare(node.Schema);
+        CheckKafkaClusters();
         Recover();
         // Without a checkpoint a source starts where its startingOffsets say, resolved once: asking again
         // at every poll would, with 'latest', skip what arrived between two polls.
@@ -97,7 +110,6 @@ public sealed class StreamingQuery : IDisposable
             if (!_nextStart.ContainsKey(topic)) _nextStart[topic] = scan.Source.InitialOffsets();
             scan.Source.Prepare(_nextStart[topic]);
         }
-        foreach (var (node, sink) in _sinks) sink.Prepare(node.Schema);
         if (_options.Trigger is Trigger.AvailableNow)
             _availableNowTarget = _scans.ToDictionary(s => s.Key, s => s.Value.Source.LatestOffsets(_nextStart[s.Key], null));
         var flushed = false;
@@ -156,6 +168,33 @@ public sealed class StreamingQuery : IDisposable
         }
     }
 
+    /// <summary>
+    /// Offsets mean something only on the cluster they were read from: a checkpoint written against another
+    /// Kafka (a new embedded broker is another cluster) is refused rather than resumed at offsets that the
+    /// new cluster's topics may not have, or that hold other messages there.
+    /// </summary>
+    private void CheckKafkaClusters()
+    {
+        var recorded = new Dictionary<string, string>(_metadata.KafkaClusters ?? [], StringComparer.Ordinal);
+        foreach (var (topic, scan) in _scans)
+        {
+            if (scan.Source.ClusterId() is not { } cluster) continue;
+            if (!recorded.TryGetValue(topic, out var expected))
+            {
+                recorded[topic] = cluster;
+                continue;
+            }
+            if (expected != cluster)
+                throw new CheckpointMismatchException(
+                    $"the checkpoint {_checkpoint.Root} was written against Kafka cluster '{expected}' (topic {topic}), but {scan.Source.Description} " +
+                    $"is on cluster '{cluster}'. Its offsets mean nothing on another cluster — each start of the embedded broker is a new one. " +
+                    "Start with a new --checkpoint (and --out) to read this cluster from the beginning, or point --bootstrap-servers at the cluster the checkpoint belongs to.");
+        }
+        if (recorded.Count == (_metadata.KafkaClusters?.Count ?? 0)) return;
+        _metadata = _metadata with { KafkaClusters = recorded };
+        _checkpoint.WriteMetadata(_metadata);
+    }
+
     private void Recover()
     {
         var commit = _checkpoint.LatestCommit();
@@ -193,7 +232,9 @@ public sealed class StreamingQuery : IDisposable
     {
         var starts = new Dictionary<string, SourceOffsets>(_nextStart);
         var ends = _scans.Keys.ToDictionary(topic => topic, topic => PlanEnd(topic, starts[topic]));
-        var hasData = _scans.Keys.Any(t => starts[t].IsBefore(ends[t]));
+        // Like Spark, a batch runs whenever a position moved, also without records: a partition whose offsets
+        // went back (data loss tolerated) goes on from the broker's offsets, and that must be recorded.
+        var hasData = _scans.Keys.Any(t => !starts[t].SamePositionAs(ends[t]));
         var watermark = _watermarks.Global;
         var watermarkMoved = watermark is { } w && (_lastEvictionWatermark is null || w > _lastEvictionWatermark);
         var noDataBatchNeeded = watermarkMoved && _stateful.Any(s => s.Operator.HasWorkAt(watermark!.Value));
@@ -266,10 +307,11 @@ public sealed class StreamingQuery : IDisposable
         // Sinks, dead letters and the state snapshot only read this batch's results: they run side by side,
         // the state snapshot first, as it is usually the longest write.
         phase.Restart();
+        var part = new BatchPart(Id, Name, batch.BatchId, batch.EndOffsets.Values.SelectMany(o => o.Keys).Distinct().Order().ToList());
         var writes = new[] { ("state snapshot", (Action)(() => WriteState(batch.BatchId))) }
-            .Concat(_sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(batch.BatchId, s.Node.Schema, outputs[s.Node], CancellationToken.None)))));
+            .Concat(_sinks.Select(s => (s.Sink.Description, (Action)(() => s.Sink.AddBatch(part, s.Node.Schema, outputs[s.Node], CancellationToken.None)))));
         if (_deadLetters is not null && context.DeadLetters.Count > 0)
-            writes = writes.Append(("dead letters", () => _deadLetters.Send(batch.BatchId, context.DeadLetters)));
+            writes = writes.Append(("dead letters", () => _deadLetters.Send(part, context.DeadLetters)));
         RunSideBySide(writes.ToList(), context);
         foreach (var batchRecords in read) batchRecords.Dispose();
         durations["addBatch"] = phase.ElapsedMilliseconds;
@@ -450,15 +492,6 @@ public sealed class StreamingQuery : IDisposable
         }
         foreach (var root in roots) Visit(root);
         return order;
-    }
-
-    private static Guid ReadOrCreateQueryId(string checkpointRoot)
-    {
-        var path = Path.Combine(checkpointRoot, "metadata");
-        if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path))?["id"]?.GetValue<Guid>() is { } id) return id;
-        var created = Guid.NewGuid();
-        File.WriteAllText(path, new JsonObject { ["id"] = created, ["createdUtc"] = DateTimeOffset.UtcNow.ToString("O") }.ToJsonString());
-        return created;
     }
 
     public void Dispose()

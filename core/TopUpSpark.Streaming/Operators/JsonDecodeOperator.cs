@@ -67,9 +67,10 @@ public abstract class JsonDecodeOperator : PlanNode
             for (var i = range.Item1; i < range.Item2; i++)
             {
                 var value = records.Value(i);
-                if (value.Length > MaxMessageBytes)
+                var size = (long)value.Length + records.KeyLength(i);
+                if (size > MaxMessageBytes)
                 {
-                    context.DeadLetter(OriginOf(records, i).Reject($"message of {value.Length} bytes exceeds the {MaxMessageBytes}-byte limit"));
+                    context.DeadLetter(OriginOf(records, i).Reject($"message of {size} bytes (key and value) exceeds the {MaxMessageBytes}-byte limit (--max-message-bytes)"));
                     continue;
                 }
                 var row = new object?[RowWidth];
@@ -98,11 +99,11 @@ public abstract class JsonDecodeOperator : PlanNode
 
     /// <summary>Where record <paramref name="index"/> came from, with a copy of its bytes (the batch's buffers are reused).</summary>
     protected DeadLetterOrigin OriginOf(SourceRecords records, int index) =>
-        new(Scan.Topic, records.Partition(index), records.Offset(index), records.Key(index), records.Value(index).ToArray());
+        new(Scan.Topic, records.Partition(index), records.Offset(index), records.KeyBytes(index), records.Value(index).ToArray());
 }
 
 /// <summary>Where a decoded row came from, so a later step can dead-letter it with the original bytes.</summary>
-public sealed record DeadLetterOrigin(string Topic, int Partition, long Offset, string? Key, byte[] Value)
+public sealed record DeadLetterOrigin(string Topic, int Partition, long Offset, byte[]? Key, byte[] Value)
 {
     public DeadLetter Reject(string reason) => new(Topic, Partition, Offset, Key, Value, reason);
 }

@@ -1,3 +1,4 @@
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Streaming.Rows;
 
 namespace TopUpSpark.Streaming.Sinks;
@@ -10,11 +11,15 @@ public interface IBatchSink
 {
     string Description { get; }
 
-    void AddBatch(long batchId, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel);
+    /// <param name="batch">The query, the batch id and the tasks whose rows these are.</param>
+    void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel);
 
     /// <summary>
     /// Called once before the first batch, so one-off costs (connections, code paths run for the first time)
     /// are not paid by the first batch that has output.
     /// </summary>
     void Prepare(RowSchema schema) { }
+
+    /// <summary>Removes what a run killed in the middle of a write left behind (the batch itself is replayed); returns what was removed.</summary>
+    IReadOnlyList<string> RemoveLeftovers() => [];
 }

@@ -1,3 +1,4 @@
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Streaming.Execution;
 
 namespace TopUpSpark.Streaming.Sinks;
@@ -5,5 +6,6 @@ namespace TopUpSpark.Streaming.Sinks;
 /// <summary>Where rejected input messages go, with their reason and original bytes.</summary>
 public interface IDeadLetterSink
 {
-    void Send(long batchId, IReadOnlyCollection<DeadLetter> letters);
+    /// <param name="batch">The batch that rejected them; a replayed batch sends the same letters again, with the same batch.</param>
+    void Send(BatchPart batch, IReadOnlyCollection<DeadLetter> letters);
 }

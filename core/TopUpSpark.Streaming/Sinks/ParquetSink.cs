@@ -1,3 +1,4 @@
+using TopUpSpark.Core.Messages;
 using Parquet;
 using Parquet.Schema;
 using TopUpSpark.Streaming.Rows;
@@ -16,6 +17,20 @@ public sealed class ParquetSink(string directory) : IBatchSink
     public string Description => $"FileSink[{Directory}] (parquet)";
 
     public static string FileName(long batchId) => $"part-{batchId:D8}.snappy.parquet";
+
+    private const string TemporarySuffix = ".tmp";
+
+    /// <summary>
+    /// Files a run killed in the middle of a write left behind: hidden, under a temporary name, never
+    /// renamed into place. Readers skip them, but they would pile up; the batch itself is replayed.
+    /// </summary>
+    public IReadOnlyList<string> RemoveLeftovers()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return [];
+        var leftovers = System.IO.Directory.EnumerateFiles(Directory, $".part-*{TemporarySuffix}").ToList();
+        foreach (var file in leftovers) File.Delete(file);
+        return leftovers;
+    }
 
     /// <summary>
     /// Writes made-up rows to memory twice, once with repeated values (dictionary-encoded) and once with
@@ -42,12 +57,12 @@ public sealed class ParquetSink(string directory) : IBatchSink
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no parquet type for this column kind"),
     };
 
-    public void AddBatch(long batchId, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
+    public void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
     {
         if (rows.Count == 0) return;
         System.IO.Directory.CreateDirectory(Directory);
-        var target = Path.Combine(Directory, FileName(batchId));
-        var temp = Path.Combine(Directory, $".{FileName(batchId)}.{Guid.NewGuid():N}.tmp");
+        var target = Path.Combine(Directory, FileName(batch.BatchId));
+        var temp = Path.Combine(Directory, $".{FileName(batch.BatchId)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
             // Encoded in memory, then written at once: Parquet.Net writes asynchronously, and on Unix an

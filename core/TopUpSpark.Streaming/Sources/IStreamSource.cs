@@ -22,6 +22,12 @@ public interface IStreamSource : IDisposable
     /// <summary>Starts fetching from <paramref name="from"/> before the first batch asks, so that batch does not pay for connecting.</summary>
     void Prepare(SourceOffsets from);
 
+    /// <summary>
+    /// The id of the Kafka cluster whose offsets these are, or null for a source without one. A checkpoint
+    /// written against another cluster is refused.
+    /// </summary>
+    string? ClusterId() => null;
+
     /// <summary>Messages known lost so far (data loss reported, not failed on).</summary>
     long LostRecords { get; }
 }

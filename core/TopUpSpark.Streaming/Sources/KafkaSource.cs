@@ -9,16 +9,19 @@ namespace TopUpSpark.Streaming.Sources;
 /// <summary>
 /// One Kafka topic as a replayable source. Offsets live in the query's checkpoint, never in a consumer
 /// group, so a batch can be re-read exactly. New partitions are picked up at their earliest offset.
-/// A jump in offsets (retention, or the embedded broker's per-partition cap) is data loss: it fails
-/// the query unless <c>failOnDataLoss</c> is off, in which case it is counted and logged.
+/// Offsets that jump (retention, or the embedded broker's per-partition cap) or go back (a re-created
+/// topic, a replaced broker) are data loss, found both when a batch is planned and when it is read: it
+/// fails the query unless <c>failOnDataLoss</c> is off, in which case it is counted and logged and the
+/// partition goes on from the broker's latest offset, as Spark's Kafka source does. While the broker does
+/// not answer, every call waits as long as <see cref="KafkaOutage"/> allows, saying so now and then.
 /// </summary>
 public sealed class KafkaSource : IStreamSource
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _topic;
     private readonly StartingOffsets _starting;
+    private readonly KafkaOutage _outage;
     private readonly ILogger _log;
     private readonly KafkaBatchConsumer _consumer;
     private readonly IAdminClient _admin;
@@ -27,10 +30,11 @@ public sealed class KafkaSource : IStreamSource
     private bool _metadataLoaded;
 
     public KafkaSource(KafkaSettings settings, string topic, StartingOffsets starting, bool failOnDataLoss,
-        string clientId, ILogger logger)
+        string clientId, KafkaOutage outage, ILogger logger)
     {
         _topic = topic;
         _starting = starting;
+        _outage = outage;
         _log = logger;
         var config = settings.Consumer(clientId, $"{clientId}-{topic}-source");
         // A micro-batch waits for its last records, so the broker should answer fetches promptly.
@@ -44,15 +48,20 @@ public sealed class KafkaSource : IStreamSource
         // fetching for fetch.queue.backoff.ms (1 s by default), which the next batch would wait out.
         config.FetchQueueBackoffMs ??= 5;
         // librdkafka's batch API, not IConsumer.Consume: one object per message would cost more than the whole engine.
-        _consumer = new KafkaBatchConsumer(config, reason => _log.LogWarning("Kafka source {Topic}: {Reason}", topic, reason), logger);
+        // While the broker is away librdkafka reports the same error on every retry; the outage wait reports it instead.
+        _consumer = new KafkaBatchConsumer(config, reason => _log.LogDebug("Kafka source {Topic}: {Reason}", topic, reason), logger);
         // Offsets are listed on connections of their own: on the consumer's they would queue behind its long-poll fetches.
         _admin = new AdminClientBuilder(settings.Admin($"{clientId}-{topic}-offsets")).Build();
-        _gaps = new OffsetGapDetector(failOnDataLoss);
+        _gaps = new OffsetGapDetector(failOnDataLoss,
+            "The query stops rather than go on without these messages; to go on from the broker's offsets instead, counting and logging such losses, run with --fail-on-data-loss false (Spark's failOnDataLoss)");
         _gaps.DataLost += loss => _log.LogError("{Message}", loss.Message);
     }
 
     public string Description => $"KafkaV2[Subscribe[{_topic}]]";
     public long LostRecords => _gaps.LostMessages;
+
+    public string? ClusterId() => _outage.Retry($"asking for the cluster id of {_topic}'s brokers",
+        () => _consumer.ClusterId(MetadataTimeout) ?? throw new KafkaException(ErrorCode.Local_TimedOut));
 
     public SourceOffsets InitialOffsets()
     {
@@ -65,12 +74,27 @@ public sealed class KafkaSource : IStreamSource
         // An available-now run shares out against its fixed end, as Spark's Kafka source does.
         var partitions = upTo?.Next.Keys.ToList() ?? Partitions();
         var high = upTo?.Next ?? ListOffsets(partitions, OffsetSpec.Latest());
+        ReportVanishedPartitions(from, partitions);
         var unseen = partitions.Where(p => !from.Next.ContainsKey(p)).ToList();
         var low = unseen.Count > 0 ? ListOffsets(unseen, OffsetSpec.Earliest()) : ImmutableSortedDictionary<int, long>.Empty;
         var available = new SortedDictionary<int, (long Start, long High)>();
         foreach (var partition in partitions)
         {
-            var start = from.Next.TryGetValue(partition, out var s) ? s : low[partition];
+            if (!from.Next.TryGetValue(partition, out var start))
+            {
+                start = low[partition];
+                if (start != 0)
+                    _gaps.Report(DataLossException.Skipped(TopicPartitionOf(partition), 0, start));
+            }
+            else if (high[partition] < start)
+            {
+                // Spark leaves such a partition out of the batch and goes on from the broker's latest offset.
+                var earliest = ListOffsets([partition], OffsetSpec.Earliest())[partition];
+                _gaps.Report(DataLossException.WentBack(TopicPartitionOf(partition), start, high[partition], high[partition] - earliest,
+                    _gaps.FailOnDataLoss ? null : $"going on from offset {high[partition]}; the {high[partition] - earliest} message(s) the partition holds now are not read"));
+                available[partition] = (high[partition], high[partition]);
+                continue;
+            }
             available[partition] = (start, Math.Max(start, high[partition]));
         }
         var total = available.Values.Sum(a => a.High - a.Start);
@@ -96,20 +120,31 @@ public sealed class KafkaSource : IStreamSource
         return new SourceOffsets(builder.ToImmutable());
     }
 
+    /// <summary>Partitions the query read that the broker no longer has (Spark: "… are gone. Some data may have been missed").</summary>
+    private void ReportVanishedPartitions(SourceOffsets from, IReadOnlyList<int> partitions)
+    {
+        foreach (var (partition, offset) in from.Next.Where(p => !partitions.Contains(p.Key)))
+            _gaps.Report(DataLossException.WentBack(TopicPartitionOf(partition), offset, 0, 0, "the partition is gone"));
+    }
+
     public SourceRecords Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
     {
-        PositionAt(from, to);
-        var records = new SourceRecords((int)Math.Min(from.CountUntil(to), 1_000_000));
-        var pending = to.Next.Where(p => Next(p.Key, from) < p.Value).Select(p => p.Key).ToList();
+        var end = PositionAt(from, to);
+        var records = new SourceRecords((int)Math.Min(from.CountUntil(end), 1_000_000));
+        var pending = end.Next.Where(p => Next(p.Key, from) < p.Value).Select(p => p.Key).ToList();
+        var abandoned = new HashSet<int>();
+
+        string? lastError = null;
 
         void Take(in ConsumedMessage message)
         {
             var partition = message.Partition;
             if (message.Error != ErrorCode.NoError)
             {
-                if (partition >= 0)
-                    throw new InvalidOperationException($"Kafka source {_topic}: partition {partition}: {message.ErrorReason}");
-                _log.LogWarning("Kafka source {Topic}: {Reason}", _topic, message.ErrorReason);
+                // Transport errors, leader changes, offset resets: the read keeps waiting for its offsets, and the
+                // outage wait reports the error and ends the wait if it lasts. Lost offsets are found by Observe.
+                lastError = partition >= 0 ? $"partition {partition}: {message.ErrorReason}" : message.ErrorReason;
+                _log.LogDebug("Kafka source {Topic}: {Reason}", _topic, lastError);
                 return;
             }
             // The end of a partition tells where the consumer stands, which may be past offsets that carry
@@ -119,41 +154,47 @@ public sealed class KafkaSource : IStreamSource
                 if (message.Offset > Next(partition, from)) _consumerNext[partition] = message.Offset;
                 return;
             }
-            _gaps.Observe(TopicPartitionOf(partition), message.Offset);
+            if (!_gaps.Observe(TopicPartitionOf(partition), message.Offset))
+            {
+                // The partition's log was replaced while the batch read it: what it delivers now is not what
+                // the batch was planned with. The rest of its range is lost; the next batch starts over.
+                abandoned.Add(partition);
+                return;
+            }
             // A message past the end only comes when offsets skip (compaction, transaction markers); it is
             // left out, and the next batch, finding the consumer past its start, re-assigns and reads it again.
-            if (message.Offset < to[partition]) records.Add(partition, message.Offset, message.Timestamp, message.Key, message.HasKey, message.Value, message.HasValue);
+            if (message.Offset < end[partition]) records.Add(partition, message.Offset, message.Timestamp, message.Key, message.HasKey, message.Value, message.HasValue);
             _consumerNext[partition] = message.Offset + 1;
         }
 
         // Each partition is read from its own queue, exactly up to the batch's end: what librdkafka fetched
         // beyond it stays there, bounded per partition, for the next batch.
-        var lastProgress = DateTime.UtcNow;
+        var wait = _outage.Begin($"reading {_topic}[{string.Join(", ", pending)}] up to offsets {end}");
         while (pending.Count > 0)
         {
             cancel.ThrowIfCancellationRequested();
             var progressed = false;
             foreach (var partition in pending)
             {
-                var missing = to[partition] - Next(partition, from);
+                var missing = end[partition] - Next(partition, from);
                 if (missing > 0) progressed |= _consumer.ConsumeBatch(_topic, partition, TimeSpan.Zero, Take, (int)Math.Min(missing, MaxMessagesPerCall)) > 0;
             }
             // Client-wide errors arrive on the consumer's own queue.
             _consumer.ConsumeBatch(TimeSpan.Zero, Take);
-            pending.RemoveAll(p => Next(p, from) >= to[p]);
+            pending.RemoveAll(p => abandoned.Contains(p) || Next(p, from) >= end[p]);
             if (progressed)
             {
-                lastProgress = DateTime.UtcNow;
+                wait.Progressed();
                 continue;
             }
             if (pending.Count == 0) break;
-            if (DateTime.UtcNow - lastProgress > StallTimeout)
-                throw new InvalidOperationException(
-                    $"Kafka source {_topic}: partitions [{string.Join(", ", pending)}] did not deliver offsets up to {to} within {StallTimeout.TotalSeconds:F0} s; " +
-                    "the broker no longer has data the batch was planned with (was it restarted?)");
+            wait.Check(lastError);
             // Nothing fetched yet: wait on one pending partition for its first message (or briefly).
             _consumer.ConsumeBatch(_topic, pending[0], FetchWait, Take, 1);
         }
+        wait.Done();
+        // Re-assigned at the next batch's start, wherever the consumer now stands.
+        if (abandoned.Count > 0) _consumerNext.Clear();
         records.SortByPartitionAndOffset();
         return records;
     }
@@ -175,14 +216,18 @@ public sealed class KafkaSource : IStreamSource
 
     /// <summary>
     /// Continues from where the previous batch stopped when possible; otherwise (first batch, replay
-    /// after a restart, new partitions) re-assigns the consumer exactly at <paramref name="from"/>.
+    /// after a restart, new partitions) re-assigns the consumer exactly at <paramref name="from"/>, after
+    /// checking that the broker still has the offsets up to <paramref name="to"/>. Returns where the read
+    /// ends per partition: <paramref name="to"/>, or, where the broker's offsets went back and data loss is
+    /// tolerated, the start (that partition's range is lost).
     /// </summary>
-    private void PositionAt(SourceOffsets from, SourceOffsets to)
+    private SourceOffsets PositionAt(SourceOffsets from, SourceOffsets to)
     {
         var continuous = to.Next.Keys.All(p => _consumerNext.TryGetValue(p, out var next) && next == from[p]);
-        if (continuous) return;
+        if (continuous) return to;
+        var end = CheckStillAvailable(from, to);
         _consumerNext.Clear();
-        var assignment = to.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
+        var assignment = end.Next.Keys.Select(p => new TopicPartitionOffset(_topic, p, from[p])).ToList();
         foreach (var tpo in assignment)
         {
             _gaps.Expect(tpo.TopicPartition, tpo.Offset.Value);
@@ -202,13 +247,37 @@ public sealed class KafkaSource : IStreamSource
             }
         }
         _consumer.AssignWithPartitionQueues(assignment);
+        return end;
+    }
+
+    /// <summary>
+    /// A range planned earlier — by a run before a restart — may no longer exist: the broker's latest offset
+    /// is before its end when the topic was re-created or the broker replaced since.
+    /// </summary>
+    private SourceOffsets CheckStillAvailable(SourceOffsets from, SourceOffsets to)
+    {
+        if (to.Next.Count == 0) return to;
+        var high = ListOffsets(to.Next.Keys.ToList(), OffsetSpec.Latest());
+        var end = to.Next.ToBuilder();
+        foreach (var (partition, planned) in to.Next)
+        {
+            var needed = Math.Max(planned, from[partition]);
+            if (high[partition] >= needed) continue;
+            // Where the query merely stands there, planning the next batch finds and reports it, knowing what follows.
+            if (planned <= from[partition]) continue;
+            _gaps.Report(DataLossException.WentBack(TopicPartitionOf(partition), needed, high[partition], planned - from[partition],
+                $"the offsets {from[partition]} to {planned} a batch was planned with before a restart are not read"));
+            end[partition] = from[partition];
+        }
+        return new SourceOffsets(end.ToImmutable());
     }
 
     /// <summary>One ListOffsets request for all partitions (a request per partition is far slower under load).</summary>
     private ImmutableSortedDictionary<int, long> ListOffsets(IReadOnlyList<int> partitions, OffsetSpec spec)
     {
-        var request = partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(_topic, p), OffsetSpec = spec });
-        var result = _admin.ListOffsetsAsync(request, new ListOffsetsOptions { RequestTimeout = MetadataTimeout }).GetAwaiter().GetResult();
+        var request = partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(_topic, p), OffsetSpec = spec }).ToList();
+        var result = _outage.Retry($"listing the offsets of {_topic}",
+            () => _admin.ListOffsetsAsync(request, new ListOffsetsOptions { RequestTimeout = MetadataTimeout }).GetAwaiter().GetResult());
         return result.ResultInfos.ToImmutableSortedDictionary(
             r => r.TopicPartitionOffsetError.Partition.Value,
             r => r.TopicPartitionOffsetError.Error.IsError
@@ -218,7 +287,7 @@ public sealed class KafkaSource : IStreamSource
 
     private IReadOnlyList<int> Partitions()
     {
-        var metadata = _admin.GetMetadata(_topic, MetadataTimeout);
+        var metadata = _outage.Retry($"asking for the partitions of {_topic}", () => _admin.GetMetadata(_topic, MetadataTimeout));
         var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);
         if (topic is null || topic.Error.IsError || topic.Partitions.Count == 0)
             throw new InvalidOperationException(

@@ -54,6 +54,16 @@ public sealed class SourceRecords : IDisposable
         return key.Chunk < 0 ? null : Encoding.UTF8.GetString(Bytes(key));
     }
 
+    /// <summary>The key's length in bytes (0 for a null key).</summary>
+    public int KeyLength(int index) => _entries[index].Key.Length;
+
+    /// <summary>The key's bytes as they were sent, or null for a null key.</summary>
+    public byte[]? KeyBytes(int index)
+    {
+        var key = _entries[index].Key;
+        return key.Chunk < 0 ? null : Bytes(key).ToArray();
+    }
+
     /// <summary>Orders the records by partition, then offset: the same offset range always yields the same rows in the same order.</summary>
     public void SortByPartitionAndOffset() =>
         CollectionsMarshal.AsSpan(_entries).Sort(static (a, b) => a.Partition != b.Partition ? a.Partition.CompareTo(b.Partition) : a.Offset.CompareTo(b.Offset));
