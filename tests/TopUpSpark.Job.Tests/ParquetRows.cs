@@ -6,6 +6,10 @@ namespace TopUpSpark.Job.Tests;
 /// <summary>Reads every parquet file of a sink folder back as rows of column name → value.</summary>
 public static class ParquetRows
 {
+    /// <summary>The folder's rows as sorted text, one line a row, to compare outputs as multisets.</summary>
+    public static List<string> Canonical(string folder) =>
+        ReadFolder(folder).Select(r => string.Join("|", r.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"))).Order(StringComparer.Ordinal).ToList();
+
     public static List<Dictionary<string, object?>> ReadFolder(string folder)
     {
         var rows = new List<Dictionary<string, object?>>();

@@ -51,12 +51,10 @@ public class ScheduledRunTests
             Assert.That(first.InputRows + second.InputRows, Is.EqualTo(continuous.InputRows), "each run read only what arrived since the last");
             Assert.That(first.InputRows, Is.GreaterThan(0));
             Assert.That(second.InputRows, Is.GreaterThan(0));
-            static List<string> Rows(string folder) =>
-                ParquetRows.ReadFolder(folder).Select(r => string.Join("|", r.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"))).Order().ToList();
-            var scheduledRows = Rows(Options("scheduled").PredictionsDirectory);
+            var scheduledRows = ParquetRows.Canonical(Options("scheduled").PredictionsDirectory);
             Assert.That(scheduledRows, Is.Not.Empty);
-            Assert.That(scheduledRows, Is.EqualTo(Rows(Options("continuous").PredictionsDirectory)));
-            Assert.That(Rows(Options("scheduled").JoinedDirectory), Is.EqualTo(Rows(Options("continuous").JoinedDirectory)));
+            Assert.That(scheduledRows, Is.EqualTo(ParquetRows.Canonical(Options("continuous").PredictionsDirectory)));
+            Assert.That(ParquetRows.Canonical(Options("scheduled").JoinedDirectory), Is.EqualTo(ParquetRows.Canonical(Options("continuous").JoinedDirectory)));
             var scheduledMessages = JobTestBed.ReadPublished(kafka, "scheduled-out");
             var continuousMessages = JobTestBed.ReadPublished(kafka, "continuous-out");
             Assert.That(scheduledMessages.Keys, Is.EquivalentTo(continuousMessages.Keys));
