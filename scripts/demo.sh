@@ -76,6 +76,15 @@ wait_for() { # <what> <seconds> <test command…>
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
+# Every start of the embedded broker is a new, empty Kafka cluster: a checkpoint of an earlier run holds
+# offsets of the old one, which the job refuses to resume. That run's outputs are kept aside, not mixed in.
+if [ -d "$out/checkpoint" ]; then
+  rm -rf "$out/previous-run"; mkdir -p "$out/previous-run"
+  for item in checkpoint joined predictions progress.jsonl summary.json dashboard.html; do
+    [ -e "$out/$item" ] && mv "$out/$item" "$out/previous-run/"
+  done
+  echo "demo: a new embedded broker is a new Kafka cluster: starting a fresh checkpoint; the previous run's outputs are in $out/previous-run/"
+fi
 rm -f "$TOPUP_BROKER_FILE" "$run_dir"/*.log
 start broker dotnet "$broker_dll"
 wait_for "the embedded broker" 30 test -s "$TOPUP_BROKER_FILE"
