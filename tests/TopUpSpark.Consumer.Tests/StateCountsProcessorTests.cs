@@ -121,4 +121,57 @@ public class StateCountsProcessorTests
 
         Assert.That(_state.Current.History.Select(h => h.WindowEnd.ToString("mm:ss")), Is.EqualTo(new[] { "10:30", "11:00", "11:30" }));
     }
+
+    private const long LargestExactCount = 9_007_199_254_740_991;
+
+    [TestCase("""[{"State":"GUJARAT","count":9223372036854775807},{"State":"KERALA","count":1}]""",
+        "count of state 'GUJARAT' is 9,223,372,036,854,775,807, beyond 9,007,199,254,740,991 (2^53−1)")]
+    [TestCase("""[{"State":"GUJARAT","count":9007199254740992}]""",
+        "count of state 'GUJARAT' is 9,007,199,254,740,992, beyond 9,007,199,254,740,991 (2^53−1)")]
+    [TestCase("""[{"State":"GUJARAT","count":4503599627370496},{"State":"KERALA","count":4503599627370496}]""",
+        "the message's counts add up to more than 9,007,199,254,740,991 (2^53−1)")]
+    public void A_message_whose_counts_the_page_cannot_show_exactly_is_rejected_and_changes_nothing(string value, string reason)
+    {
+        Process("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":3}]""");
+
+        AssertRejectedAndNothingElseChanged("2024-05-01 10:00:30", value, reason);
+    }
+
+    [Test]
+    public void A_message_that_would_take_the_windows_total_past_the_largest_exact_count_is_rejected()
+    {
+        Assert.That(Process("2024-05-01 10:00:30", $$"""[{"State":"GOA","count":{{LargestExactCount}}}]"""), Is.True,
+            "2^53−1 itself is shown exactly");
+
+        AssertRejectedAndNothingElseChanged("2024-05-01 10:00:30", """[{"State":"KERALA","count":1}]""",
+            "the total of window 2024-05-01 10:00:30 on the map would be 9,007,199,254,740,992, beyond 9,007,199,254,740,991 (2^53−1)");
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(LargestExactCount));
+    }
+
+    [Test]
+    public void A_late_message_that_would_take_its_windows_total_in_the_history_past_the_largest_exact_count_is_rejected()
+    {
+        Process("2024-05-01 10:01:00", """[{"State":"GOA","count":1}]""");
+        Assert.That(Process("2024-05-01 10:00:30", $$"""[{"State":"GOA","count":{{LargestExactCount}}}]"""), Is.True);
+
+        AssertRejectedAndNothingElseChanged("2024-05-01 10:00:30", """[{"State":"KERALA","count":1}]""",
+            "the total of window 2024-05-01 10:00:30 in the history would be 9,007,199,254,740,992, beyond 9,007,199,254,740,991 (2^53−1)");
+        Assert.That(_state.Current.History.Select(h => h.Total), Is.EqualTo(new[] { LargestExactCount, 1L }));
+    }
+
+    private void AssertRejectedAndNothingElseChanged(string key, string value, string reason)
+    {
+        var before = _state.Current;
+
+        Assert.That(Process(key, value), Is.False);
+
+        var after = _state.Current;
+        Assert.That(after.Window, Is.SameAs(before.Window), "the map keeps its window");
+        Assert.That(after.WindowVersion, Is.EqualTo(before.WindowVersion));
+        Assert.That(after.History, Is.EqualTo(before.History), "the history keeps its totals");
+        Assert.That(after.Status.MessagesAccepted, Is.EqualTo(before.Status.MessagesAccepted));
+        Assert.That(after.Status.MessagesRejected, Is.EqualTo(before.Status.MessagesRejected + 1));
+        Assert.That(after.Status.RecentRejections[0].Reason, Does.Contain(reason));
+        Assert.That(_logs.At(LogLevel.Warning).Last(), Does.StartWith("rejected message").And.Contain(reason));
+    }
 }
