@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Core.Messages;
@@ -13,16 +15,37 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// </summary>
 public sealed class StateCountsProcessor(DashboardState state, StateAliasTable aliases, ILogger logger, TimeProvider time)
 {
+    /// <summary>How much of a rejection's reason is logged and shown.</summary>
+    public const int ReasonLength = 300;
+
     private const int UnmatchedLoggedPerMessage = 10;
 
     private readonly HashSet<string> _reportedUnmatched = new(StringComparer.Ordinal);
 
+    /// <param name="key">The message's key as it came, UTF-8 text if the producer kept the contract.</param>
     /// <param name="source">Where the message came from, for logs and the page, e.g. <c>topup-by-state[2]@15</c>.</param>
-    /// <returns>True when the message was accepted.</returns>
-    public bool Process(string? key, ReadOnlySpan<byte> value, string source)
+    /// <returns>True when the message was accepted; whatever it holds, it is never thrown about.</returns>
+    public bool Process(byte[]? key, ReadOnlySpan<byte> value, string source)
     {
         var now = time.GetUtcNow();
-        if (!StateCountsMessage.TryDecode(key, value, out var message, out var error))
+        try
+        {
+            return Apply(key, value, source, now);
+        }
+        catch (Exception e)
+        {
+            // Whatever a message holds, the dashboard goes on: a case the contract did not foresee (or a bug
+            // it reveals) rejects that message. The stack trace is code, never data, so it is logged whole.
+            logger.LogError("processing message {Source} failed with {Exception}{StackTrace}", source, e.GetType().Name, Environment.NewLine + e.StackTrace);
+            return Reject(key, value, source, $"{e.GetType().Name} while processing it: {e.Message}", now);
+        }
+    }
+
+    private bool Apply(byte[]? key, ReadOnlySpan<byte> value, string source, DateTimeOffset now)
+    {
+        if (key is not null && !Utf8.IsValid(key))
+            return Reject(key, value, source, "key is not UTF-8 text", now);
+        if (!StateCountsMessage.TryDecode(key is null ? null : Encoding.UTF8.GetString(key), value, out var message, out var error))
             return Reject(key, value, source, error!, now);
         if (CountLimit.Check(message!) is { } impossible)
             return Reject(key, value, source, impossible, now);
@@ -47,11 +70,13 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
         return true;
     }
 
-    private bool Reject(string? key, ReadOnlySpan<byte> value, string source, string reason, DateTimeOffset now)
+    /// <summary>Logs and shows the reason cut to <see cref="ReasonLength"/>: a reason can quote the message, which can be megabytes.</summary>
+    private bool Reject(byte[]? key, ReadOnlySpan<byte> value, string source, string reason, DateTimeOffset now)
     {
+        var shownReason = Printable.Text(reason, ReasonLength);
         logger.LogWarning("rejected message {Source} with key {Key}: {Reason}; value: {Value}",
-            source, Printable.Text(key), Printable.Text(reason), Printable.Bytes(value));
-        state.Reject(new RejectedMessage(now, source, reason));
+            source, key is null ? Printable.Text(null) : Printable.Bytes(key), shownReason, Printable.Bytes(value));
+        state.Reject(new RejectedMessage(now, source, shownReason));
         return false;
     }
 

@@ -24,7 +24,7 @@ public class DashboardOutputTests
         var processor = new StateCountsProcessor(state, StateAliasTable.Load(StateAliasTable.DefaultPath, Map.RegionNames),
             NullLogger.Instance, TimeProvider.System);
         for (var i = 0; i < messages.Length; i++)
-            processor.Process(messages[i].Key, Encoding.UTF8.GetBytes(messages[i].Value), $"topup-by-state[0]@{i}");
+            processor.Process(Encoding.UTF8.GetBytes(messages[i].Key), Encoding.UTF8.GetBytes(messages[i].Value), $"topup-by-state[0]@{i}");
         return state;
     }
 

@@ -4,6 +4,7 @@ using NUnit.Framework;
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
+using TopUpSpark.Consumer.Text;
 
 namespace TopUpSpark.Consumer.Tests;
 
@@ -28,7 +29,7 @@ public class StateCountsProcessorTests
     public void TearDown() => _loggers.Dispose();
 
     private bool Process(string? key, string value, string source = "topup-by-state[0]@7") =>
-        _processor.Process(key, Encoding.UTF8.GetBytes(value), source);
+        _processor.Process(key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), source);
 
     [TestCase("2024-05-01 10:00:30", "{\"State\": \"GUJARAT\", ", "value is not valid JSON")]
     [TestCase("2024-05-01 10:00:30", """{"State":"GUJARAT","count":3}""", "value is not a JSON array")]
@@ -173,5 +174,45 @@ public class StateCountsProcessorTests
         Assert.That(after.Status.MessagesRejected, Is.EqualTo(before.Status.MessagesRejected + 1));
         Assert.That(after.Status.RecentRejections[0].Reason, Does.Contain(reason));
         Assert.That(_logs.At(LogLevel.Warning).Last(), Does.StartWith("rejected message").And.Contain(reason));
+    }
+
+    [Test]
+    public void A_key_that_is_not_utf8_is_rejected_as_such()
+    {
+        Assert.That(_processor.Process([0x32, 0x30, 0xff, 0xfe], """[{"State":"GUJARAT","count":3}]"""u8, "topup-by-state[1]@4"), Is.False);
+
+        Assert.That(_state.Current.Status.RecentRejections.Single().Reason, Is.EqualTo("key is not UTF-8 text"));
+        Assert.That(_logs.At(LogLevel.Warning).Single(), Does.StartWith("rejected message topup-by-state[1]@4 with key 20\ufffd\ufffd: key is not UTF-8 text"));
+    }
+
+    [Test]
+    public void A_message_the_contract_did_not_foresee_is_rejected_with_what_went_wrong_and_the_dashboard_goes_on()
+    {
+        // System.Text.Json cannot turn an escaped lone surrogate into a string, and throws where the decoder expects no exception.
+        Assert.That(Process("2024-05-01 10:00:30", """[{"State":"\ud800","count":3}]"""), Is.False);
+        Assert.That(Process("2024-05-01 10:01:00", """[{"State":"GOA","count":2}]"""), Is.True);
+
+        var status = _state.Current.Status;
+        Assert.That(status.RecentRejections.Single().Reason, Does.StartWith("InvalidOperationException while processing it: "));
+        Assert.That(status.MessagesAccepted, Is.EqualTo(1));
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(2));
+        Assert.That(_logs.At(LogLevel.Error).Single(), Does.StartWith("processing message topup-by-state[0]@7 failed with InvalidOperationException"));
+    }
+
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    public void Of_a_megabyte_message_only_a_bounded_part_is_logged_and_shown(bool hugeKey, bool hugeValue)
+    {
+        var megabyte = new string('x', 1 << 20);
+        var key = hugeKey ? "2024-05-01 10:00:30" + megabyte : "2024-05-01 10:00:30";
+        var value = hugeValue ? $$"""[{"State":"GUJARAT","count":"{{megabyte}}"}]""" : """[{"State":"GUJARAT","count":3}]""";
+
+        Assert.That(Process(key, value), Is.False);
+
+        var reason = _state.Current.Status.RecentRejections.Single().Reason;
+        Assert.That(reason, Does.StartWith(hugeKey ? "key '2024-05-01 10:00:30xxx" : "element {\"State\":\"GUJARAT\",\"count\":\"xxx"));
+        Assert.That(reason, Has.Length.LessThanOrEqualTo(StateCountsProcessor.ReasonLength + 1));
+        Assert.That(_logs.Lines.Select(l => l.Message.Length), Has.All.LessThan(2_000));
+        Assert.That(TextDashboard.Render(_state.Current), Has.Length.LessThan(2_000));
     }
 }
