@@ -19,7 +19,11 @@ public sealed record ConsumerOptions(
     string? HtmlPath,
     bool Text,
     int History,
-    string StateAliasesPath);
+    TimeSpan MaxWindowAhead,
+    string StateAliasesPath)
+{
+    public static readonly TimeSpan DefaultMaxWindowAhead = TimeSpan.FromDays(1);
+}
 
 /// <summary>
 /// The consumer: reads <c>topup-by-state</c> and shows it live on the web dashboard, in an HTML
@@ -50,7 +54,7 @@ public static class ConsumerApp
 
         var groupId = $"topup-dashboard-{Guid.NewGuid():N}"[..28];
         var state = new DashboardState(options.Topic, options.Kafka.BootstrapServers, groupId, options.History, time.GetUtcNow());
-        var processor = new StateCountsProcessor(state, aliases, loggers.CreateLogger("messages"), time);
+        var processor = new StateCountsProcessor(state, aliases, options.MaxWindowAhead, loggers.CreateLogger("messages"), time);
         var reader = new TopUpByStateReader(options.Kafka, options.Topic, groupId, state, processor, loggers.CreateLogger("kafka"), time);
         var payload = new DashboardPayload(map, time);
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Consumer.Map;
+using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Consumer.Dashboard;
@@ -9,11 +10,12 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// <summary>
 /// Turns one message of <c>topup-by-state</c> into dashboard state: decodes it with the shared contract
 /// (<see cref="StateCountsMessage"/>), maps the data's state names to the map's regions, and logs what
-/// happened. A message that breaks the contract, or whose counts the page cannot show exactly
-/// (<see cref="CountLimit"/>), is rejected with its reason and counted; a state name
+/// happened. A message that breaks the contract, ends too far ahead of the clock, or has counts the page
+/// cannot show exactly (<see cref="CountLimit"/>) is rejected with its reason and counted; a state name
 /// that matches no region is kept (shown as unmatched and counted in the total), never dropped.
 /// </summary>
-public sealed class StateCountsProcessor(DashboardState state, StateAliasTable aliases, ILogger logger, TimeProvider time)
+/// <param name="maxWindowAhead">How far past <paramref name="time"/>'s now a window may end; later ones are rejected.</param>
+public sealed class StateCountsProcessor(DashboardState state, StateAliasTable aliases, TimeSpan maxWindowAhead, ILogger logger, TimeProvider time)
 {
     /// <summary>How much of a rejection's reason is logged and shown.</summary>
     public const int ReasonLength = 300;
@@ -47,6 +49,10 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
             return Reject(key, value, source, "key is not UTF-8 text", now);
         if (!StateCountsMessage.TryDecode(key is null ? null : Encoding.UTF8.GetString(key), value, out var message, out var error))
             return Reject(key, value, source, error!, now);
+        // Subtracted, not added to now: any two window ends differ by less than TimeSpan.MaxValue.
+        if (message!.WindowEnd - now > maxWindowAhead)
+            return Reject(key, value, source,
+                $"window end {message.Key} is more than {Duration.Format(maxWindowAhead)} (--max-window-ahead) ahead of the dashboard's clock, {StateCountsMessage.FormatKey(now)} UTC", now);
         if (CountLimit.Check(message!) is { } impossible)
             return Reject(key, value, source, impossible, now);
 

@@ -34,7 +34,7 @@ public class DashboardBrowserTests
         var snapshotFile = Path.Combine(scratch, "dashboard.html");
         var settings = new KafkaSettings(cluster.BootstrapServers);
         var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
-            HtmlPath: snapshotFile, Text: false, History: 30, StateAliasesPath: StateAliasTable.DefaultPath);
+            HtmlPath: snapshotFile, Text: false, History: 30, MaxWindowAhead: ConsumerOptions.DefaultMaxWindowAhead, StateAliasesPath: StateAliasTable.DefaultPath);
         using var stop = new CancellationTokenSource();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));

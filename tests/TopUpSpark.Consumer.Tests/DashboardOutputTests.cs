@@ -22,7 +22,7 @@ public class DashboardOutputTests
     {
         var state = new DashboardState("topup-by-state", "127.0.0.1:9092", "test-group", 30, DateTimeOffset.UnixEpoch);
         var processor = new StateCountsProcessor(state, StateAliasTable.Load(StateAliasTable.DefaultPath, Map.RegionNames),
-            NullLogger.Instance, TimeProvider.System);
+            ConsumerOptions.DefaultMaxWindowAhead, NullLogger.Instance, TimeProvider.System);
         for (var i = 0; i < messages.Length; i++)
             processor.Process(Encoding.UTF8.GetBytes(messages[i].Key), Encoding.UTF8.GetBytes(messages[i].Value), $"topup-by-state[0]@{i}");
         return state;

@@ -15,14 +15,16 @@ public class StateCountsProcessorTests
     private StateCountsProcessor _processor = null!;
     private CapturingLoggerProvider _logs = null!;
     private ILoggerFactory _loggers = null!;
+    private ManualClock _clock = null!;
 
     [SetUp]
     public void SetUp()
     {
         (_loggers, _logs) = CapturingLoggerProvider.CreateFactory();
+        _clock = new ManualClock(new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero));
         _state = new DashboardState("topup-by-state", "127.0.0.1:9092", "test-group", historyCapacity: 3, DateTimeOffset.UnixEpoch);
         _processor = new StateCountsProcessor(_state, StateAliasTable.Load(StateAliasTable.DefaultPath, Map.RegionNames),
-            _loggers.CreateLogger("messages"), TimeProvider.System);
+            ConsumerOptions.DefaultMaxWindowAhead, _loggers.CreateLogger("messages"), _clock);
     }
 
     [TearDown]
@@ -214,5 +216,34 @@ public class StateCountsProcessorTests
         Assert.That(reason, Has.Length.LessThanOrEqualTo(StateCountsProcessor.ReasonLength + 1));
         Assert.That(_logs.Lines.Select(l => l.Message.Length), Has.All.LessThan(2_000));
         Assert.That(TextDashboard.Render(_state.Current), Has.Length.LessThan(2_000));
+    }
+
+    [Test]
+    public void A_window_far_in_the_future_is_rejected_and_cannot_hold_the_map()
+    {
+        Assert.That(Process("9999-12-31 23:59:59", """[{"State":"GOA","count":1}]"""), Is.False);
+        Assert.That(Process("2024-05-01 11:59:30", """[{"State":"GUJARAT","count":3}]"""), Is.True);
+
+        var current = _state.Current;
+        Assert.That(current.Status.RecentRejections.Single().Reason, Is.EqualTo(
+            "window end 9999-12-31 23:59:59 is more than 1d (--max-window-ahead) ahead of the dashboard's clock, 2024-05-01 12:00:00 UTC"));
+        Assert.That(current.Window!.WindowEnd, Is.EqualTo(new DateTimeOffset(2024, 5, 1, 11, 59, 30, TimeSpan.Zero)));
+        Assert.That(current.Status.LateWindows, Is.Zero);
+        Assert.That(current.History.Select(h => h.Total), Is.EqualTo(new[] { 3L }));
+    }
+
+    [TestCase("2024-05-02 12:00:00", true)]
+    [TestCase("2024-05-02 12:00:01", false)]
+    [TestCase("2001-01-01 00:00:00", true)]
+    public void A_window_may_end_up_to_the_allowed_time_ahead_of_the_clock_and_any_time_before_it(string windowEnd, bool accepted) =>
+        Assert.That(Process(windowEnd, """[{"State":"GOA","count":1}]"""), Is.EqualTo(accepted));
+
+    [Test]
+    public void Whether_a_window_is_too_far_ahead_follows_the_dashboards_clock()
+    {
+        Assert.That(Process("2024-05-03 00:00:00", """[{"State":"GOA","count":1}]"""), Is.False);
+
+        _clock.Now = new DateTimeOffset(2024, 5, 2, 0, 0, 0, TimeSpan.Zero);
+        Assert.That(Process("2024-05-03 00:00:00", """[{"State":"GOA","count":1}]"""), Is.True);
     }
 }
