@@ -111,8 +111,8 @@ public static class ConsumerApp
             return 1;
         }
         var final = state.Current.Status;
-        log.LogInformation("stopped: {Accepted} messages accepted, {Rejected} rejected, {Late} late windows, {Lost} messages lost",
-            final.MessagesAccepted, final.MessagesRejected, final.LateWindows, final.LostMessages);
+        log.LogInformation("stopped: {Accepted} messages accepted, {Rejected} rejected, {Late} late windows, {Repeated} repeated parts ignored, {Lost} messages lost",
+            final.MessagesAccepted, final.MessagesRejected, final.LateWindows, final.RepeatedPartsIgnored, final.LostMessages);
         return 0;
     }
 }

@@ -76,6 +76,7 @@ public sealed record ConsumerStatus(
     long MessagesRejected,
     IReadOnlyList<RejectedMessage> RecentRejections,
     long LateWindows,
+    long RepeatedPartsIgnored,
     long LostMessages,
     IReadOnlyList<OffsetGap> RecentGaps)
 {

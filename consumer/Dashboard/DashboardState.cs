@@ -40,7 +40,7 @@ public sealed class DashboardState
         _historyCapacity = historyCapacity;
         _status = new ConsumerStatus(topic, bootstrapServers, groupId, startedAt, Connected: false, AssignedPartitions: 0,
             PositionedPartitions: 0, Lag: null, LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
-            LateWindows: 0, LostMessages: 0, RecentGaps: []);
+            LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
         _snapshot = Build();
     }
 
@@ -95,34 +95,25 @@ public sealed class DashboardState
         }
     }
 
-    public void Reject(RejectedMessage rejection)
+    public void Reject(RejectedMessage rejection) => UpdateData(s => s with
     {
-        lock (_gate)
-        {
-            _status = _status with
-            {
-                LastMessageAt = rejection.At,
-                MessagesRejected = _status.MessagesRejected + 1,
-                RecentRejections = Recent(rejection, _status.RecentRejections),
-            };
-            _dataVersion++;
-            Publish();
-        }
-    }
+        LastMessageAt = rejection.At,
+        MessagesRejected = s.MessagesRejected + 1,
+        RecentRejections = Recent(rejection, s.RecentRejections),
+    });
 
-    public void RecordGap(OffsetGap gap)
+    /// <summary>Counts a message that repeats a batch part already applied; the map and the history stay as they were.</summary>
+    public void IgnoreRepeat(DateTimeOffset receivedAt) => UpdateData(s => s with
     {
-        lock (_gate)
-        {
-            _status = _status with
-            {
-                LostMessages = _status.LostMessages + gap.Missing,
-                RecentGaps = Recent(gap, _status.RecentGaps),
-            };
-            _dataVersion++;
-            Publish();
-        }
-    }
+        LastMessageAt = receivedAt,
+        RepeatedPartsIgnored = s.RepeatedPartsIgnored + 1,
+    });
+
+    public void RecordGap(OffsetGap gap) => UpdateData(s => s with
+    {
+        LostMessages = s.LostMessages + gap.Missing,
+        RecentGaps = Recent(gap, s.RecentGaps),
+    });
 
     public void SetConnection(bool connected) => UpdateStatus(s => s with { Connected = connected });
 
@@ -182,6 +173,17 @@ public sealed class DashboardState
             var updated = change(_status);
             if (updated == _status) return;
             _status = updated;
+            Publish();
+        }
+    }
+
+    /// <summary>A change the outputs that show only the data (terminal table, HTML snapshot) must show too.</summary>
+    private void UpdateData(Func<ConsumerStatus, ConsumerStatus> change)
+    {
+        lock (_gate)
+        {
+            _status = change(_status);
+            _dataVersion++;
             Publish();
         }
     }

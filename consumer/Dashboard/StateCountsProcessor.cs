@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Core.Cli;
@@ -12,7 +13,8 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// (<see cref="StateCountsMessage"/>), maps the data's state names to the map's regions, and logs what
 /// happened. A message that breaks the contract, ends too far ahead of the clock, or has counts the page
 /// cannot show exactly (<see cref="CountLimit"/>) is rejected with its reason and counted; a state name
-/// that matches no region is kept (shown as unmatched and counted in the total), never dropped.
+/// that matches no region is kept (shown as unmatched and counted in the total), never dropped. A batch
+/// part (<see cref="BatchPart"/> headers) already applied to its window is ignored and counted as a repeat.
 /// </summary>
 /// <param name="maxWindowAhead">How far past <paramref name="time"/>'s now a window may end; later ones are rejected.</param>
 public sealed class StateCountsProcessor(DashboardState state, StateAliasTable aliases, TimeSpan maxWindowAhead, ILogger logger, TimeProvider time)
@@ -23,16 +25,21 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
     private const int UnmatchedLoggedPerMessage = 10;
 
     private readonly HashSet<string> _reportedUnmatched = new(StringComparer.Ordinal);
+    private readonly AppliedParts _appliedParts = new(state.Current.HistoryCapacity);
 
     /// <param name="key">The message's key as it came, UTF-8 text if the producer kept the contract.</param>
+    /// <param name="headers">The message's Kafka headers: a TopUpSpark job names its <see cref="BatchPart"/> there.</param>
     /// <param name="source">Where the message came from, for logs and the page, e.g. <c>topup-by-state[2]@15</c>.</param>
-    /// <returns>True when the message was accepted; whatever it holds, it is never thrown about.</returns>
-    public bool Process(byte[]? key, ReadOnlySpan<byte> value, string source)
+    /// <returns>
+    /// True when the message was accepted; false when it was rejected, or ignored as a repeat of a batch part
+    /// already applied. Whatever the message holds, nothing is thrown.
+    /// </returns>
+    public bool Process(byte[]? key, ReadOnlySpan<byte> value, Headers? headers, string source)
     {
         var now = time.GetUtcNow();
         try
         {
-            return Apply(key, value, source, now);
+            return Apply(key, value, headers, source, now);
         }
         catch (Exception e)
         {
@@ -43,24 +50,45 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
         }
     }
 
-    private bool Apply(byte[]? key, ReadOnlySpan<byte> value, string source, DateTimeOffset now)
+    private bool Apply(byte[]? key, ReadOnlySpan<byte> value, Headers? headers, string source, DateTimeOffset now)
     {
         if (key is not null && !Utf8.IsValid(key))
             return Reject(key, value, source, "key is not UTF-8 text", now);
         if (!StateCountsMessage.TryDecode(key is null ? null : Encoding.UTF8.GetString(key), value, out var message, out var error))
             return Reject(key, value, source, error!, now);
+        var part = BatchPart.TryRead(headers, out var headerError);
+        if (headerError is not null)
+            return Reject(key, value, source, headerError, now);
         // Subtracted, not added to now: any two window ends differ by less than TimeSpan.MaxValue.
         if (message!.WindowEnd - now > maxWindowAhead)
             return Reject(key, value, source,
                 $"window end {message.Key} is more than {Duration.Format(maxWindowAhead)} (--max-window-ahead) ahead of the dashboard's clock, {StateCountsMessage.FormatKey(now)} UTC", now);
-        if (CountLimit.Check(message!) is { } impossible)
+        if (CountLimit.Check(message) is { } impossible)
             return Reject(key, value, source, impossible, now);
+        // Messages of producers that name no batch part are applied as they come.
+        IReadOnlySet<int> appliedBefore = part is null ? new HashSet<int>() : _appliedParts.AppliedBefore(part, message.WindowEnd);
+        if (part is not null && appliedBefore.SetEquals(part.Tasks))
+        {
+            logger.LogInformation("ignored window {WindowEnd} from {Source}: it repeats {Part}, whose tasks were all counted in this window already (a batch replayed after a crash)",
+                message.Key, source, Printable.Text(part.ToString()));
+            state.IgnoreRepeat(now);
+            return false;
+        }
 
-        var counts = ToRegions(message!, aliases);
+        var counts = ToRegions(message, aliases);
         if (!state.TryApplyWindow(counts, now, out var outcome, out var beyondLimit))
             return Reject(key, value, source, beyondLimit, now);
 
-        LogUnmatched(counts, message!.Key);
+        if (part is not null)
+        {
+            _appliedParts.Record(part, message.WindowEnd);
+            if (appliedBefore.Count > 0)
+                logger.LogWarning(
+                    "tasks {Tasks} of window {WindowEnd} may be counted twice: {Part} from {Source} repeats them with tasks not counted before, so it was applied " +
+                    "(only two crashes within one publish lead here)",
+                    Printable.Text(string.Join(',', appliedBefore.Order())), message.Key, Printable.Text(part.ToString()), source);
+        }
+        LogUnmatched(counts, message.Key);
         switch (outcome)
         {
             case WindowOutcome.Late:

@@ -101,7 +101,7 @@ public sealed class TopUpByStateReader(
         }
         _gaps.Observe(partition, result.Offset.Value);
         MarkPositioned(partition);
-        processor.Process(result.Message.Key, result.Message.Value ?? [], $"{partition.Topic}[{partition.Partition.Value}]@{result.Offset.Value}");
+        processor.Process(result.Message.Key, result.Message.Value ?? [], result.Message.Headers, $"{partition.Topic}[{partition.Partition.Value}]@{result.Offset.Value}");
     }
 
     /// <summary>A partition this reader had before resumes where it stopped, so a rebalance neither skips nor re-reads.</summary>

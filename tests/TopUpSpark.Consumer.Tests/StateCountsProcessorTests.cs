@@ -1,10 +1,12 @@
 using System.Text;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Consumer.Text;
+using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Consumer.Tests;
 
@@ -30,8 +32,14 @@ public class StateCountsProcessorTests
     [TearDown]
     public void TearDown() => _loggers.Dispose();
 
-    private bool Process(string? key, string value, string source = "topup-by-state[0]@7") =>
-        _processor.Process(key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), source);
+    private bool Process(string? key, string value, Headers? headers = null, string source = "topup-by-state[0]@7") =>
+        _processor.Process(key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), headers, source);
+
+    private static readonly Guid JobQuery = Guid.Parse("0d7c4f4e-3f5e-4c61-9a57-2b1f0e6a8c11");
+
+    private static Headers Part(long batchId, params int[] tasks) => PartOf(JobQuery, batchId, tasks);
+
+    private static Headers PartOf(Guid query, long batchId, params int[] tasks) => new BatchPart(query, "topup-by-state", batchId, tasks).ToHeaders();
 
     [TestCase("2024-05-01 10:00:30", "{\"State\": \"GUJARAT\", ", "value is not valid JSON")]
     [TestCase("2024-05-01 10:00:30", """{"State":"GUJARAT","count":3}""", "value is not a JSON array")]
@@ -162,11 +170,14 @@ public class StateCountsProcessorTests
         Assert.That(_state.Current.History.Select(h => h.Total), Is.EqualTo(new[] { LargestExactCount, 1L }));
     }
 
-    private void AssertRejectedAndNothingElseChanged(string key, string value, string reason)
+    private void AssertRejectedAndNothingElseChanged(string key, string value, string reason) =>
+        AssertRejectedAndNothingElseChanged(key, value, headers: null, reason);
+
+    private void AssertRejectedAndNothingElseChanged(string key, string value, Headers? headers, string reason)
     {
         var before = _state.Current;
 
-        Assert.That(Process(key, value), Is.False);
+        Assert.That(Process(key, value, headers), Is.False);
 
         var after = _state.Current;
         Assert.That(after.Window, Is.SameAs(before.Window), "the map keeps its window");
@@ -181,7 +192,7 @@ public class StateCountsProcessorTests
     [Test]
     public void A_key_that_is_not_utf8_is_rejected_as_such()
     {
-        Assert.That(_processor.Process([0x32, 0x30, 0xff, 0xfe], """[{"State":"GUJARAT","count":3}]"""u8, "topup-by-state[1]@4"), Is.False);
+        Assert.That(_processor.Process([0x32, 0x30, 0xff, 0xfe], """[{"State":"GUJARAT","count":3}]"""u8, headers: null, "topup-by-state[1]@4"), Is.False);
 
         Assert.That(_state.Current.Status.RecentRejections.Single().Reason, Is.EqualTo("key is not UTF-8 text"));
         Assert.That(_logs.At(LogLevel.Warning).Single(), Does.StartWith("rejected message topup-by-state[1]@4 with key 20\ufffd\ufffd: key is not UTF-8 text"));
@@ -245,5 +256,121 @@ public class StateCountsProcessorTests
 
         _clock.Now = new DateTimeOffset(2024, 5, 2, 0, 0, 0, TimeSpan.Zero);
         Assert.That(Process("2024-05-03 00:00:00", """[{"State":"GOA","count":1}]"""), Is.True);
+    }
+
+    private const string Window = "2024-05-01 10:00:30";
+
+    [Test]
+    public void A_batch_part_published_again_is_shown_once()
+    {
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0, 1)), Is.True);
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 1, 0)), Is.False);
+
+        var current = _state.Current;
+        Assert.That(current.Window!.Total, Is.EqualTo(3));
+        Assert.That(current.Window.Messages, Is.EqualTo(1));
+        Assert.That(current.History.Select(h => h.Total), Is.EqualTo(new[] { 3L }));
+        Assert.That(current.Status.RepeatedPartsIgnored, Is.EqualTo(1));
+        Assert.That(current.Status.MessagesAccepted, Is.EqualTo(1));
+        Assert.That(current.Status.MessagesRejected, Is.Zero);
+        Assert.That(_logs.At(LogLevel.Information).Where(l => l.Contains("repeats")).Single(), Does.StartWith(
+            $"ignored window {Window} from topup-by-state[0]@7: it repeats query topup-by-state ({JobQuery:D}) batch 5 tasks 1,0, whose tasks were all counted"));
+        Assert.That(_logs.At(LogLevel.Warning), Is.Empty);
+    }
+
+    [Test]
+    public void A_repeated_part_of_a_late_window_stays_out_of_the_history()
+    {
+        Process("2024-05-01 10:01:00", """[{"State":"GOA","count":1}]""");
+        Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 2));
+        Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 2));
+
+        var current = _state.Current;
+        Assert.That(current.History.Select(h => h.Total), Is.EqualTo(new[] { 3L, 1L }));
+        Assert.That(current.Status.LateWindows, Is.EqualTo(1));
+        Assert.That(current.Status.RepeatedPartsIgnored, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Parts_of_different_batches_add_up()
+    {
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0)), Is.True);
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 6, 0)), Is.True);
+
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(6));
+        Assert.That(_state.Current.Status.RepeatedPartsIgnored, Is.Zero);
+    }
+
+    [Test]
+    public void Two_tasks_of_one_batch_add_up_and_each_is_ignored_when_repeated()
+    {
+        Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0));
+        Process(Window, """[{"State":"KERALA","count":4}]""", Part(batchId: 5, 1));
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(7));
+
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0)), Is.False);
+        Assert.That(Process(Window, """[{"State":"KERALA","count":4}]""", Part(batchId: 5, 1)), Is.False);
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(7));
+        Assert.That(_state.Current.Status.RepeatedPartsIgnored, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void The_same_batch_and_tasks_in_another_window_or_of_another_query_are_no_repeat()
+    {
+        Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0));
+        Process("2024-05-01 10:01:00", """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0));
+        Process("2024-05-01 10:01:00", """[{"State":"GUJARAT","count":4}]""", PartOf(Guid.Parse("a5e1a4b0-8d55-4a8e-9f2c-51d06f3b7a22"), batchId: 5, 0));
+
+        Assert.That(_state.Current.History.Select(h => h.Total), Is.EqualTo(new[] { 3L, 7L }));
+        Assert.That(_state.Current.Status.RepeatedPartsIgnored, Is.Zero);
+    }
+
+    [Test]
+    public void A_part_with_some_tasks_counted_before_is_applied_with_a_warning_that_names_them()
+    {
+        Process(Window, """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0, 2));
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":4}]""", Part(batchId: 5, 2, 1, 0)), Is.True);
+
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(7));
+        Assert.That(_state.Current.Status.RepeatedPartsIgnored, Is.Zero);
+        Assert.That(_logs.At(LogLevel.Warning).Single(), Does.StartWith($"tasks 0,2 of window {Window} may be counted twice: query topup-by-state"));
+
+        Assert.That(Process(Window, """[{"State":"GUJARAT","count":4}]""", Part(batchId: 5, 1)), Is.False, "every task of batch 5 is counted now");
+    }
+
+    [Test]
+    public void Messages_of_producers_that_name_no_batch_part_are_all_applied()
+    {
+        Process(Window, """[{"State":"GUJARAT","count":3}]""");
+        Process(Window, """[{"State":"GUJARAT","count":3}]""", []);
+
+        Assert.That(_state.Current.Window!.Total, Is.EqualTo(6));
+        Assert.That(_state.Current.Status.RepeatedPartsIgnored, Is.Zero);
+    }
+
+    [TestCase("not-a-query", "5", "0", "header query.id 'not-a-query' is not a query id")]
+    [TestCase("0d7c4f4e-3f5e-4c61-9a57-2b1f0e6a8c11", "five", "0", "header batch.id 'five' is not a batch id")]
+    [TestCase("0d7c4f4e-3f5e-4c61-9a57-2b1f0e6a8c11", "5", "0,x", "header tasks '0,x' is not a list of task numbers")]
+    [TestCase("0d7c4f4e-3f5e-4c61-9a57-2b1f0e6a8c11", "5", "", "header tasks names no task")]
+    public void A_message_with_malformed_batch_part_headers_is_rejected_with_the_reason(string queryId, string batchId, string tasks, string reason)
+    {
+        var headers = new Headers
+        {
+            { BatchPart.QueryIdHeader, Encoding.UTF8.GetBytes(queryId) },
+            { BatchPart.BatchIdHeader, Encoding.UTF8.GetBytes(batchId) },
+            { BatchPart.TasksHeader, Encoding.UTF8.GetBytes(tasks) },
+        };
+
+        AssertRejectedAndNothingElseChanged(Window, """[{"State":"GUJARAT","count":3}]""", headers, reason);
+    }
+
+    [Test]
+    public void A_rejected_part_is_not_taken_for_applied()
+    {
+        Assert.That(Process("2024-05-03 00:00:00", """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0)), Is.False, "too far ahead of the clock");
+
+        _clock.Now = new DateTimeOffset(2024, 5, 2, 12, 0, 0, TimeSpan.Zero);
+        Assert.That(Process("2024-05-03 00:00:00", """[{"State":"GUJARAT","count":3}]""", Part(batchId: 5, 0)), Is.True);
+        Assert.That(_state.Current.Status.RepeatedPartsIgnored, Is.Zero);
     }
 }
