@@ -32,9 +32,10 @@ public sealed record ConsumerOptions(
 public static class ConsumerApp
 {
     /// <param name="listening">Told the dashboard's address once it listens.</param>
+    /// <param name="terminal">Where <c>--text</c> prints its tables; the console when null.</param>
     /// <returns>The process exit code: 0 after a normal stop, 1 when Kafka failed fatally, 2 for a bad setup.</returns>
     public static async Task<int> RunAsync(
-        ConsumerOptions options, ILoggerFactory loggers, CancellationToken cancel, Action<Uri>? listening = null)
+        ConsumerOptions options, ILoggerFactory loggers, CancellationToken cancel, Action<Uri>? listening = null, TextWriter? terminal = null)
     {
         var log = loggers.CreateLogger("consumer");
         var time = TimeProvider.System;
@@ -90,7 +91,8 @@ public static class ConsumerApp
             }
             if (options.Text)
             {
-                outputs.Add(new TextDashboard(Console.Out, clearScreen: !Console.IsOutputRedirected).RunAsync(state, stop.Token));
+                var output = terminal ?? Console.Out;
+                outputs.Add(new TextDashboard(output, clearScreen: terminal is null && !Console.IsOutputRedirected).RunAsync(state, stop.Token));
             }
             // Until Ctrl-C / SIGTERM, or until the reader gives up.
             await Task.WhenAny(readerTask, Task.Delay(Timeout.Infinite, cancel));
