@@ -19,7 +19,11 @@ public sealed record ConsumerOptions(
     string? HtmlPath,
     bool Text,
     int History,
-    string StateAliasesPath);
+    TimeSpan MaxWindowAhead,
+    string StateAliasesPath)
+{
+    public static readonly TimeSpan DefaultMaxWindowAhead = TimeSpan.FromDays(1);
+}
 
 /// <summary>
 /// The consumer: reads <c>topup-by-state</c> and shows it live on the web dashboard, in an HTML
@@ -28,9 +32,10 @@ public sealed record ConsumerOptions(
 public static class ConsumerApp
 {
     /// <param name="listening">Told the dashboard's address once it listens.</param>
+    /// <param name="terminal">Where <c>--text</c> prints its tables; the console when null.</param>
     /// <returns>The process exit code: 0 after a normal stop, 1 when Kafka failed fatally, 2 for a bad setup.</returns>
     public static async Task<int> RunAsync(
-        ConsumerOptions options, ILoggerFactory loggers, CancellationToken cancel, Action<Uri>? listening = null)
+        ConsumerOptions options, ILoggerFactory loggers, CancellationToken cancel, Action<Uri>? listening = null, TextWriter? terminal = null)
     {
         var log = loggers.CreateLogger("consumer");
         var time = TimeProvider.System;
@@ -50,7 +55,7 @@ public static class ConsumerApp
 
         var groupId = $"topup-dashboard-{Guid.NewGuid():N}"[..28];
         var state = new DashboardState(options.Topic, options.Kafka.BootstrapServers, groupId, options.History, time.GetUtcNow());
-        var processor = new StateCountsProcessor(state, aliases, loggers.CreateLogger("messages"), time);
+        var processor = new StateCountsProcessor(state, aliases, options.MaxWindowAhead, loggers.CreateLogger("messages"), time);
         var reader = new TopUpByStateReader(options.Kafka, options.Topic, groupId, state, processor, loggers.CreateLogger("kafka"), time);
         var payload = new DashboardPayload(map, time);
 
@@ -86,7 +91,8 @@ public static class ConsumerApp
             }
             if (options.Text)
             {
-                outputs.Add(new TextDashboard(Console.Out, clearScreen: !Console.IsOutputRedirected).RunAsync(state, stop.Token));
+                var output = terminal ?? Console.Out;
+                outputs.Add(new TextDashboard(output, clearScreen: terminal is null && !Console.IsOutputRedirected).RunAsync(state, stop.Token));
             }
             // Until Ctrl-C / SIGTERM, or until the reader gives up.
             await Task.WhenAny(readerTask, Task.Delay(Timeout.Infinite, cancel));
@@ -107,8 +113,8 @@ public static class ConsumerApp
             return 1;
         }
         var final = state.Current.Status;
-        log.LogInformation("stopped: {Accepted} messages accepted, {Rejected} rejected, {Late} late windows, {Lost} messages lost",
-            final.MessagesAccepted, final.MessagesRejected, final.LateWindows, final.LostMessages);
+        log.LogInformation("stopped: {Accepted} messages accepted, {Rejected} rejected, {Late} late windows, {Repeated} repeated parts ignored, {Lost} messages lost",
+            final.MessagesAccepted, final.MessagesRejected, final.LateWindows, final.RepeatedPartsIgnored, final.LostMessages);
         return 0;
     }
 }

@@ -21,6 +21,9 @@ var text = Flags.Create("--text", "TOPUP_DASHBOARD_TEXT", false,
 var noServer = Flags.Create("--no-server", "TOPUP_DASHBOARD_NO_SERVER", false, "Serve no web dashboard (e.g. with --html only)");
 var history = Flags.Create("--history", "TOPUP_DASHBOARD_HISTORY", 30, "Windows shown in the line chart of predicted top-ups per window");
 history.HelpName = "N";
+var maxWindowAhead = Flags.Duration("--max-window-ahead", "TOPUP_DASHBOARD_MAX_WINDOW_AHEAD", ConsumerOptions.DefaultMaxWindowAhead,
+    "Reject a window that ends more than this ahead of this machine's clock: one far in the future would hold the map for good, " +
+    "every real window after it being late. Windows in the past are always taken");
 var aliases = Flags.Create("--state-aliases", "TOPUP_STATE_ALIASES", StateAliasTable.DefaultPath,
     "JSON file that maps the data's state names to the map's regions");
 aliases.HelpName = "FILE";
@@ -33,6 +36,10 @@ history.Validators.Add(result =>
 {
     if (result.GetValueOrDefault<int>() is < 1 or > 10_000) result.AddError("--history must be between 1 and 10000");
 });
+maxWindowAhead.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<TimeSpan>() < TimeSpan.Zero) result.AddError("--max-window-ahead must not be negative");
+});
 host.Validators.Add(result =>
 {
     var value = result.GetValueOrDefault<string>();
@@ -44,7 +51,7 @@ var root = new RootCommand(
     "(choropleth of India, top-ups per window, consumer status) on 127.0.0.1, an offline HTML snapshot (--html), " +
     "or a terminal table (--text).")
 {
-    bootstrapServers, kafkaSettings, topic, host, port, html, text, noServer, history, aliases,
+    bootstrapServers, kafkaSettings, topic, host, port, html, text, noServer, history, maxWindowAhead, aliases,
 };
 root.SetAction(async (parse, cancel) =>
 {
@@ -69,6 +76,7 @@ root.SetAction(async (parse, cancel) =>
         parse.GetValue(html),
         parse.GetValue(text),
         parse.GetValue(history),
+        parse.GetValue(maxWindowAhead),
         parse.GetValue(aliases)!);
     return await ConsumerApp.RunAsync(options, loggers, cancel);
 });

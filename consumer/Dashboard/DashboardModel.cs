@@ -23,7 +23,11 @@ public sealed record WindowCounts(
     /// <summary>How many unmatched names the page and the terminal list; the rest are counted ("and N more") and logged.</summary>
     public const int UnmatchedShown = 50;
 
-    public long Total => Regions.Sum(r => r.Count) + Unmatched.Sum(u => u.Count);
+    /// <summary>
+    /// Summed once, checked (LINQ's Sum is): an overflow surfaces while the message is processed, never
+    /// later while the page or the terminal table is drawn.
+    /// </summary>
+    public long Total { get; } = checked(Regions.Sum(r => r.Count) + Unmatched.Sum(u => u.Count));
 
     /// <summary>
     /// Adds a later message for the same window end (a micro-batch can add rows to a window that an
@@ -72,6 +76,7 @@ public sealed record ConsumerStatus(
     long MessagesRejected,
     IReadOnlyList<RejectedMessage> RecentRejections,
     long LateWindows,
+    long RepeatedPartsIgnored,
     long LostMessages,
     IReadOnlyList<OffsetGap> RecentGaps)
 {

@@ -88,6 +88,7 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
                     ["reason"] = r.Reason,
                 }).ToArray()),
                 ["lateWindows"] = status.LateWindows,
+                ["repeatedPartsIgnored"] = status.RepeatedPartsIgnored,
                 ["lostMessages"] = status.LostMessages,
                 ["recentGaps"] = new JsonArray(status.RecentGaps.Select(g => (JsonNode)new JsonObject
                 {

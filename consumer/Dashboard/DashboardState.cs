@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Consumer.Dashboard;
 
@@ -38,7 +40,7 @@ public sealed class DashboardState
         _historyCapacity = historyCapacity;
         _status = new ConsumerStatus(topic, bootstrapServers, groupId, startedAt, Connected: false, AssignedPartitions: 0,
             PositionedPartitions: 0, Lag: null, LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
-            LateWindows: 0, LostMessages: 0, RecentGaps: []);
+            LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
         _snapshot = Build();
     }
 
@@ -50,28 +52,37 @@ public sealed class DashboardState
         }
     }
 
-    /// <summary>Takes a decoded window: the newest end replaces the map's window, the same end adds to it, an older one is late.</summary>
-    public WindowOutcome ApplyWindow(WindowCounts counts, DateTimeOffset receivedAt)
+    /// <summary>
+    /// Takes a decoded window: the newest end replaces the map's window, the same end adds to it, an older
+    /// one is late. Refuses it, changing nothing, when the window's total on the map or in the history
+    /// would pass <see cref="CountLimit.Max"/>; <paramref name="error"/> says so.
+    /// </summary>
+    public bool TryApplyWindow(WindowCounts counts, DateTimeOffset receivedAt, out WindowOutcome outcome, [NotNullWhen(false)] out string? error)
     {
         lock (_gate)
         {
-            WindowOutcome outcome;
-            if (_window is null || counts.WindowEnd > _window.WindowEnd)
+            outcome = _window is null || counts.WindowEnd > _window.WindowEnd ? WindowOutcome.Newest
+                : counts.WindowEnd == _window.WindowEnd ? WindowOutcome.Merged
+                : WindowOutcome.Late;
+            var shown = outcome switch
             {
-                _window = counts;
-                outcome = WindowOutcome.Newest;
-            }
-            else if (counts.WindowEnd == _window.WindowEnd)
+                WindowOutcome.Newest => counts,
+                WindowOutcome.Merged => _window!.Merge(counts),
+                _ => _window!,
+            };
+            var historyTotal = checked(_history.GetValueOrDefault(counts.WindowEnd) + counts.Total);
+            var key = StateCountsMessage.FormatKey(counts.WindowEnd);
+            error = outcome != WindowOutcome.Late && shown.Total > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} on the map would be", shown.Total)
+                : historyTotal > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} in the history would be", historyTotal)
+                : null;
+            if (error is not null) return false;
+
+            if (outcome != WindowOutcome.Late)
             {
-                _window = _window.Merge(counts);
-                outcome = WindowOutcome.Merged;
+                _window = shown;
+                _windowVersion++;
             }
-            else
-            {
-                outcome = WindowOutcome.Late;
-            }
-            if (outcome != WindowOutcome.Late) _windowVersion++;
-            AddToHistory(counts.WindowEnd, counts.Total);
+            SetHistoryTotal(counts.WindowEnd, historyTotal);
             _status = _status with
             {
                 LastMessageAt = receivedAt,
@@ -80,38 +91,29 @@ public sealed class DashboardState
             };
             _dataVersion++;
             Publish();
-            return outcome;
+            return true;
         }
     }
 
-    public void Reject(RejectedMessage rejection)
+    public void Reject(RejectedMessage rejection) => UpdateData(s => s with
     {
-        lock (_gate)
-        {
-            _status = _status with
-            {
-                LastMessageAt = rejection.At,
-                MessagesRejected = _status.MessagesRejected + 1,
-                RecentRejections = Recent(rejection, _status.RecentRejections),
-            };
-            _dataVersion++;
-            Publish();
-        }
-    }
+        LastMessageAt = rejection.At,
+        MessagesRejected = s.MessagesRejected + 1,
+        RecentRejections = Recent(rejection, s.RecentRejections),
+    });
 
-    public void RecordGap(OffsetGap gap)
+    /// <summary>Counts a message that repeats a batch part already applied; the map and the history stay as they were.</summary>
+    public void IgnoreRepeat(DateTimeOffset receivedAt) => UpdateData(s => s with
     {
-        lock (_gate)
-        {
-            _status = _status with
-            {
-                LostMessages = _status.LostMessages + gap.Missing,
-                RecentGaps = Recent(gap, _status.RecentGaps),
-            };
-            _dataVersion++;
-            Publish();
-        }
-    }
+        LastMessageAt = receivedAt,
+        RepeatedPartsIgnored = s.RepeatedPartsIgnored + 1,
+    });
+
+    public void RecordGap(OffsetGap gap) => UpdateData(s => s with
+    {
+        LostMessages = s.LostMessages + gap.Missing,
+        RecentGaps = Recent(gap, s.RecentGaps),
+    });
 
     public void SetConnection(bool connected) => UpdateStatus(s => s with { Connected = connected });
 
@@ -175,9 +177,20 @@ public sealed class DashboardState
         }
     }
 
-    private void AddToHistory(DateTimeOffset windowEnd, long total)
+    /// <summary>A change the outputs that show only the data (terminal table, HTML snapshot) must show too.</summary>
+    private void UpdateData(Func<ConsumerStatus, ConsumerStatus> change)
     {
-        _history[windowEnd] = _history.GetValueOrDefault(windowEnd) + total;
+        lock (_gate)
+        {
+            _status = change(_status);
+            _dataVersion++;
+            Publish();
+        }
+    }
+
+    private void SetHistoryTotal(DateTimeOffset windowEnd, long total)
+    {
+        _history[windowEnd] = total;
         while (_history.Count > _historyCapacity)
             _history.Remove(_history.Keys.First());
     }

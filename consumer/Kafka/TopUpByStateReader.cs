@@ -42,8 +42,9 @@ public sealed class TopUpByStateReader(
             logger.LogWarning("{Message}", loss.Message);
             state.RecordGap(new OffsetGap(time.GetUtcNow(), loss.Partition.Topic, loss.Partition.Partition.Value, loss.ExpectedOffset, loss.ActualOffset));
         };
-        using var consumer = new ConsumerBuilder<string?, byte[]>(config)
-            .SetKeyDeserializer(Deserializers.Utf8)
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
+            // Keys as bytes: the UTF-8 deserializer would quietly replace bad bytes; the processor says they are bad.
+            .SetKeyDeserializer(Deserializers.ByteArray)
             .SetValueDeserializer(Deserializers.ByteArray)
             // librdkafka's own log repeats what the error handler reports; it is there for debugging.
             .SetLogHandler((_, message) => logger.LogDebug("librdkafka {Level} {Facility}: {Message}", message.Level, message.Facility, message.Message))
@@ -88,7 +89,7 @@ public sealed class TopUpByStateReader(
         }
     }
 
-    private void Handle(ConsumeResult<string?, byte[]> result)
+    private void Handle(ConsumeResult<byte[]?, byte[]> result)
     {
         var partition = result.TopicPartition;
         if (result.IsPartitionEOF)
@@ -100,7 +101,7 @@ public sealed class TopUpByStateReader(
         }
         _gaps.Observe(partition, result.Offset.Value);
         MarkPositioned(partition);
-        processor.Process(result.Message.Key, result.Message.Value ?? [], $"{partition.Topic}[{partition.Partition.Value}]@{result.Offset.Value}");
+        processor.Process(result.Message.Key, result.Message.Value ?? [], result.Message.Headers, $"{partition.Topic}[{partition.Partition.Value}]@{result.Offset.Value}");
     }
 
     /// <summary>A partition this reader had before resumes where it stopped, so a rebalance neither skips nor re-reads.</summary>
@@ -132,7 +133,7 @@ public sealed class TopUpByStateReader(
     private void PublishPartitions() => state.SetPartitions(_assigned.Count, _positioned.Count);
 
     /// <summary>Messages on the broker not yet read, from the high watermarks of the last fetches; null until known.</summary>
-    private long? MeasureLag(IConsumer<string?, byte[]> consumer)
+    private long? MeasureLag(IConsumer<byte[]?, byte[]> consumer)
     {
         long? lag = null;
         foreach (var partition in _positioned)

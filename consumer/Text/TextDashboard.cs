@@ -51,7 +51,7 @@ public sealed class TextDashboard(TextWriter output, bool clearScreen)
         var lag = status.Lag is { } messages ? messages.ToString("N0", CultureInfo.InvariantCulture) : "unknown";
         var lastMessage = status.LastMessageAt is { } last ? StateCountsMessage.FormatKey(last) + " UTC" : "none yet";
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Kafka {(status.Connected ? "connected" : "NOT connected")} · lag {lag} · last message {lastMessage} · {status.MessagesAccepted:N0} accepted, {status.MessagesRejected:N0} rejected · {status.LateWindows:N0} late windows · {status.LostMessages:N0} messages lost");
+            $"Kafka {(status.Connected ? "connected" : "NOT connected")} · lag {lag} · last message {lastMessage} · {status.MessagesAccepted:N0} accepted, {status.MessagesRejected:N0} rejected · {status.LateWindows:N0} late windows · {status.RepeatedPartsIgnored:N0} repeated parts ignored · {status.LostMessages:N0} messages lost");
         foreach (var rejection in status.RecentRejections.Take(3))
             text.AppendLine(CultureInfo.InvariantCulture, $"  rejected {Printable.Text(rejection.Source)}: {Printable.Text(rejection.Reason, 160)}");
         if (snapshot.History.Count > 0)

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using Confluent.Kafka;
 using NUnit.Framework;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
@@ -34,14 +30,14 @@ public class DashboardBrowserTests
         var snapshotFile = Path.Combine(scratch, "dashboard.html");
         var settings = new KafkaSettings(cluster.BootstrapServers);
         var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
-            HtmlPath: snapshotFile, Text: false, History: 30, StateAliasesPath: StateAliasTable.DefaultPath);
+            HtmlPath: snapshotFile, Text: false, History: 30, MaxWindowAhead: ConsumerOptions.DefaultMaxWindowAhead, StateAliasesPath: StateAliasTable.DefaultPath);
         using var stop = new CancellationTokenSource();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));
         try
         {
             var address = await listening.Task.WaitAsync(Patience);
-            await WaitUntilConsumerIsPositioned(address);
+            await DashboardFeed.WaitUntilReadyAsync(address, Patience);
 
             await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
             await browser.NavigateAsync(address.ToString());
@@ -50,8 +46,8 @@ public class DashboardBrowserTests
             await browser.EvaluateAsync("window.__loadedOnce = 'still here'; window.__alerts = []; window.alert = (m) => window.__alerts.push(String(m)); true");
 
             var published = Stopwatch.StartNew();
-            Publish(settings, "2024-05-01 10:00:30",
-                """[{"State":"GUJARAT","count":3},{"State":"ORISSA","count":5},{"State":"MAHARASHTRA","count":2},{"State":"<img src=x onerror=alert(1)>","count":1}]""");
+            DashboardFeed.Publish(settings, DashboardFeed.Message("2024-05-01 10:00:30",
+                """[{"State":"GUJARAT","count":3},{"State":"ORISSA","count":5},{"State":"MAHARASHTRA","count":2},{"State":"<img src=x onerror=alert(1)>","count":1}]"""));
             await browser.WaitForAsync("document.body.dataset.windowVersion === '1'", Patience);
             TestContext.Out.WriteLine($"first window on the page {published.ElapsedMilliseconds} ms after it was published");
 
@@ -72,7 +68,8 @@ public class DashboardBrowserTests
             await SaveScreenshot(browser, "dashboard-first-window.png", "the first window, with a state name that is not on the map");
 
             published.Restart();
-            Publish(settings, "2024-05-01 10:01:00", """[{"State":"GUJARAT","count":7},{"State":"TAMIL NADU","count":4},{"State":"KERALA","count":6}]""");
+            DashboardFeed.Publish(settings,
+                DashboardFeed.Message("2024-05-01 10:01:00", """[{"State":"GUJARAT","count":7},{"State":"TAMIL NADU","count":4},{"State":"KERALA","count":6}]"""));
             await browser.WaitForAsync("document.body.dataset.windowVersion === '2'", Patience);
             TestContext.Out.WriteLine($"second window on the page {published.ElapsedMilliseconds} ms after it was published");
 
@@ -116,27 +113,6 @@ public class DashboardBrowserTests
         await File.WriteAllBytesAsync(path, await browser.ScreenshotAsync());
         TestContext.AddTestAttachment(path, description);
         TestContext.Out.WriteLine($"screenshot: {path}");
-    }
-
-    private static void Publish(KafkaSettings settings, string windowEnd, string value)
-    {
-        using var producer = new ProducerBuilder<string, byte[]>(settings.Producer("dashboard-test")).Build();
-        producer.Produce(Topics.TopUpByState, new Message<string, byte[]> { Key = windowEnd, Value = Encoding.UTF8.GetBytes(value) });
-        Assert.That(producer.Flush(Patience), Is.Zero, "message not delivered to the embedded broker");
-    }
-
-    /// <summary>The consumer reads from the latest offsets: publish only once it knows where the latest is.</summary>
-    private static async Task WaitUntilConsumerIsPositioned(Uri address)
-    {
-        using var http = new HttpClient { BaseAddress = address };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Patience)
-        {
-            var state = await http.GetFromJsonAsync<JsonElement>("api/state");
-            if (state.GetProperty("status").GetProperty("ready").GetBoolean()) return;
-            await Task.Delay(100);
-        }
-        Assert.Fail($"the consumer was not connected and positioned on every partition within {Patience.TotalSeconds} s");
     }
 
     private static async Task WaitForFile(string path, string contains)

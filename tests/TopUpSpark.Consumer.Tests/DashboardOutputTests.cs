@@ -22,9 +22,9 @@ public class DashboardOutputTests
     {
         var state = new DashboardState("topup-by-state", "127.0.0.1:9092", "test-group", 30, DateTimeOffset.UnixEpoch);
         var processor = new StateCountsProcessor(state, StateAliasTable.Load(StateAliasTable.DefaultPath, Map.RegionNames),
-            NullLogger.Instance, TimeProvider.System);
+            ConsumerOptions.DefaultMaxWindowAhead, NullLogger.Instance, TimeProvider.System);
         for (var i = 0; i < messages.Length; i++)
-            processor.Process(messages[i].Key, Encoding.UTF8.GetBytes(messages[i].Value), $"topup-by-state[0]@{i}");
+            processor.Process(Encoding.UTF8.GetBytes(messages[i].Key), Encoding.UTF8.GetBytes(messages[i].Value), headers: null, $"topup-by-state[0]@{i}");
         return state;
     }
 
@@ -91,9 +91,21 @@ public class DashboardOutputTests
     }
 
     [Test]
+    public void Repeated_parts_ignored_are_counted_on_the_terminal_and_in_the_pages_data()
+    {
+        var state = StateWith(SampleMessages);
+        state.IgnoreRepeat(DateTimeOffset.UnixEpoch);
+
+        Assert.That(TextDashboard.Render(state.Current), Does.Contain(" · 1 repeated parts ignored · "));
+        using var payload = System.Text.Json.JsonDocument.Parse(new DashboardPayload(Map, TimeProvider.System).For(state.Current));
+        Assert.That(payload.RootElement.GetProperty("status").GetProperty("repeatedPartsIgnored").GetInt64(), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task The_html_snapshot_opens_offline_from_a_file_and_shows_the_window()
     {
         var state = StateWith(SampleMessages);
+        state.IgnoreRepeat(DateTimeOffset.UnixEpoch);
         var file = Path.Combine(RepositoryRoot.NewScratchDirectory("snapshot"), "dashboard.html");
         await new HtmlSnapshotWriter(file, new DashboardPayload(Map, TimeProvider.System), NullLogger.Instance).WriteAsync(state.Current, CancellationToken.None);
 
@@ -110,6 +122,7 @@ public class DashboardOutputTests
         Assert.That(await browser.EvaluateAsync<int>("document.images.length"), Is.Zero);
         var rejections = await browser.EvaluateAsync<string[]>("Array.from(document.querySelectorAll('#rejections-list li')).map(li => li.textContent)");
         Assert.That(rejections, Has.Exactly(1).Contains("topup-by-state[0]@2: value is not valid JSON"));
+        Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-repeated').textContent"), Is.EqualTo("1 ignored"));
         Assert.That(await browser.EvaluateAsync<string>("document.getElementById('live-text').textContent"), Does.StartWith("snapshot of "));
 
         await DashboardBrowserTests.SaveScreenshot(browser, "dashboard-snapshot.png", "the --html snapshot opened from a file");

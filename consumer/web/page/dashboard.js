@@ -104,6 +104,7 @@
     byId("st-messages").textContent = `${numbers.format(status.messagesAccepted)} accepted · ${numbers.format(status.messagesRejected)} rejected`;
     byId("st-messages").className = status.messagesRejected > 0 ? "warn" : "";
     byId("st-late").textContent = numbers.format(status.lateWindows);
+    byId("st-repeated").textContent = `${numbers.format(status.repeatedPartsIgnored)} ignored`;
     byId("st-loss").textContent = status.lostMessages > 0
       ? `${numbers.format(status.lostMessages)} messages lost`
       : "none";
