@@ -55,11 +55,12 @@ public sealed record WindowTotal(DateTimeOffset WindowEnd, long Total);
 
 public sealed record RejectedMessage(DateTimeOffset At, string Source, string Reason);
 
-/// <summary>Messages the broker no longer had when the dashboard came to read them.</summary>
-public sealed record OffsetGap(DateTimeOffset At, string Topic, int Partition, long ExpectedOffset, long ActualOffset)
-{
-    public long Missing => ActualOffset - ExpectedOffset;
-}
+/// <summary>
+/// Messages the broker no longer had when the dashboard came to read them (offsets jumped forward), or
+/// offsets that went back (a re-created topic, a replaced broker: <see cref="Missing"/> is then 0, as what
+/// was missed is unknown).
+/// </summary>
+public sealed record OffsetGap(DateTimeOffset At, string Topic, int Partition, long ExpectedOffset, long ActualOffset, long Missing);
 
 /// <summary>How the dashboard's Kafka consumer is doing. Holds no credentials: pass-through settings never appear here.</summary>
 public sealed record ConsumerStatus(

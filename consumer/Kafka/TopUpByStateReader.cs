@@ -40,7 +40,7 @@ public sealed class TopUpByStateReader(
         _gaps.DataLost += loss =>
         {
             logger.LogWarning("{Message}", loss.Message);
-            state.RecordGap(new OffsetGap(time.GetUtcNow(), loss.Partition.Topic, loss.Partition.Partition.Value, loss.ExpectedOffset, loss.ActualOffset));
+            state.RecordGap(new OffsetGap(time.GetUtcNow(), loss.Partition.Topic, loss.Partition.Partition.Value, loss.ExpectedOffset, loss.ActualOffset, loss.MissingMessages));
         };
         using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
             // Keys as bytes: the UTF-8 deserializer would quietly replace bad bytes; the processor says they are bad.

@@ -60,4 +60,13 @@ public class MessageCodecTests
         Assert.That(StateCountsMessage.TryDecode(key, Encoding.UTF8.GetBytes(value), out _, out var error), Is.False);
         Assert.That(error, Does.Contain(reason));
     }
+
+    [Test]
+    public void A_state_count_message_whose_string_is_not_text_is_rejected_with_a_reason_not_an_exception()
+    {
+        var value = Encoding.UTF8.GetBytes("[{\"State\":\"\\ud800\",\"count\":1}]");
+        Assert.That(StateCountsMessage.TryDecode("2026-11-25 00:00:30", value, out var message, out var error), Is.False);
+        Assert.That(message, Is.Null);
+        Assert.That(error, Does.Contain("not valid text"));
+    }
 }

@@ -87,6 +87,12 @@ public sealed record StateCountsMessage(DateTimeOffset WindowEnd, IReadOnlyList<
             error = "value is not valid JSON: " + e.Message;
             return false;
         }
+        catch (InvalidOperationException e)
+        {
+            // A string that is valid JSON but not text, such as an escaped lone surrogate ("\ud800").
+            error = "value holds a string that is not valid text: " + e.Message;
+            return false;
+        }
         error = null;
         message = new StateCountsMessage(new DateTimeOffset(DateTime.SpecifyKind(windowEnd, DateTimeKind.Utc)), counts);
         return true;
