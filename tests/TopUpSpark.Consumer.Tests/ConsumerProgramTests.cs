@@ -39,7 +39,7 @@ public class ConsumerProgramTests
         (new Message<byte[]?, byte[]> { Key = [0xc3, 0x28], Value = """[{"State":"GOA","count":1}]"""u8.ToArray() },
             "key is not UTF-8 text"),
         (DashboardFeed.Message("2024-05-01 10:00:30", """[{"State":"\ud800","count":1}]"""),
-            "InvalidOperationException while processing it"),
+            "value holds a string that is not valid text"),
         (DashboardFeed.Message("2024-05-01 10:00:30", $$"""[{"State":"GOA","count":"{{new string('9', 512 * 1024)}}"}]"""),
             """element {"State":"GOA","count":"999"""),
     ];
