@@ -1,31 +1,29 @@
-using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
-using TopUpSpark.Streaming.Checkpointing;
 using TopUpSpark.Streaming.Rows;
 
 namespace TopUpSpark.Job;
 
 /// <summary>
 /// The foreachBatch of course step 2.8: logs the epoch id and the number of predicted top-ups, and
-/// publishes, for every window end in the batch, the per-state counts to the output topic (key = window
-/// end, DESIGN §3). Once for readers: a marker file records each batch Kafka acknowledged, so a batch
-/// replayed after a crash is normally not published again; a crash between the acknowledgement and the
-/// marker publishes it again, with the same headers (<see cref="BatchPart"/>: query id, batch id, tasks),
-/// by which readers such as the dashboard drop the repeat.
+/// publishes, for every window end in the batch, the per-state counts of the batch's tasks to the output
+/// topic (key = window end, DESIGN §3). Once for readers: the query runs it with <c>once</c>, so the engine
+/// records each batch (per task) that Kafka acknowledged and a batch replayed after a crash is normally
+/// not published again; a crash between the acknowledgement and that record publishes it again, with the
+/// same headers (<see cref="BatchPart"/>: query id, batch id, tasks), by which readers such as the
+/// dashboard drop the repeat. Several instances of the query each publish the parts of their tasks.
 /// </summary>
 public sealed class StateCountsPublisher : IDisposable
 {
     private readonly IProducer<string, byte[]> _producer;
     private readonly string _topic;
-    private readonly string _markerDirectory;
     private readonly ILogger _log;
     // A batch whose messages Kafka does not acknowledge within the outage limit fails, and is published again when it is retried.
     private readonly KafkaOutage _outage;
 
-    public StateCountsPublisher(ProducerConfig config, string topic, string checkpointDirectory, KafkaOutage outage, ILogger log)
+    public StateCountsPublisher(ProducerConfig config, string topic, KafkaOutage outage, ILogger log)
     {
         _producer = new ProducerBuilder<string, byte[]>(config).Build();
         _topic = topic;
@@ -39,8 +37,6 @@ public sealed class StateCountsPublisher : IDisposable
         var someWindow = DateTimeOffset.UnixEpoch;
         object?[][] madeUp = [[someWindow, "A"], [someWindow, "B"], [someWindow, "B"], [someWindow.AddSeconds(30), null]];
         foreach (var message in ByWindowEnd(madeUp, windowEndOrdinal: 0, stateOrdinal: 1)) message.EncodeValue();
-        _markerDirectory = Path.Combine(checkpointDirectory, "sinks", "publish-" + topic);
-        Directory.CreateDirectory(_markerDirectory);
         _log = log;
     }
 
@@ -52,12 +48,6 @@ public sealed class StateCountsPublisher : IDisposable
         var batchId = batch.BatchId;
         _log.LogInformation("epoch {Batch}: {Count} predicted top-up(s)", batchId, predictedTopUps.Count);
         if (predictedTopUps.Count == 0) return;
-        var marker = Path.Combine(_markerDirectory, batchId.ToString(CultureInfo.InvariantCulture));
-        if (File.Exists(marker))
-        {
-            _log.LogInformation("epoch {Batch} was already published before a restart; not publishing it again", batchId);
-            return;
-        }
         var windowEnd = schema.Ordinal("window_end");
         var state = schema.Ordinal("State");
         var messages = ByWindowEnd(predictedTopUps, windowEnd, state);
@@ -67,7 +57,6 @@ public sealed class StateCountsPublisher : IDisposable
             Value = message.EncodeValue(),
             Headers = batch.ToHeaders(),
         })).ToList(), _outage, $"publishing epoch {batchId} to {_topic}");
-        CheckpointLog.WriteWhole(marker, string.Join('\n', messages.Select(m => m.Key)));
         MessagesPublished += messages.Count;
         TopUpsPublished += predictedTopUps.Count;
         foreach (var message in messages)

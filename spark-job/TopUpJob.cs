@@ -28,7 +28,7 @@ public static class TopUpJob
         var compiled = CompileAhead.Compile(OwnAssemblies, options.Cores);
         log.LogInformation("compiled {Methods} methods of the job, engine, model runtime and Kafka code ahead of the first batch in {Millis:0} ms ({NotCompiled} left to their first call)",
             compiled.Methods, compiled.Elapsed.TotalMilliseconds, compiled.NotCompiled);
-        using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic, options.Checkpoint,
+        using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic,
             Outage(kafka, options, loggers, "publish"), loggers.CreateLogger("publish"));
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
             Outage(kafka, options, loggers, "dead-letters"), loggers.CreateLogger("dead-letters"));

@@ -75,12 +75,12 @@ public static class TopUpQuery
             .WriteParquet(options.PredictionsDirectory);
 
         // 2.8 Keep prediction = 1; per batch, log the epoch id and the count and publish per window end
-        //     the per-state counts to topup-by-state.
+        //     the per-state counts to topup-by-state — once: a batch replayed after a crash is not published again.
         var prediction = scored.Schema.Ordinal("prediction");
         scored
             .Where("prediction = 1", row => row[prediction] is 1.0)
             .Select("window_end", "State")
-            .ForeachBatch($"publish per-state counts to {options.OutputTopic}", publisher.Publish);
+            .ForeachBatch($"publish per-state counts to {options.OutputTopic}", publisher.Publish, once: true);
 
         return spark.Start(new StreamingQueryOptions
         {

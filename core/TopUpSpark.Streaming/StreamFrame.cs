@@ -97,10 +97,14 @@ public sealed class StreamFrame
         return this;
     }
 
-    /// <summary><c>writeStream.foreachBatch(handler)</c>: the handler gets the batch's rows, their schema and the batch (its id, query and tasks).</summary>
-    public StreamFrame ForeachBatch(string description, Action<IReadOnlyList<object?[]>, RowSchema, BatchPart> handler)
+    /// <summary>
+    /// <c>writeStream.foreachBatch(handler)</c>: the handler gets the batch's rows, their schema and the batch
+    /// (its id, query and tasks). With <paramref name="once"/> the engine remembers the batches the handler
+    /// completed and does not hand them over again after a restart (see <see cref="ForeachBatchSink"/>).
+    /// </summary>
+    public StreamFrame ForeachBatch(string description, Action<IReadOnlyList<object?[]>, RowSchema, BatchPart> handler, bool once = false)
     {
-        _session.AddSink(Node, new ForeachBatchSink(description, handler));
+        _session.AddSink(Node, new ForeachBatchSink(description, handler, once));
         return this;
     }
 }

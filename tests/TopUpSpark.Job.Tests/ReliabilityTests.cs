@@ -211,22 +211,23 @@ public class ReliabilityTests
         var killed = clean with { OutputDirectory = Path.Combine(_work, "killed") };
         Assert.That((await Run(killed, kafka)).Failed, Is.False);
 
-        // What a kill -9 in the middle of batch N leaves: its offsets written, a parquet file and the state
-        // half written under their temporary names, metadata half rewritten, no commit.
-        var last = Directory.GetFiles(Path.Combine(killed.Checkpoint, "commits")).Select(f => long.Parse(Path.GetFileName(f))).Max();
+        // What a kill -9 in the middle of batch N's commits leaves: task 0 committed, the other tasks not; a
+        // parquet file, a state file and a commit half written under their temporary names; metadata half rewritten.
+        var tasks = Directory.GetDirectories(Path.Combine(killed.Checkpoint, "tasks")).Order().ToList();
+        Assert.That(tasks, Has.Count.EqualTo(4), "a task per partition");
+        var last = Directory.GetFiles(Path.Combine(tasks[1], "commits")).Select(f => long.Parse(Path.GetFileName(f))).Max();
         var lastWithRows = Directory.GetFiles(killed.JoinedDirectory, "part-*.parquet").Order().Last();
         var leftovers = new[]
         {
             Path.Combine(killed.JoinedDirectory, $".{Path.GetFileName(lastWithRows)}.{Guid.NewGuid():N}.tmp"),
-            Path.Combine(killed.PredictionsDirectory, $".part-{last + 1:D8}.snappy.parquet.{Guid.NewGuid():N}.tmp"),
-            Path.Combine(killed.Checkpoint, "state", $"{last}.tmp"),
-            Path.Combine(killed.Checkpoint, "metadata.tmp"),
-            Path.Combine(killed.Checkpoint, "commits", $"{last}.tmp"),
+            Path.Combine(killed.PredictionsDirectory, $".part-{last + 1:D8}-00002.snappy.parquet.{Guid.NewGuid():N}.tmp"),
+            Path.Combine(tasks[1], "state", $"{last}.4242-7.tmp"),
+            Path.Combine(killed.Checkpoint, "metadata.4242-7.tmp"),
+            Path.Combine(tasks[3], "commits", $"{last}.4242-7.tmp"),
         };
         var half = File.ReadAllBytes(lastWithRows)[..^100];
         foreach (var leftover in leftovers) File.WriteAllBytes(leftover, half);
-        File.Delete(Path.Combine(killed.Checkpoint, "commits", last.ToString()));
-        var publishedMarker = Directory.GetFiles(Path.Combine(killed.Checkpoint, "sinks"), last.ToString(), SearchOption.AllDirectories).SingleOrDefault();
+        foreach (var task in tasks.Skip(1)) File.Delete(Path.Combine(task, "commits", last.ToString()));
 
         var log = new CollectingLoggerProvider();
         using var loggers = log.CreateFactory();
@@ -236,10 +237,9 @@ public class ReliabilityTests
         Assert.That(Directory.GetFiles(killed.OutputDirectory, "*.tmp", SearchOption.AllDirectories), Is.Empty);
         foreach (var leftover in leftovers)
             Assert.That(log.Entries.Any(e => e.Message.Contains(leftover) || e.Message.Contains(Path.GetFileName(leftover))), Is.True, $"the removal of {leftover} was logged");
-        Assert.That(log.Entries.Any(e => e.Message.Contains($"batch {last} was planned but not committed")), Is.True, "the batch was replayed");
+        Assert.That(log.Entries.Any(e => e.Message.Contains($"batch {last} of tasks [1, 2, 3] was planned but not committed")), Is.True, "the batch was replayed for the tasks that had not committed");
         Assert.That(ParquetRows.Canonical(killed.JoinedDirectory), Is.EqualTo(ParquetRows.Canonical(clean.JoinedDirectory)));
         Assert.That(ParquetRows.Canonical(killed.PredictionsDirectory), Is.EqualTo(ParquetRows.Canonical(clean.PredictionsDirectory)));
-        if (publishedMarker is not null) Assert.That(File.Exists(publishedMarker), Is.True);
     }
 
     [Test]
@@ -267,18 +267,19 @@ public class ReliabilityTests
         Assert.That((await Run(options, kafka)).Failed, Is.False);
         var first = JobTestBed.ReadTopic(kafka, options.OutputTopic);
         var lastPublished = first.Select(m => BatchPart.TryRead(m.Message.Headers, out _)!.BatchId).Max();
-        var commit = Path.Combine(options.Checkpoint, "commits", lastPublished.ToString());
-        var marker = Path.Combine(options.Checkpoint, "sinks", $"publish-{options.OutputTopic}", lastPublished.ToString());
-        Assert.That(File.Exists(marker), Is.True);
+        var tasks = Directory.GetDirectories(Path.Combine(options.Checkpoint, "tasks"));
+        var commits = tasks.Select(t => Path.Combine(t, "commits", lastPublished.ToString())).ToList();
+        var records = tasks.Select(t => Path.Combine(t, "sinks", $"publish-per-state-counts-to-{options.OutputTopic}", lastPublished.ToString())).ToList();
+        Assert.That(records.All(File.Exists), Is.True, "each task records the batch it published");
 
-        // Killed after the marker was written, before the commit: the replay must not publish again.
-        File.Delete(commit);
+        // Killed after the delivery was recorded, before the commit: the replay must not publish again.
+        commits.ForEach(File.Delete);
         Assert.That((await Run(options, kafka)).Failed, Is.False);
         Assert.That(JobTestBed.ReadTopic(kafka, options.OutputTopic), Has.Count.EqualTo(first.Count));
 
-        // Killed between Kafka's acknowledgement and the marker: published again, recognisably the same part.
-        File.Delete(commit);
-        File.Delete(marker);
+        // Killed between Kafka's acknowledgement and that record: published again, recognisably the same part.
+        commits.ForEach(File.Delete);
+        records.ForEach(File.Delete);
         Assert.That((await Run(options, kafka)).Failed, Is.False);
         var all = JobTestBed.ReadTopic(kafka, options.OutputTopic);
         var repeated = all.Skip(0).Where(m => !first.Any(f => f.Partition == m.Partition && f.Offset == m.Offset)).ToList();

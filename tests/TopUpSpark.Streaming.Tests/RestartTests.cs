@@ -42,8 +42,8 @@ public class RestartTests
             catch (SimulatedCrash)
             {
                 Assert.That(crashed, Is.True);
-                Assert.That(File.Exists(Path.Combine(crashing.Directory, "checkpoint", "offsets", "2")), Is.True, "offsets were written ahead");
-                Assert.That(File.Exists(Path.Combine(crashing.Directory, "checkpoint", "commits", "2")), Is.False, "the commit was not");
+                Assert.That(File.Exists(Path.Combine(crashing.Directory, "checkpoint", "tasks", "0", "offsets", "2")), Is.True, "offsets were written ahead");
+                Assert.That(File.Exists(Path.Combine(crashing.Directory, "checkpoint", "tasks", "0", "commits", "2")), Is.False, "the commit was not");
                 crashing.ProcessAvailable();
             }
         }
@@ -100,7 +100,7 @@ public class RestartTests
             restartedEveryStep.ProcessAvailable();
         }
         static List<string> Rows(StreamHarness h) => h.Joined.Select(j => string.Join("|", j.Row)).Order().ToList();
-        Assert.That(restartedEveryStep.Progress.Max(p => p.BatchId), Is.GreaterThan(2 * Checkpointing.CheckpointLog.SnapshotInterval),
+        Assert.That(restartedEveryStep.Progress.Max(p => p.BatchId), Is.GreaterThan(2 * Checkpointing.TaskLog.SnapshotInterval),
             "restarts happened after snapshot batches and after delta batches");
         Assert.That(Rows(restartedEveryStep), Is.EqualTo(Rows(once)));
         Assert.That(Rows(once), Has.Count.EqualTo(steps - 2),

@@ -1,26 +1,37 @@
 using System.Collections.Concurrent;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Sources;
+using TopUpSpark.Streaming.State;
 
 namespace TopUpSpark.Streaming.Execution;
 
-/// <summary>Everything an operator sees of the micro-batch it runs in, and where it reports what it did.</summary>
+/// <summary>Everything an operator sees of the micro-batch it runs in for one task — that task's records and state — and where it reports what it did.</summary>
 public sealed class BatchContext
 {
     private readonly ConcurrentDictionary<string, long> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PlanNode, DateTimeOffset> _maxEventTimes = new();
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
 
-    public BatchContext(long batchId, BatchWatermarks watermarks, int cores,
-        IReadOnlyDictionary<IStreamSource, SourceRecords> sourceRecords)
+    private readonly IReadOnlyDictionary<PlanNode, IStateStore> _stores;
+
+    public BatchContext(long batchId, int task, BatchWatermarks watermarks, int cores,
+        IReadOnlyDictionary<IStreamSource, SourceRecords> sourceRecords, IReadOnlyDictionary<PlanNode, IStateStore> stores)
     {
         BatchId = batchId;
+        Task = task;
         Watermarks = watermarks;
         Cores = cores;
         SourceRecords = sourceRecords;
+        _stores = stores;
     }
 
+    /// <summary>The store of a stateful operator for the task this batch runs for.</summary>
+    public TStore StateOf<TStore>(PlanNode statefulOperator) where TStore : IStateStore => (TStore)_stores[statefulOperator];
+
     public long BatchId { get; }
+
+    /// <summary>The task this context runs the batch for: one partition number of every input.</summary>
+    public int Task { get; }
     public BatchWatermarks Watermarks { get; }
 
     /// <summary>How many threads an operator may use at once (<c>local[N]</c>).</summary>

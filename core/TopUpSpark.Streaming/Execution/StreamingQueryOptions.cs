@@ -26,4 +26,16 @@ public sealed record StreamingQueryOptions
 
     /// <summary>Where each batch's progress is appended as one JSON line; null for none.</summary>
     public string? ProgressFile { get; init; }
+
+    /// <summary>Which tasks this instance runs (default: all of them, one instance).</summary>
+    public Tasks.ITaskAssignment? TaskAssignment { get; init; }
+
+    /// <summary>This instance's name in task ownership records, logs and progress.</summary>
+    public string Instance { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Where the checkpoint is kept (default: the folder <see cref="CheckpointLocation"/>).</summary>
+    public Checkpointing.ICheckpointStorage? CheckpointStorage { get; init; }
+
+    /// <summary>How long an available-now instance waits for the tasks other instances run to reach the run's end.</summary>
+    public TimeSpan WaitForOtherTasks { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -1,18 +1,29 @@
 using TopUpSpark.Streaming.Rows;
+using TopUpSpark.Streaming.State;
 
 namespace TopUpSpark.Streaming.Operators;
 
 /// <summary>
 /// The rows one side of a stream-stream join keeps, by join key. Each row has an expiry (the ticks from
 /// which the watermark evicts it), indexed so that eviction and "is anything evictable?" look only at
-/// what expires, not at the whole state. The keys changed since the last save are tracked, so a
-/// checkpoint can store just those (a delta, as Spark's state store does).
+/// what expires, not at the whole state. A checkpoint delta holds the keys changed since the last write.
 /// </summary>
-internal sealed class JoinSideState(RowSchema schema, int keyOrdinal, Func<object?[], long> expiryTicks)
+internal sealed class JoinSideState
 {
-    private readonly Dictionary<string, List<object?[]>> _rows = new(StringComparer.Ordinal);
+    private readonly KeyedStateStore<string, List<object?[]>> _rows;
     private readonly PriorityQueue<string, long> _byExpiry = new();
-    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    private readonly Func<object?[], long> _expiryTicks;
+    private readonly int _keyOrdinal;
+
+    public JoinSideState(RowSchema schema, int keyOrdinal, Func<object?[], long> expiryTicks)
+    {
+        _keyOrdinal = keyOrdinal;
+        _expiryTicks = expiryTicks;
+        _rows = new KeyedStateStore<string, List<object?[]>>(
+            (writer, key) => writer.Write(key), reader => reader.ReadString(),
+            (writer, rows) => RowCodec.Write(writer, rows, schema), reader => RowCodec.Read(reader, schema).ToList(),
+            StringComparer.Ordinal);
+    }
 
     public long Count { get; private set; }
 
@@ -20,11 +31,11 @@ internal sealed class JoinSideState(RowSchema schema, int keyOrdinal, Func<objec
 
     public void Add(object?[] row)
     {
-        var key = (string)row[keyOrdinal]!;
-        if (!_rows.TryGetValue(key, out var rows)) _rows[key] = rows = [];
+        var key = (string)row[_keyOrdinal]!;
+        if (_rows.TryGetValue(key, out var rows)) _rows.Touched(key);
+        else _rows.Put(key, rows = []);
         rows.Add(row);
-        _byExpiry.Enqueue(key, expiryTicks(row));
-        _changed.Add(key);
+        _byExpiry.Enqueue(key, _expiryTicks(row));
         Count++;
     }
 
@@ -40,54 +51,29 @@ internal sealed class JoinSideState(RowSchema schema, int keyOrdinal, Func<objec
             _byExpiry.Dequeue();
             // A key is queued once per row; its first expiry evicts every row of it that has expired.
             if (!_rows.TryGetValue(key, out var rows)) continue;
-            var removed = rows.RemoveAll(r => expiryTicks(r) < watermarkTicks);
+            var removed = rows.RemoveAll(r => _expiryTicks(r) < watermarkTicks);
             if (removed == 0) continue;
             evicted += removed;
             Count -= removed;
-            _changed.Add(key);
-            if (rows.Count == 0) _rows.Remove(key);
+            if (rows.Count == 0) _rows.Remove(key, out _);
+            else _rows.Touched(key);
         }
         return evicted;
     }
 
-    public void Save(BinaryWriter writer)
-    {
-        RowCodec.Write(writer, _rows.Values.SelectMany(r => r).ToList(), schema);
-        _changed.Clear();
-    }
+    public void WriteSnapshot(BinaryWriter writer) => _rows.WriteSnapshot(writer);
 
-    /// <summary>The rows now held under every key changed since the last save (none: the key is gone).</summary>
-    public void SaveChanges(BinaryWriter writer)
-    {
-        writer.Write(_changed.Count);
-        foreach (var key in _changed)
-        {
-            writer.Write(key);
-            RowCodec.Write(writer, RowsOf(key), schema);
-        }
-        _changed.Clear();
-    }
+    public void WriteDelta(BinaryWriter writer) => _rows.WriteDelta(writer);
 
-    public void Restore(BinaryReader? reader)
+    public void Restore(BinaryReader? snapshot, IEnumerable<BinaryReader> deltas)
     {
-        _rows.Clear();
+        _rows.Restore(snapshot, deltas);
         _byExpiry.Clear();
-        _changed.Clear();
         Count = 0;
-        if (reader is null) return;
-        foreach (var row in RowCodec.Read(reader, schema)) Add(row);
-        _changed.Clear();
-    }
-
-    public void ApplyChanges(BinaryReader reader)
-    {
-        var keys = reader.ReadInt32();
-        for (var k = 0; k < keys; k++)
+        foreach (var (key, rows) in _rows.Entries)
         {
-            var key = reader.ReadString();
-            if (_rows.Remove(key, out var old)) Count -= old.Count;
-            foreach (var row in RowCodec.Read(reader, schema)) Add(row);
+            foreach (var row in rows) _byExpiry.Enqueue(key, _expiryTicks(row));
+            Count += rows.Count;
         }
-        _changed.Clear();
     }
 }

@@ -14,7 +14,7 @@ namespace TopUpSpark.Streaming.Operators;
 /// missing or unknown columns, non-string values, too large) to the dead letters with the reason and
 /// its original bytes, while the rest go on.
 /// </summary>
-public abstract class JsonDecodeOperator : PlanNode
+public abstract class JsonDecodeOperator : PlanNode, IRecordDecoder
 {
     private readonly IReadOnlyList<ColumnSpec> _columns;
     private readonly bool _castEmptyToNull;

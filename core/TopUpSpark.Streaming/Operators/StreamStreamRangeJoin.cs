@@ -1,6 +1,7 @@
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
+using TopUpSpark.Streaming.State;
 
 namespace TopUpSpark.Streaming.Operators;
 
@@ -18,7 +19,6 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
     private readonly int _leftKey, _leftStart, _leftEnd, _rightKey, _rightTime;
     private readonly long _rightRetentionTicks;
     private readonly int[] _rightOutputOrdinals;
-    private readonly JoinSideState _left, _right;
 
     public StreamStreamRangeJoin(PlanNode left, PlanNode right, string key, string windowStart, string windowEnd,
         string rightEventTime, TimeSpan maxWindowLength)
@@ -31,10 +31,42 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         _rightTime = right.Schema.Ordinal(rightEventTime);
         _rightRetentionTicks = maxWindowLength.Ticks;
         _rightOutputOrdinals = Enumerable.Range(0, right.Schema.Count).Where(i => i != _rightKey).ToArray();
-        // A window row can meet no future event once its end is before the watermark; an event none of
-        // the future windows (those ending after the watermark) once ts + window length is before it.
-        _left = new JoinSideState(left.Schema, _leftKey, row => ((DateTimeOffset)row[_leftEnd]!).UtcTicks);
-        _right = new JoinSideState(right.Schema, _rightKey, row => ((DateTimeOffset)row[_rightTime]!).UtcTicks + _rightRetentionTicks);
+    }
+
+    /// <summary>
+    /// A task's two sides. A window row can meet no future event once its end is before the watermark; an
+    /// event none of the future windows (those ending after the watermark) once ts + window length is before it.
+    /// </summary>
+    public IStateStore CreateStore() => new JoinStore(
+        new JoinSideState(Inputs[0].Schema, _leftKey, row => ((DateTimeOffset)row[_leftEnd]!).UtcTicks),
+        new JoinSideState(Inputs[1].Schema, _rightKey, row => ((DateTimeOffset)row[_rightTime]!).UtcTicks + _rightRetentionTicks));
+
+    private sealed class JoinStore(JoinSideState left, JoinSideState right) : IStateStore
+    {
+        public JoinSideState Left { get; } = left;
+        public JoinSideState Right { get; } = right;
+
+        public long Rows => Left.Count + Right.Count;
+
+        public void WriteSnapshot(BinaryWriter writer)
+        {
+            Left.WriteSnapshot(writer);
+            Right.WriteSnapshot(writer);
+        }
+
+        public void WriteDelta(BinaryWriter writer)
+        {
+            Left.WriteDelta(writer);
+            Right.WriteDelta(writer);
+        }
+
+        public void Restore(BinaryReader? snapshot, IEnumerable<BinaryReader> deltas)
+        {
+            // Each file holds the left side's part, then the right side's: read in that order.
+            var readers = deltas.ToList();
+            Left.Restore(snapshot, readers);
+            Right.Restore(snapshot, readers);
+        }
     }
 
     private static RowSchema OutputSchema(RowSchema left, RowSchema right, string key)
@@ -45,9 +77,8 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         return new RowSchema(left.Names.Select((n, i) => (n, left.Kinds[i])).Concat(rightColumns));
     }
 
-    public long StateRows => _left.Count + _right.Count;
-
-    public bool HasWorkAt(DateTimeOffset watermark) => _left.HasExpiredAt(watermark.UtcTicks) || _right.HasExpiredAt(watermark.UtcTicks);
+    public bool HasWorkAt(IStateStore store, DateTimeOffset watermark) =>
+        ((JoinStore)store).Left.HasExpiredAt(watermark.UtcTicks) || ((JoinStore)store).Right.HasExpiredAt(watermark.UtcTicks);
 
     private bool Matches(object?[] left, object?[] right)
     {
@@ -57,28 +88,29 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
 
     public override IReadOnlyList<object?[]> Execute(BatchContext context, IReadOnlyList<IReadOnlyList<object?[]>> inputRows)
     {
+        var state = context.StateOf<JoinStore>(this);
         var output = new List<object?[]>();
         long leftLate = 0, rightLate = 0;
         foreach (var left in inputRows[0])
         {
             if (context.Watermarks.IsLate((DateTimeOffset)left[_leftEnd]!)) { leftLate++; continue; }
-            foreach (var right in _right.RowsOf((string)left[_leftKey]!))
+            foreach (var right in state.Right.RowsOf((string)left[_leftKey]!))
                 if (Matches(left, right)) output.Add(Combine(left, right));
-            _left.Add(left);
+            state.Left.Add(left);
         }
         foreach (var right in inputRows[1])
         {
             if (context.Watermarks.IsLate((DateTimeOffset)right[_rightTime]!)) { rightLate++; continue; }
-            foreach (var left in _left.RowsOf((string)right[_rightKey]!))
+            foreach (var left in state.Left.RowsOf((string)right[_rightKey]!))
                 if (Matches(left, right)) output.Add(Combine(left, right));
-            _right.Add(right);
+            state.Right.Add(right);
         }
         context.Count($"{Name}.left.lateRowsDropped", leftLate);
         context.Count($"{Name}.right.lateRowsDropped", rightLate);
         if (context.Watermarks.ForEviction is { } w)
         {
-            context.Count($"{Name}.left.stateRowsEvicted", _left.Evict(w.UtcTicks));
-            context.Count($"{Name}.right.stateRowsEvicted", _right.Evict(w.UtcTicks));
+            context.Count($"{Name}.left.stateRowsEvicted", state.Left.Evict(w.UtcTicks));
+            context.Count($"{Name}.right.stateRowsEvicted", state.Right.Evict(w.UtcTicks));
         }
         return output;
     }
@@ -97,29 +129,5 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
         var left = requiredOutputs.Where(o => o < leftWidth).Concat([_leftKey, _leftStart, _leftEnd]).ToHashSet();
         var right = requiredOutputs.Where(o => o >= leftWidth).Select(o => _rightOutputOrdinals[o - leftWidth]).Concat([_rightKey, _rightTime]).ToHashSet();
         return [left, right];
-    }
-
-    public void SaveState(BinaryWriter writer)
-    {
-        _left.Save(writer);
-        _right.Save(writer);
-    }
-
-    public void SaveChanges(BinaryWriter writer)
-    {
-        _left.SaveChanges(writer);
-        _right.SaveChanges(writer);
-    }
-
-    public void RestoreState(BinaryReader? reader)
-    {
-        _left.Restore(reader);
-        _right.Restore(reader);
-    }
-
-    public void ApplyChanges(BinaryReader reader)
-    {
-        _left.ApplyChanges(reader);
-        _right.ApplyChanges(reader);
     }
 }

@@ -1,6 +1,7 @@
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
 using TopUpSpark.Streaming.Rows;
+using TopUpSpark.Streaming.State;
 
 namespace TopUpSpark.Streaming.Operators;
 
@@ -25,11 +26,6 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
     private readonly ColumnKind[] _inputKinds;
     // The aggregates something downstream reads (column pruning): only these are computed and kept in state.
     private Aggregates _computed;
-    private readonly SortedDictionary<long, Dictionary<string, WindowBuffer>> _windowsByStart = new();
-    // Since the last save: the (window, key) buffers updated and the windows emitted, for a delta checkpoint.
-    private readonly HashSet<(long Start, string Key)> _changed = [];
-    private readonly List<long> _emitted = [];
-    private long _stateRows;
 
     public WindowAggregate(PlanNode input, string eventTimeColumn, TimeSpan size, string keyColumn, IReadOnlyList<AggregateFunction> functions)
         : base($"window aggregate {size.TotalSeconds:0}s by {keyColumn}", OutputSchema(keyColumn, functions), input)
@@ -53,10 +49,7 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
     }
 
     /// <summary>The computed aggregates, by position among the functions, with their input column and kind.</summary>
-    private sealed record Aggregates(int[] Functions, bool[] IsSum, int[] InputOrdinals, ColumnKind[] InputKinds)
-    {
-        public int Count => Functions.Length;
-    }
+    private sealed record Aggregates(int[] Functions, bool[] IsSum, int[] InputOrdinals, ColumnKind[] InputKinds);
 
     private Aggregates Computing(IEnumerable<int> functions)
     {
@@ -80,8 +73,6 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
         new(new[] { (WindowStartColumn, ColumnKind.Timestamp), (WindowEndColumn, ColumnKind.Timestamp), (keyColumn, ColumnKind.String) }
             .Concat(functions.Select(f => (f.Output, f.Kind == AggregateKind.Sum ? ColumnKind.Double : ColumnKind.Long))));
 
-    public long StateRows => _stateRows;
-
     /// <summary>The start of the tumbling window holding <paramref name="eventTime"/> (floor, also before 1970).</summary>
     public long WindowStartTicks(DateTimeOffset eventTime)
     {
@@ -90,11 +81,15 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
         return eventTime.UtcTicks - remainder;
     }
 
-    public bool HasWorkAt(DateTimeOffset watermark) =>
-        _windowsByStart.Count > 0 && _windowsByStart.Keys.First() + _sizeTicks <= watermark.UtcTicks;
+    /// <summary>A task's store, made before its first batch, after column pruning decided what is computed.</summary>
+    public IStateStore CreateStore() => new WindowAggregateStore(_computed.InputKinds);
+
+    public bool HasWorkAt(IStateStore store, DateTimeOffset watermark) =>
+        ((WindowAggregateStore)store).FirstStart is { } first && first + _sizeTicks <= watermark.UtcTicks;
 
     public override IReadOnlyList<object?[]> Execute(BatchContext context, IReadOnlyList<IReadOnlyList<object?[]>> inputRows)
     {
+        var store = context.StateOf<WindowAggregateStore>(this);
         long late = 0, updated = 0;
         foreach (var row in inputRows[0])
         {
@@ -105,212 +100,33 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
                 late++;
                 continue;
             }
-            if (!_windowsByStart.TryGetValue(start, out var window)) _windowsByStart[start] = window = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
-            var key = (string)row[_keyOrdinal]!;
-            if (!window.TryGetValue(key, out var buffer))
-            {
-                window[key] = buffer = new WindowBuffer(_computed.Count);
-                _stateRows++;
-            }
-            buffer.Add(row, _computed);
-            _changed.Add((start, key));
+            store.Update(start, (string)row[_keyOrdinal]!).Add(row, _computed.InputOrdinals, _computed.IsSum);
             updated++;
         }
         context.Count($"{Name}.lateRowsDropped", late);
         context.Count($"{Name}.stateRowsUpdated", updated);
-        return Emit(context.Watermarks.ForEviction);
+        return Emit(store, context.Watermarks.ForEviction);
     }
 
-    private List<object?[]> Emit(DateTimeOffset? watermark)
+    private List<object?[]> Emit(WindowAggregateStore store, DateTimeOffset? watermark)
     {
         var output = new List<object?[]>();
         if (watermark is not { } w) return output;
-        while (_windowsByStart.Count > 0)
+        while (store.FirstStart is { } first && first + _sizeTicks <= w.UtcTicks)
         {
-            var (start, window) = _windowsByStart.First();
-            if (start + _sizeTicks > w.UtcTicks) break;
+            var (start, keys) = store.RemoveFirstWindow();
             var windowStart = new DateTimeOffset(start, TimeSpan.Zero);
             var windowEnd = new DateTimeOffset(start + _sizeTicks, TimeSpan.Zero);
-            foreach (var (key, buffer) in window.OrderBy(k => k.Key, StringComparer.Ordinal))
+            foreach (var (key, buffer) in keys)
             {
                 var row = new object?[FirstAggregateColumn + _functions.Count];
                 row[0] = windowStart;
                 row[1] = windowEnd;
                 row[2] = key;
-                buffer.WriteResults(row, FirstAggregateColumn, _computed);
+                buffer.WriteResults(row, FirstAggregateColumn, _computed.Functions, _computed.IsSum);
                 output.Add(row);
             }
-            _windowsByStart.Remove(start);
-            _emitted.Add(start);
-            _stateRows -= window.Count;
         }
         return output;
-    }
-
-    public void SaveState(BinaryWriter writer)
-    {
-        writer.Write(_windowsByStart.Count);
-        foreach (var (start, window) in _windowsByStart)
-        {
-            writer.Write(start);
-            writer.Write(window.Count);
-            foreach (var (key, buffer) in window)
-            {
-                writer.Write(key);
-                buffer.Save(writer, _computed.InputKinds);
-            }
-        }
-        ForgetChanges();
-    }
-
-    public void SaveChanges(BinaryWriter writer)
-    {
-        writer.Write(_emitted.Count);
-        foreach (var start in _emitted) writer.Write(start);
-        var updated = _changed.Where(c => _windowsByStart.TryGetValue(c.Start, out var window) && window.ContainsKey(c.Key)).ToList();
-        writer.Write(updated.Count);
-        foreach (var (start, key) in updated)
-        {
-            writer.Write(start);
-            writer.Write(key);
-            _windowsByStart[start][key].Save(writer, _computed.InputKinds);
-        }
-        ForgetChanges();
-    }
-
-    private void ForgetChanges()
-    {
-        _changed.Clear();
-        _emitted.Clear();
-    }
-
-    public void RestoreState(BinaryReader? reader)
-    {
-        _windowsByStart.Clear();
-        _stateRows = 0;
-        ForgetChanges();
-        if (reader is null) return;
-        var windows = reader.ReadInt32();
-        for (var w = 0; w < windows; w++)
-        {
-            var start = reader.ReadInt64();
-            var keys = reader.ReadInt32();
-            for (var k = 0; k < keys; k++) Put(start, reader.ReadString(), WindowBuffer.Restore(reader, _computed.InputKinds));
-        }
-    }
-
-    public void ApplyChanges(BinaryReader reader)
-    {
-        var emitted = reader.ReadInt32();
-        for (var e = 0; e < emitted; e++)
-        {
-            if (_windowsByStart.Remove(reader.ReadInt64(), out var window)) _stateRows -= window.Count;
-        }
-        var updated = reader.ReadInt32();
-        for (var u = 0; u < updated; u++)
-        {
-            var start = reader.ReadInt64();
-            Put(start, reader.ReadString(), WindowBuffer.Restore(reader, _computed.InputKinds));
-        }
-        ForgetChanges();
-    }
-
-    private void Put(long start, string key, WindowBuffer buffer)
-    {
-        if (!_windowsByStart.TryGetValue(start, out var window)) _windowsByStart[start] = window = new Dictionary<string, WindowBuffer>(StringComparer.Ordinal);
-        if (!window.ContainsKey(key)) _stateRows++;
-        window[key] = buffer;
-    }
-
-    /// <summary>Running sums and distinct sets of one key in one window.</summary>
-    private sealed class WindowBuffer
-    {
-        private readonly double[] _sums;
-        private readonly bool[] _hasSum;
-        private readonly HashSet<object>?[] _distinct;
-
-        public WindowBuffer(int functions)
-        {
-            _sums = new double[functions];
-            _hasSum = new bool[functions];
-            _distinct = new HashSet<object>?[functions];
-        }
-
-        public void Add(object?[] row, Aggregates aggregates)
-        {
-            for (var i = 0; i < aggregates.Count; i++)
-            {
-                var value = row[aggregates.InputOrdinals[i]];
-                if (value is null) continue;
-                if (aggregates.IsSum[i])
-                {
-                    _sums[i] += value is double d ? d : (long)value;
-                    _hasSum[i] = true;
-                }
-                else
-                {
-                    (_distinct[i] ??= new HashSet<object>(DistinctValueComparer.Instance)).Add(value);
-                }
-            }
-        }
-
-        public void WriteResults(object?[] row, int offset, Aggregates aggregates)
-        {
-            for (var i = 0; i < aggregates.Count; i++)
-            {
-                row[offset + aggregates.Functions[i]] = aggregates.IsSum[i]
-                    ? _hasSum[i] ? _sums[i] : null
-                    : (long)(_distinct[i]?.Count ?? 0);
-            }
-        }
-
-        public void Save(BinaryWriter writer, ColumnKind[] kinds)
-        {
-            for (var i = 0; i < _sums.Length; i++)
-            {
-                writer.Write(_hasSum[i]);
-                writer.Write(_sums[i]);
-                var set = _distinct[i];
-                writer.Write(set?.Count ?? -1);
-                if (set is null) continue;
-                foreach (var value in set) RowCodec.WriteValue(writer, value, kinds[i]);
-            }
-        }
-
-        public static WindowBuffer Restore(BinaryReader reader, ColumnKind[] kinds)
-        {
-            var buffer = new WindowBuffer(kinds.Length);
-            for (var i = 0; i < kinds.Length; i++)
-            {
-                buffer._hasSum[i] = reader.ReadBoolean();
-                buffer._sums[i] = reader.ReadDouble();
-                var count = reader.ReadInt32();
-                if (count < 0) continue;
-                var set = new HashSet<object>(count, DistinctValueComparer.Instance);
-                for (var v = 0; v < count; v++) set.Add(RowCodec.ReadValue(reader, kinds[i])!);
-                buffer._distinct[i] = set;
-            }
-            return buffer;
-        }
-    }
-
-    /// <summary>Distinct values compare by exact value: strings ordinally, numbers bit for bit, times by instant.</summary>
-    private sealed class DistinctValueComparer : IEqualityComparer<object>
-    {
-        public static readonly DistinctValueComparer Instance = new();
-
-        public new bool Equals(object? x, object? y) => (x, y) switch
-        {
-            (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
-            (DateTimeOffset a, DateTimeOffset b) => a.UtcTicks == b.UtcTicks,
-            _ => object.Equals(x, y),
-        };
-
-        public int GetHashCode(object value) => value switch
-        {
-            string s => StringComparer.Ordinal.GetHashCode(s),
-            DateTimeOffset t => t.UtcTicks.GetHashCode(),
-            _ => value.GetHashCode(),
-        };
     }
 }

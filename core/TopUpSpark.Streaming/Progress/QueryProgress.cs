@@ -5,6 +5,8 @@ public sealed record QueryProgress(
     Guid Id,
     Guid RunId,
     string Name,
+    string Instance,
+    IReadOnlyList<int> Tasks,
     long BatchId,
     DateTimeOffset Timestamp,
     long NumInputRows,

@@ -4,15 +4,24 @@ using TopUpSpark.Streaming.Rows;
 namespace TopUpSpark.Streaming.Sinks;
 
 /// <summary>
-/// Where a query's rows go each batch. A sink must be idempotent per batch id: a batch replayed after
-/// a crash (same id, same rows) must not duplicate output.
+/// Where a query's rows go each batch. A batch replayed after a crash comes again with the same id and
+/// rows, for the same or fewer tasks: a sink must not duplicate its output then — by writing per batch and
+/// task under a name of its own (parquet), or by letting the engine remember, per task, the batches it
+/// delivered (<see cref="DeliveryLog"/>).
 /// </summary>
 public interface IBatchSink
 {
     string Description { get; }
 
+    /// <summary>
+    /// A file-name-safe name under which the engine records, in each task's checkpoint, every batch this
+    /// sink delivered, and never hands it that batch for that task again; null when the sink is idempotent by itself.
+    /// </summary>
+    string? DeliveryLog => null;
+
     /// <param name="batch">The query, the batch id and the tasks whose rows these are.</param>
-    void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel);
+    /// <param name="rows">The batch's rows, per task.</param>
+    void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<TaskRows> rows, CancellationToken cancel);
 
     /// <summary>
     /// Called once before the first batch, so one-off costs (connections, code paths run for the first time)
@@ -20,6 +29,12 @@ public interface IBatchSink
     /// </summary>
     void Prepare(RowSchema schema) { }
 
-    /// <summary>Removes what a run killed in the middle of a write left behind (the batch itself is replayed); returns what was removed.</summary>
-    IReadOnlyList<string> RemoveLeftovers() => [];
+    /// <summary>
+    /// Removes what a run killed in the middle of a write left behind for <paramref name="tasks"/> (their
+    /// batch is replayed), before this instance runs them; returns what was removed.
+    /// </summary>
+    IReadOnlyList<string> RemoveLeftovers(IReadOnlyCollection<int> tasks) => [];
 }
+
+/// <summary>One task's rows of a batch.</summary>
+public sealed record TaskRows(int Task, IReadOnlyList<object?[]> Rows);

@@ -6,9 +6,10 @@ using TopUpSpark.Streaming.Rows;
 namespace TopUpSpark.Streaming.Sinks;
 
 /// <summary>
-/// Appends each batch's rows to a folder as <c>part-&lt;batchId&gt;.snappy.parquet</c>. The file is written
-/// under a temporary name and renamed into place, so readers never see half a file, and a replayed
-/// batch overwrites its own file instead of adding a second one. Empty batches write no file.
+/// Appends each batch's rows to a folder, a file per task: <c>part-&lt;batch&gt;-&lt;task&gt;.snappy.parquet</c>,
+/// so that instances of one query write into one folder side by side. The file is written under a
+/// temporary name and renamed into place, so readers never see half a file, and a replayed batch
+/// overwrites its own file instead of adding a second one. A task without rows writes no file.
 /// Timestamps are stored as UTC-adjusted microsecond timestamps, as Spark reads them.
 /// </summary>
 public sealed class ParquetSink(string directory) : IBatchSink
@@ -16,7 +17,7 @@ public sealed class ParquetSink(string directory) : IBatchSink
     public string Directory { get; } = Path.GetFullPath(directory);
     public string Description => $"FileSink[{Directory}] (parquet)";
 
-    public static string FileName(long batchId) => $"part-{batchId:D8}.snappy.parquet";
+    public static string FileName(long batchId, int task) => $"part-{batchId:D8}-{task:D5}.snappy.parquet";
 
     private const string TemporarySuffix = ".tmp";
 
@@ -24,10 +25,11 @@ public sealed class ParquetSink(string directory) : IBatchSink
     /// Files a run killed in the middle of a write left behind: hidden, under a temporary name, never
     /// renamed into place. Readers skip them, but they would pile up; the batch itself is replayed.
     /// </summary>
-    public IReadOnlyList<string> RemoveLeftovers()
+    public IReadOnlyList<string> RemoveLeftovers(IReadOnlyCollection<int> tasks)
     {
         if (!System.IO.Directory.Exists(Directory)) return [];
-        var leftovers = System.IO.Directory.EnumerateFiles(Directory, $".part-*{TemporarySuffix}").ToList();
+        // Only the given tasks': other instances may be writing theirs right now.
+        var leftovers = tasks.SelectMany(task => System.IO.Directory.EnumerateFiles(Directory, $".part-*-{task:D5}.snappy.parquet.*{TemporarySuffix}")).ToList();
         foreach (var file in leftovers) File.Delete(file);
         return leftovers;
     }
@@ -57,12 +59,17 @@ public sealed class ParquetSink(string directory) : IBatchSink
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no parquet type for this column kind"),
     };
 
-    public void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
+    public void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<TaskRows> rows, CancellationToken cancel)
     {
-        if (rows.Count == 0) return;
+        foreach (var (task, taskRows) in rows)
+            if (taskRows.Count > 0) Write(FileName(batch.BatchId, task), schema, taskRows, cancel);
+    }
+
+    private void Write(string fileName, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)
+    {
         System.IO.Directory.CreateDirectory(Directory);
-        var target = Path.Combine(Directory, FileName(batch.BatchId));
-        var temp = Path.Combine(Directory, $".{FileName(batch.BatchId)}.{Guid.NewGuid():N}{TemporarySuffix}");
+        var target = Path.Combine(Directory, fileName);
+        var temp = Path.Combine(Directory, $".{fileName}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
             // Encoded in memory, then written at once: Parquet.Net writes asynchronously, and on Unix an

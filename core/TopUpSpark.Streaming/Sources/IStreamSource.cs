@@ -6,13 +6,19 @@ public interface IStreamSource : IDisposable
     /// <summary>Human description, e.g. <c>KafkaV2[Subscribe[customer]]</c>.</summary>
     string Description { get; }
 
-    /// <summary>Where a query with no checkpoint starts.</summary>
-    SourceOffsets InitialOffsets();
+    /// <summary>The source's partition numbers now.</summary>
+    IReadOnlyList<int> Partitions();
+
+    /// <summary>Where a task with no checkpoint starts, for each of <paramref name="partitions"/>.</summary>
+    SourceOffsets InitialOffsets(IReadOnlyCollection<int> partitions);
+
+    /// <summary>The offsets after the last record of each of <paramref name="partitions"/> now (an available-now run's fixed end).</summary>
+    SourceOffsets EndOffsets(IReadOnlyCollection<int> partitions);
 
     /// <summary>
-    /// The newest offsets available now — or <paramref name="upTo"/>, the fixed end of an available-now run —
-    /// at most <paramref name="maxRecords"/> records past <paramref name="from"/>, shared out between
-    /// partitions in proportion to what each has left.
+    /// For the partitions of <paramref name="from"/>: the newest offsets available now — or those of
+    /// <paramref name="upTo"/>, the fixed end of an available-now run — at most <paramref name="maxRecords"/>
+    /// records past <paramref name="from"/>, shared out between partitions in proportion to what each has left.
     /// </summary>
     SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null);
 

@@ -63,40 +63,52 @@ public sealed class KafkaSource : IStreamSource
     public string? ClusterId() => _outage.Retry($"asking for the cluster id of {_topic}'s brokers",
         () => _consumer.ClusterId(MetadataTimeout) ?? throw new KafkaException(ErrorCode.Local_TimedOut));
 
-    public SourceOffsets InitialOffsets()
-    {
-        var partitions = Partitions();
-        return new SourceOffsets(ListOffsets(partitions, _starting == StartingOffsets.Earliest ? OffsetSpec.Earliest() : OffsetSpec.Latest()));
-    }
+    public SourceOffsets InitialOffsets(IReadOnlyCollection<int> partitions) =>
+        new(ListOffsets(partitions.ToList(), _starting == StartingOffsets.Earliest ? OffsetSpec.Earliest() : OffsetSpec.Latest()));
+
+    public SourceOffsets EndOffsets(IReadOnlyCollection<int> partitions) => new(ListOffsets(partitions.ToList(), OffsetSpec.Latest()));
 
     public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null)
     {
-        // An available-now run shares out against its fixed end, as Spark's Kafka source does.
-        var partitions = upTo?.Next.Keys.ToList() ?? Partitions();
-        var high = upTo?.Next ?? ListOffsets(partitions, OffsetSpec.Latest());
-        ReportVanishedPartitions(from, partitions);
-        var unseen = partitions.Where(p => !from.Next.ContainsKey(p)).ToList();
-        var low = unseen.Count > 0 ? ListOffsets(unseen, OffsetSpec.Earliest()) : ImmutableSortedDictionary<int, long>.Empty;
+        var partitions = from.Next.Keys.ToList();
         var available = new SortedDictionary<int, (long Start, long High)>();
-        foreach (var partition in partitions)
+        if (upTo is not null)
         {
-            if (!from.Next.TryGetValue(partition, out var start))
+            // An available-now run shares out against its fixed end, as Spark's Kafka source does. A task that
+            // another instance, started later, already took further has nothing left here — unless the broker's
+            // own offsets are behind it too: then they went back.
+            var past = from.Next.Where(p => upTo[p.Key] < p.Value).Select(p => p.Key).ToList();
+            var brokerHigh = past.Count > 0 ? ListOffsets(past, OffsetSpec.Latest()) : ImmutableSortedDictionary<int, long>.Empty;
+            foreach (var (partition, start) in from.Next)
+                available[partition] = brokerHigh.TryGetValue(partition, out var h) && h < start ? WentBack(partition, start, h) : (start, Math.Max(start, upTo[partition]));
+            return ShareOut(available, maxRecords);
+        }
+        var current = Partitions();
+        ReportVanishedPartitions(from, current);
+        var high = ListOffsets(partitions.Where(current.Contains).ToList(), OffsetSpec.Latest());
+        foreach (var (partition, start) in from.Next)
+        {
+            if (!high.ContainsKey(partition))
             {
-                start = low[partition];
-                if (start != 0)
-                    _gaps.Report(DataLossException.Skipped(TopicPartitionOf(partition), 0, start));
-            }
-            else if (high[partition] < start)
-            {
-                // Spark leaves such a partition out of the batch and goes on from the broker's latest offset.
-                var earliest = ListOffsets([partition], OffsetSpec.Earliest())[partition];
-                _gaps.Report(DataLossException.WentBack(TopicPartitionOf(partition), start, high[partition], high[partition] - earliest,
-                    _gaps.FailOnDataLoss ? null : $"going on from offset {high[partition]}; the {high[partition] - earliest} message(s) the partition holds now are not read"));
-                available[partition] = (high[partition], high[partition]);
+                available[partition] = (start, start);
                 continue;
             }
-            available[partition] = (start, Math.Max(start, high[partition]));
+            available[partition] = high[partition] < start ? WentBack(partition, start, high[partition]) : (start, high[partition]);
         }
+        return ShareOut(available, maxRecords);
+    }
+
+    /// <summary>Spark leaves a partition whose offsets went back out of the batch and goes on from the broker's latest offset.</summary>
+    private (long Start, long High) WentBack(int partition, long start, long high)
+    {
+        var earliest = ListOffsets([partition], OffsetSpec.Earliest())[partition];
+        _gaps.Report(DataLossException.WentBack(TopicPartitionOf(partition), start, high, high - earliest,
+            _gaps.FailOnDataLoss ? null : $"going on from offset {high}; the {high - earliest} message(s) the partition holds now are not read"));
+        return (high, high);
+    }
+
+    private static SourceOffsets ShareOut(SortedDictionary<int, (long Start, long High)> available, long? maxRecords)
+    {
         var total = available.Values.Sum(a => a.High - a.Start);
         var builder = ImmutableSortedDictionary.CreateBuilder<int, long>();
         if (maxRecords is not { } limit || total <= limit)
@@ -123,7 +135,7 @@ public sealed class KafkaSource : IStreamSource
     /// <summary>Partitions the query read that the broker no longer has (Spark: "… are gone. Some data may have been missed").</summary>
     private void ReportVanishedPartitions(SourceOffsets from, IReadOnlyList<int> partitions)
     {
-        foreach (var (partition, offset) in from.Next.Where(p => !partitions.Contains(p.Key)))
+        foreach (var (partition, offset) in from.Next.Where(p => !partitions.Contains(p.Key)).ToList())
             _gaps.Report(DataLossException.WentBack(TopicPartitionOf(partition), offset, 0, 0, "the partition is gone"));
     }
 
@@ -223,7 +235,7 @@ public sealed class KafkaSource : IStreamSource
     /// </summary>
     private SourceOffsets PositionAt(SourceOffsets from, SourceOffsets to)
     {
-        var continuous = to.Next.Keys.All(p => _consumerNext.TryGetValue(p, out var next) && next == from[p]);
+        var continuous = _consumerNext.Count == to.Next.Count && to.Next.Keys.All(p => _consumerNext.TryGetValue(p, out var next) && next == from[p]);
         if (continuous) return to;
         var end = CheckStillAvailable(from, to);
         _consumerNext.Clear();
@@ -285,7 +297,7 @@ public sealed class KafkaSource : IStreamSource
                 : r.TopicPartitionOffsetError.Offset.Value);
     }
 
-    private IReadOnlyList<int> Partitions()
+    public IReadOnlyList<int> Partitions()
     {
         var metadata = _outage.Retry($"asking for the partitions of {_topic}", () => _admin.GetMetadata(_topic, MetadataTimeout));
         var topic = metadata.Topics.SingleOrDefault(t => t.Topic == _topic);

@@ -24,13 +24,20 @@ public sealed class MemorySource(string name) : IStreamSource
         }
     }
 
-    public SourceOffsets InitialOffsets() => At(0);
+    public IReadOnlyList<int> Partitions() => [0];
+
+    public SourceOffsets InitialOffsets(IReadOnlyCollection<int> partitions) => At(0);
+
+    public SourceOffsets EndOffsets(IReadOnlyCollection<int> partitions)
+    {
+        lock (_gate) return At(_records.Count);
+    }
 
     public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null)
     {
         lock (_gate)
         {
-            var end = Math.Min(_records.Count, upTo?[0] ?? long.MaxValue);
+            var end = Math.Max(from[0], Math.Min(_records.Count, upTo?[0] ?? long.MaxValue));
             if (maxRecords is { } max) end = Math.Min(end, from[0] + max);
             return At(end);
         }

@@ -18,10 +18,40 @@ public sealed class SourceRecords : IDisposable
     private static readonly ArrayPool<byte> Chunks = ArrayPool<byte>.Create(ChunkBytes, maxArraysPerBucket: 48);
 
     private readonly List<Entry> _entries;
-    private readonly List<byte[]> _chunks = [];
+    private readonly List<byte[]> _chunks;
     private int _chunkUsed = ChunkBytes;
+    // A view (ForPartition) sees entries [_first, _first + _viewCount) of its owner's and owns no chunks.
+    private readonly int _first;
+    private readonly int _viewCount = -1;
 
-    public SourceRecords(int capacity = 0) => _entries = new List<Entry>(capacity);
+    public SourceRecords(int capacity = 0)
+    {
+        _entries = new List<Entry>(capacity);
+        _chunks = [];
+    }
+
+    private SourceRecords(SourceRecords owner, int first, int count)
+    {
+        _entries = owner._entries;
+        _chunks = owner._chunks;
+        _first = first;
+        _viewCount = count;
+    }
+
+    private bool IsView => _viewCount >= 0;
+
+    /// <summary>
+    /// The records of one partition, as a view over these (no copy) that lives as long as they do; the
+    /// records must be sorted (<see cref="SortByPartitionAndOffset"/>).
+    /// </summary>
+    public SourceRecords ForPartition(int partition)
+    {
+        var first = 0;
+        while (first < Count && _entries[_first + first].Partition < partition) first++;
+        var end = first;
+        while (end < Count && _entries[_first + end].Partition == partition) end++;
+        return new SourceRecords(this, _first + first, end - first);
+    }
 
     private readonly record struct Slice(int Chunk, int Start, int Length)
     {
@@ -30,43 +60,47 @@ public sealed class SourceRecords : IDisposable
 
     private readonly record struct Entry(int Partition, long Offset, long TimestampTicks, Slice Key, Slice Value);
 
-    public int Count => _entries.Count;
+    public int Count => IsView ? _viewCount : _entries.Count;
 
     /// <summary>Copies one record in; a null key or value is kept apart from an empty one.</summary>
     public void Add(int partition, long offset, DateTimeOffset timestamp, ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue = true)
     {
+        if (IsView) throw new InvalidOperationException("a view of records cannot take more");
         var keySlice = hasKey ? Store(key) : Slice.Null;
         var valueSlice = hasValue ? Store(value) : Slice.Null;
         _entries.Add(new Entry(partition, offset, timestamp.UtcTicks, keySlice, valueSlice));
     }
 
-    public int Partition(int index) => _entries[index].Partition;
-    public long Offset(int index) => _entries[index].Offset;
-    public DateTimeOffset Timestamp(int index) => new(_entries[index].TimestampTicks, TimeSpan.Zero);
+    public int Partition(int index) => _entries[_first + index].Partition;
+    public long Offset(int index) => _entries[_first + index].Offset;
+    public DateTimeOffset Timestamp(int index) => new(_entries[_first + index].TimestampTicks, TimeSpan.Zero);
 
     /// <summary>The value's bytes (empty for a null value), valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlySpan<byte> Value(int index) => Bytes(_entries[index].Value);
+    public ReadOnlySpan<byte> Value(int index) => Bytes(_entries[_first + index].Value);
 
     /// <summary>The key as UTF-8 text, or null.</summary>
     public string? Key(int index)
     {
-        var key = _entries[index].Key;
+        var key = _entries[_first + index].Key;
         return key.Chunk < 0 ? null : Encoding.UTF8.GetString(Bytes(key));
     }
 
     /// <summary>The key's length in bytes (0 for a null key).</summary>
-    public int KeyLength(int index) => _entries[index].Key.Length;
+    public int KeyLength(int index) => _entries[_first + index].Key.Length;
 
     /// <summary>The key's bytes as they were sent, or null for a null key.</summary>
     public byte[]? KeyBytes(int index)
     {
-        var key = _entries[index].Key;
+        var key = _entries[_first + index].Key;
         return key.Chunk < 0 ? null : Bytes(key).ToArray();
     }
 
     /// <summary>Orders the records by partition, then offset: the same offset range always yields the same rows in the same order.</summary>
-    public void SortByPartitionAndOffset() =>
+    public void SortByPartitionAndOffset()
+    {
+        if (IsView) throw new InvalidOperationException("a view of records is sorted by its owner");
         CollectionsMarshal.AsSpan(_entries).Sort(static (a, b) => a.Partition != b.Partition ? a.Partition.CompareTo(b.Partition) : a.Offset.CompareTo(b.Offset));
+    }
 
     private ReadOnlySpan<byte> Bytes(Slice slice) => slice.Chunk < 0 ? [] : _chunks[slice.Chunk].AsSpan(slice.Start, slice.Length);
 
@@ -92,6 +126,7 @@ public sealed class SourceRecords : IDisposable
 
     public void Dispose()
     {
+        if (IsView) return;
         foreach (var chunk in _chunks)
             if (chunk.Length == ChunkBytes) Chunks.Return(chunk);
         _chunks.Clear();

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TopUpSpark.Streaming.State;
+
+namespace TopUpSpark.Streaming.Checkpointing;
+
+/// <summary>
+/// The checkpoint of one task, laid out like Spark's per query but per task: <c>offsets/N</c> (written
+/// before batch N runs: the task's offset range per input and the watermarks the batch runs with),
+/// <c>state/N</c> (each stateful operator's store after batch N: a whole snapshot every
+/// <see cref="SnapshotInterval"/> writes, the delta since the previous write in between),
+/// <c>commits/N</c> (written last: batch N is done, with the task's largest event time per input),
+/// <c>sinks/&lt;sink&gt;/N</c> (a sink delivered batch N for this task), <c>owner</c> (the instance that runs
+/// it) and <c>query</c> (the query it belongs to). Batch ids are the instance's, shared by the tasks of one
+/// batch, so a task's log may skip ids after moving between instances. Old entries beyond
+/// <see cref="RetainBatches"/> are removed, never the latest snapshot and what follows it.
+/// </summary>
+public sealed class TaskLog
+{
+    public const int SnapshotInterval = 10;
+    public const int RetainBatches = 50;
+    private static readonly JsonSerializerOptions Json = QueryCheckpoint.Json;
+
+    private readonly ICheckpointStorage _storage;
+    private readonly string _folder;
+    // Deltas written since the last snapshot; a snapshot is due when unknown (a fresh start).
+    private int? _deltasSinceSnapshot;
+    // The batch of the snapshot the current state is built on: retention keeps it and what follows.
+    private long? _latestSnapshot;
+    private long _purgedAt = -1;
+
+    internal TaskLog(ICheckpointStorage storage, int task)
+    {
+        _storage = storage;
+        Task = task;
+        _folder = $"tasks/{task.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    public int Task { get; }
+
+    public string Location => _storage.Locate(_folder);
+
+    private string PathOf(string kind, long batchId) => $"{_folder}/{kind}/{batchId.ToString(CultureInfo.InvariantCulture)}";
+
+    public void WriteOffsets(TaskOffsets entry) => WriteJson(PathOf("offsets", entry.BatchId), entry);
+
+    public TaskOffsets? LatestOffsets() => Latest("offsets") is { } id ? ReadOffsets(id) : null;
+
+    public TaskOffsets ReadOffsets(long batchId) =>
+        ReadJson<TaskOffsets>(PathOf("offsets", batchId)) ?? throw new InvalidDataException($"{_storage.Locate(PathOf("offsets", batchId))} is missing");
+
+    public void WriteCommit(TaskCommit entry)
+    {
+        WriteJson(PathOf("commits", entry.BatchId), entry);
+        Purge(entry.BatchId);
+    }
+
+    public TaskCommit? LatestCommit() => Latest("commits") is { } id ? ReadJson<TaskCommit>(PathOf("commits", id)) : null;
+
+    /// <summary>Writes each store after <paramref name="batchId"/>, by operator id: whole when a snapshot is due, else its delta.</summary>
+    public void WriteState(long batchId, IReadOnlyList<(string Id, IStateStore Store)> stores)
+    {
+        var snapshot = _deltasSinceSnapshot is not { } deltas || deltas >= SnapshotInterval - 1;
+        _storage.Write(PathOf("state", batchId), stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(stores.Count);
+            foreach (var (id, store) in stores)
+            {
+                // The store streams to the file; its length is filled in afterwards, so a large state is never held twice in memory.
+                writer.Write(id);
+                writer.Write(snapshot);
+                var lengthAt = stream.Position;
+                writer.Write(0);
+                if (snapshot) store.WriteSnapshot(writer);
+                else store.WriteDelta(writer);
+                writer.Flush();
+                var end = stream.Position;
+                stream.Position = lengthAt;
+                writer.Write(checked((int)(end - lengthAt - sizeof(int))));
+                writer.Flush();
+                stream.Position = end;
+            }
+        });
+        _deltasSinceSnapshot = snapshot ? 0 : _deltasSinceSnapshot + 1;
+        if (snapshot) _latestSnapshot = batchId;
+    }
+
+    /// <summary>
+    /// What rebuilds each operator's store after <paramref name="batchId"/>, by operator id: its latest
+    /// snapshot at or before that batch, then the deltas after it, oldest first.
+    /// </summary>
+    public Dictionary<string, List<byte[]>> ReadState(long batchId)
+    {
+        var chains = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
+        var complete = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var batch in Ids("state").Where(id => id <= batchId).OrderDescending())
+        {
+            _latestSnapshot = batch;
+            var bytes = _storage.Read(PathOf("state", batch)) ?? throw new InvalidDataException($"{_storage.Locate(PathOf("state", batch))} vanished while it was read");
+            using var reader = new BinaryReader(new MemoryStream(bytes));
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var id = reader.ReadString();
+                var isSnapshot = reader.ReadBoolean();
+                var part = reader.ReadBytes(reader.ReadInt32());
+                if (complete.Contains(id)) continue;
+                if (!chains.TryGetValue(id, out var chain)) chains[id] = chain = [];
+                chain.Insert(0, part);
+                if (isSnapshot) complete.Add(id);
+            }
+            if (chains.Count > 0 && complete.Count == chains.Count)
+            {
+                _deltasSinceSnapshot = chains.Values.Max(c => c.Count) - 1;
+                return chains;
+            }
+        }
+        throw new InvalidDataException($"the state of {Location} after batch {batchId} has no snapshot to start from: was the checkpoint trimmed by hand?");
+    }
+
+    /// <summary>Whether the sink named <paramref name="sink"/> delivered batch <paramref name="batchId"/> of this task.</summary>
+    public bool Delivered(string sink, long batchId) => _storage.Exists($"{_folder}/sinks/{sink}/{batchId.ToString(CultureInfo.InvariantCulture)}");
+
+    public void RecordDelivered(string sink, long batchId) =>
+        _storage.Write($"{_folder}/sinks/{sink}/{batchId.ToString(CultureInfo.InvariantCulture)}", _ => { });
+
+    /// <summary>The query this task's folder belongs to; null for a folder of none yet.</summary>
+    public Guid? Query => ReadJson<TaskIdentity>($"{_folder}/query")?.QueryId;
+
+    public void Claim(Guid queryId, string instance, DateTimeOffset now)
+    {
+        if (Query is null) WriteJson($"{_folder}/query", new TaskIdentity(queryId));
+        WriteJson($"{_folder}/owner", new TaskOwner(instance, now));
+    }
+
+    /// <summary>The instance that last took this task; null for none.</summary>
+    public TaskOwner? Owner => ReadJson<TaskOwner>($"{_folder}/owner");
+
+    /// <summary>Temporary files of writes to this task's folder that a killed run never finished.</summary>
+    public IReadOnlyList<string> RemoveLeftovers() => _storage.RemoveLeftovers(_folder, recursive: true);
+
+    private long? Latest(string kind) => Ids(kind).Select(id => (long?)id).Max();
+
+    private IEnumerable<long> Ids(string kind) =>
+        _storage.List($"{_folder}/{kind}")
+            .Select(n => long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
+            .Where(id => id >= 0);
+
+    /// <summary>Every <see cref="SnapshotInterval"/> batches, removes what is older than both the retention and the latest snapshot.</summary>
+    private void Purge(long committed)
+    {
+        if (_latestSnapshot is not { } snapshot || committed - _purgedAt < SnapshotInterval) return;
+        _purgedAt = committed;
+        var keepFrom = Math.Min(committed - RetainBatches, snapshot);
+        foreach (var kind in new[] { "offsets", "state", "commits" })
+            foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
+                _storage.Delete(PathOf(kind, id));
+        foreach (var sink in _storage.List($"{_folder}/sinks", folders: true))
+            foreach (var name in _storage.List($"{_folder}/sinks/{sink}"))
+                if (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id < keepFrom)
+                    _storage.Delete($"{_folder}/sinks/{sink}/{name}");
+    }
+
+    private void WriteJson<T>(string path, T value) => _storage.Write(path, stream => JsonSerializer.Serialize(stream, value, Json));
+
+    private T? ReadJson<T>(string path) => _storage.Read(path) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, Json) : default;
+
+    private sealed record TaskIdentity(Guid QueryId);
+}
+
+/// <summary>The write-ahead record of one task's part of a batch: its range [start, end) per input topic, and the batch's watermarks.</summary>
+public sealed record TaskOffsets(
+    long BatchId,
+    DateTimeOffset BatchTimestamp,
+    Dictionary<string, long> Start,
+    Dictionary<string, long> End,
+    DateTimeOffset? LateRowsWatermark,
+    DateTimeOffset? EvictionWatermark);
+
+/// <summary>
+/// The task's part of batch N is complete. The largest event time the task has seen per input (over all its
+/// batches) is what other instances read to compute the query's global watermark.
+/// </summary>
+public sealed record TaskCommit(long BatchId, DateTimeOffset? EvictionWatermark, Dictionary<string, DateTimeOffset> MaxEventTimes);
+
+/// <summary>The instance that took the task, and when.</summary>
+public sealed record TaskOwner(string Instance, DateTimeOffset Since);
