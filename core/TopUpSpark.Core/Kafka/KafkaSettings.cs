@@ -38,17 +38,48 @@ public sealed class KafkaSettings
         return new KafkaSettings(servers, ParsePassThrough(passThrough));
     }
 
-    public static IReadOnlyDictionary<string, string> ParsePassThrough(IEnumerable<string> settings)
+    /// <summary>
+    /// Parses <c>key=value</c> entries (whitespace around either trimmed; a later entry wins) and has librdkafka
+    /// check each. Errors name <paramref name="origin"/> (the flag, or the variable it came from) and never
+    /// show a secret value.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ParsePassThrough(IEnumerable<string> settings, string origin = "--kafka")
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var setting in settings)
         {
-            var eq = setting.IndexOf('=');
-            if (eq <= 0)
-                throw new KafkaSettingsException($"--kafka expects key=value, got '{setting}'");
-            result[setting[..eq].Trim()] = setting[(eq + 1)..].Trim();
+            var equals = setting.IndexOf('=');
+            var key = equals < 0 ? "" : setting[..equals].Trim();
+            if (key.Length == 0)
+                throw new KafkaSettingsException($"{origin} expects key=value, got '{SecretSettings.RedactEntry(setting)}'");
+            var value = setting[(equals + 1)..].Trim();
+            RequireAccepted(key, value, origin);
+            result[key] = value;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Has librdkafka check one setting as it would when a client is created, so a misspelt key or a bad value
+    /// fails at start-up naming where it came from. The value is left to librdkafka's message, which shows it
+    /// only for a bad value (masked for a secret key), not for a misspelt key, whose secret-ness is unknown.
+    /// </summary>
+    internal static void RequireAccepted(string key, string value, string origin)
+    {
+        // Confluent.Kafka's own settings are not librdkafka's; its clients take them out before librdkafka sees them.
+        if (key.StartsWith("dotnet.", StringComparison.Ordinal)) return;
+        var errstr = new byte[512];
+        var conf = MockClusterNative.rd_kafka_conf_new();
+        try
+        {
+            if (MockClusterNative.rd_kafka_conf_set(conf, key, value, errstr, (UIntPtr)errstr.Length) != 0)
+                throw new KafkaSettingsException(
+                    $"{origin}: librdkafka rejects {key}: {SecretSettings.RedactIn(MockClusterNative.ErrorBuffer(errstr), key, value)}");
+        }
+        finally
+        {
+            ConsumerNative.rd_kafka_conf_destroy(conf);
+        }
     }
 
     /// <summary>Idempotent producer (acks=all) with compression, as DESIGN §1 asks of the producer.</summary>
