@@ -20,15 +20,20 @@ internal static class TrainCommand
         var truth = Flags.Create<string?>("--true-probabilities", "TOPUP_TRUE_PROBABILITIES", null,
             "The generator's true-probability.csv (ID, probability, Top-up); reports the Bayes AUC and the model's share of it");
         var seed = Flags.Create("--seed", "TOPUP_TRAIN_SEED", TrainingOptions.Default.Seed, "Seed of the split and the trainers");
-        var testFraction = Flags.Create("--test-fraction", "TOPUP_TEST_FRACTION", TrainingOptions.Default.TestFraction, "Share of customers held out for the final test");
+        var testFraction = Flags.Create("--test-fraction", "TOPUP_TEST_FRACTION", TrainingOptions.Default.TestFraction, "Share of customers held out for the final test")
+            .Accepting(Accept.Above(0.0)).Accepting(Accept.Below(1.0));
         var validationFraction = Flags.Create("--validation-fraction", "TOPUP_VALIDATION_FRACTION", TrainingOptions.Default.ValidationFraction,
-            "Share of customers used to choose the trainer and the threshold");
-        var trainers = Flags.Create("--trainers", "TOPUP_TRAINERS", "fasttree,lightgbm,logistic", "Candidate trainers, comma-separated: fasttree, lightgbm, logistic");
+            "Share of customers used to choose the trainer and the threshold").Accepting(Accept.Above(0.0)).Accepting(Accept.Below(1.0));
+        var trainers = Flags.Create("--trainers", "TOPUP_TRAINERS", "fasttree,lightgbm,logistic", "Candidate trainers, comma-separated: fasttree, lightgbm, logistic")
+            .Accepting(Accept.ParsedBy(ParseTrainers, "a comma-separated list of fasttree, lightgbm and logistic"));
         var schemaFile = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (column types); default: the one shipped with the program");
         var command = new Command("train", "Train the top-up classifier with ML.NET on customer.csv + bureau.csv")
         {
             customers, bureau, output, card, truth, seed, testFraction, validationFraction, trainers, schemaFile,
         };
+        validationFraction.AcceptingWith((validation, result) => testFraction.TryGetValue(result, out var test) && test + validation >= 1
+            ? $"{testFraction.Origin(result)} and {validationFraction.Origin(result)} must leave customers to train on (add up to below 1), got {test} + {validation}"
+            : null);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync("train", logger =>
         {
             var customersPath = CommandRunner.Require(parse.GetValue(customers), "--customers");
@@ -58,12 +63,15 @@ internal static class TrainCommand
         return command;
     }
 
-    private static List<TrainerKind> ParseTrainers(string list) =>
-        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => name.ToLowerInvariant() switch
+    private static List<TrainerKind> ParseTrainers(string list)
+    {
+        var kinds = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => name.ToLowerInvariant() switch
         {
             "fasttree" => TrainerKind.FastTree,
             "lightgbm" => TrainerKind.LightGbm,
             "logistic" => TrainerKind.Logistic,
-            _ => throw new UsageException($"--trainers: unknown trainer '{name}' (fasttree, lightgbm, logistic)"),
+            _ => throw new FormatException($"unknown trainer '{name}'"),
         }).Distinct().ToList();
+        return kinds.Count > 0 ? kinds : throw new FormatException("no trainer");
+    }
 }
