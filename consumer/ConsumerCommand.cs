@@ -52,7 +52,7 @@ public static class ConsumerCommand
             KafkaSettings kafka;
             try
             {
-                kafka = kafkaConnection.Resolve(parse);
+                kafka = kafkaConnection.Resolve(parse, loggers);
             }
             catch (KafkaSettingsException e)
             {

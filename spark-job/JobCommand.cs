@@ -80,7 +80,8 @@ public static class JobCommand
                 MaxEventTimeAhead = parse.GetValue(maxAhead),
                 SchemaFile = parse.GetValue(schema),
             };
-            var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse), Core.Logging.ProgramLogging.Create(), cancel);
+            var loggers = Core.Logging.ProgramLogging.Create();
+            var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);
             return summary.Failed ? 1 : 0;
         });
         return root;

@@ -105,7 +105,7 @@ internal sealed class RunCommand
                 ReplayStart = parse.GetValue(_startTs) is { } startTs ? DateTimeOffset.FromUnixTimeSeconds(startTs) : null,
             };
             options.Validate();
-            var kafka = _kafka.Resolve(parse);
+            var kafka = _kafka.Resolve(parse, loggerFactory);
             var schema = TopUpSchema.LoadOrDefault(parse.GetValue(_schema));
             var data = parse.GetValue(_data)!;
             var input = TopUpInput.Load(

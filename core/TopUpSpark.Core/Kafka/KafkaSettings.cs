@@ -21,21 +21,27 @@ public sealed class KafkaSettings
         PassThrough = passThrough ?? new Dictionary<string, string>();
     }
 
+    public const string BootstrapServersKey = "bootstrap.servers";
+
     public string BootstrapServers { get; }
     public IReadOnlyDictionary<string, string> PassThrough { get; }
 
     /// <summary>
-    /// Resolves <c>--bootstrap-servers</c>: the given value, else the embedded broker's announcement,
-    /// else a clear error saying how to get one.
+    /// Resolves where to connect: <paramref name="bootstrapServers"/> (the flag), else <c>bootstrap.servers</c>
+    /// among the pass-through settings (a <c>--kafka-config</c> file or <c>--kafka</c>), else the embedded
+    /// broker's announcement, else a clear error saying how to get one.
     /// </summary>
-    public static KafkaSettings Resolve(string? bootstrapServers, IEnumerable<string> passThrough)
+    public static KafkaSettings Resolve(string? bootstrapServers, IReadOnlyDictionary<string, string> passThrough)
     {
-        var servers = string.IsNullOrWhiteSpace(bootstrapServers) ? BootstrapFile.TryRead() : bootstrapServers;
+        var settings = new Dictionary<string, string>(passThrough, StringComparer.Ordinal);
+        // The flag wins over a bootstrap.servers setting, which would otherwise be applied after it.
+        settings.Remove(BootstrapServersKey, out var configured);
+        var servers = string.IsNullOrWhiteSpace(bootstrapServers) ? configured ?? BootstrapFile.TryRead() : bootstrapServers;
         if (servers is null)
             throw new KafkaSettingsException(
                 $"no Kafka to connect to: no embedded broker is running (none announced in {BootstrapFile.DefaultPath}). " +
-                "Start one with ./scripts/broker.sh, or pass --bootstrap-servers host:port for a real Kafka.");
-        return new KafkaSettings(servers, ParsePassThrough(passThrough));
+                "Start one with ./scripts/broker.sh, or pass --bootstrap-servers host:port (or bootstrap.servers in --kafka-config) for a real Kafka.");
+        return new KafkaSettings(servers, settings);
     }
 
     /// <summary>
