@@ -13,9 +13,9 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var customers = Flags.Create<string?>("--customers", "TOPUP_CUSTOMERS_CSV", null, "customer.csv (one row per loan, with 'Top-up Month')");
-        var bureau = Flags.Create<string?>("--bureau", "TOPUP_BUREAU_CSV", null, "bureau.csv (bureau tradelines, zero or more per ID)");
-        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (zip: ML.NET model + manifest)");
+        var customers = Flags.Create<string?>("--customers", "TOPUP_CUSTOMERS_CSV", null, "customer.csv (one row per loan, with 'Top-up Month')").MustBeSet();
+        var bureau = Flags.Create<string?>("--bureau", "TOPUP_BUREAU_CSV", null, "bureau.csv (bureau tradelines, zero or more per ID)").MustBeSet();
+        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (zip: ML.NET model + manifest)").MustBeSet();
         var card = Flags.Create<string?>("--card", "TOPUP_MODEL_CARD", null, "Model card JSON to write; default: <out without extension>.card.json");
         var truth = Flags.Create<string?>("--true-probabilities", "TOPUP_TRUE_PROBABILITIES", null,
             "The generator's true-probability.csv (ID, probability, Top-up); reports the Bayes AUC and the model's share of it");
@@ -36,9 +36,9 @@ internal static class TrainCommand
             : null);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync("train", logger =>
         {
-            var customersPath = CommandRunner.Require(parse.GetValue(customers), "--customers");
-            var bureauPath = CommandRunner.Require(parse.GetValue(bureau), "--bureau");
-            var modelPath = CommandRunner.Require(parse.GetValue(output), "--out");
+            var customersPath = parse.GetValue(customers)!;
+            var bureauPath = parse.GetValue(bureau)!;
+            var modelPath = parse.GetValue(output)!;
             var cardPath = parse.GetValue(card) ?? Path.ChangeExtension(modelPath, null) + ".card.json";
             var options = new TrainingOptions(parse.GetValue(seed), parse.GetValue(testFraction), parse.GetValue(validationFraction),
                 ParseTrainers(parse.GetValue(trainers)!));

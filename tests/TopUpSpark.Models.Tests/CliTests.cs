@@ -95,6 +95,9 @@ public sealed class CliTests : SparkTestBase
     [TestCase(new[] { "train", "--seed", "forty-two" }, "--seed must be a whole number, got 'forty-two'")]
     [TestCase(new[] { "score", "--assembler-invalid", "ignore" }, "--assembler-invalid must be one of ")]
     [TestCase(new[] { "import-spark", "folder", "--out", "" }, "--out must not be empty")]
+    [TestCase(new[] { "import-spark", "folder" }, "--out is required (or its environment variable TOPUP_MODELS_OUT)")]
+    [TestCase(new[] { "score", "--model", "m.json", "--output", "o.csv" }, "--input is required")]
+    [TestCase(new[] { "train", "--customers", "c.csv", "--out", "m.zip" }, "--bureau is required")]
     public Task RefusedFlagsAreNamedAtParseTime(string[] args, string message) => CommandLineRun.AssertRefusedAsync(ModelsCli.Create(), args, message);
 
     [Test]
@@ -109,7 +112,8 @@ public sealed class CliTests : SparkTestBase
 
     [Test]
     public void GoodTrainingFlagsParse() =>
-        Assert.That(ModelsCli.Create().Parse(["train", "--test-fraction", "0.1", "--validation-fraction", "0.3", "--trainers", "LightGBM, logistic"]).Errors, Is.Empty);
+        Assert.That(ModelsCli.Create().Parse(["train", "--customers", "c.csv", "--bureau", "b.csv", "--out", "m.zip", "--test-fraction", "0.1",
+            "--validation-fraction", "0.3", "--trainers", "LightGBM, logistic"]).Errors, Is.Empty);
 
     [Test]
     public async Task DescribeShowsTheCourseModel()

@@ -80,6 +80,10 @@ public sealed class Flag<T> : Option<T>
         return this;
     }
 
+    /// <summary>Refuses a command line that sets this flag neither itself nor through its variable.</summary>
+    public Flag<T> MustBeSet() =>
+        AcceptingWith((value, _) => value is null ? $"{Name} is required (or its environment variable {EnvironmentVariable})" : null);
+
     /// <summary>
     /// Refuses this flag where it would change nothing: when <paramref name="inEffect"/> holds for its value
     /// but <paramref name="requirementMet"/> does not hold for the command (e.g. --flush-at-end without an
