@@ -5,7 +5,7 @@
 #   ./spark-submit.sh [spark options] [--] [job flags]
 #
 # Spark options understood:
-#   --master local | local[N] | local[*]   threads of work (the job's --cores); other masters fail
+#   --master local | local[N] | local[*]   threads of work (the job's --cores; N at least 1); other masters fail
 #   --name NAME                             application name (--app-name)
 #   --conf spark.sql.session.timeZone=UTC   accepted; any other time zone fails (everything is UTC)
 #   --conf spark.sql.streaming.checkpointLocation=DIR   the job's --checkpoint
@@ -13,32 +13,91 @@
 #   --deploy-mode client                    accepted; cluster fails
 #   --packages/--jars/--py-files/--driver-memory/--executor-memory … accepted and ignored, with a note
 # Everything after "--" (or any argument not listed above) goes to the job unchanged; see --help of the job.
+# The job's command line is printed to stderr with secret Kafka settings (passwords, keys, tokens) as ***;
+# still, pass credentials in a --kafka-config file: a command line shows in process listings.
+# The job is published into $TOPUP_PUBLISH_DIR/spark-job (default artifacts/publish/spark-job) first;
+# TOPUP_SKIP_PUBLISH=1 runs what is already published there (scripts/lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/scripts/lib.sh"
 
 fail() { echo "spark-submit.sh: $*" >&2; echo "See docs/running.md for how TopUpSpark runs (embedded engine, no cluster backend)." >&2; exit 2; }
 note() { echo "spark-submit.sh: $*" >&2; }
 
+# need_value OPTION [VALUE…] : the option's value must follow it
+need_value() { [ $# -ge 2 ] || fail "$1 needs a value"; }
+
+# is_secret_key KEY : whether a librdkafka setting holds a secret; the rules of SecretSettings.IsSecret
+# (core/TopUpSpark.Core/Kafka/SecretSettings.cs): any case, '_' or '-' for '.'
+is_secret_key() {
+  local key="${1,,}"
+  key="${key//[[:space:]]/}"; key="${key//_/.}"; key="${key//-/.}"
+  case "$key" in
+    *password*|*secret*|ssl.key|ssl.key.*|ssl.keystore.key|sasl.oauthbearer.*|sasl.jaas.config) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# redact_entry KEY=VALUE : the entry as it may be printed (SecretSettings.RedactEntry)
+redact_entry() {
+  local entry=$1 key
+  if [[ "$entry" == *=* ]]; then
+    key="${entry%%=*}"
+    if [ -z "${key//[[:space:]]/}" ] || is_secret_key "$key"; then echo "$key=***"; else echo "$entry"; fi
+  elif is_secret_key "$entry" && [[ ! "$entry" =~ ^[A-Za-z0-9._-]+$ ]]; then
+    echo "***"
+  else
+    echo "$entry"
+  fi
+}
+
+# printable_args ARG… : the job's arguments with every secret --kafka value as *** (also the argument after
+# a bare "--kafka sasl.password", which is where its value went) — SecretSettings.ValuesIn's rules
+printable_args() {
+  local printed=() expect=argument arg entry
+  for arg in "$@"; do
+    if [ "$expect" = secret ]; then
+      expect=argument
+      if [[ "$arg" != --* ]]; then printed+=("***"); continue; fi
+    fi
+    case "$expect" in
+      entry) entry=$arg; printed+=("$(redact_entry "$entry")") ;;
+      *)
+        case "$arg" in
+          --kafka) printed+=("$arg"); expect=entry; continue ;;
+          --kafka=*) entry=${arg#--kafka=}; printed+=("--kafka=$(redact_entry "$entry")") ;;
+          *) printed+=("$arg"); continue ;;
+        esac ;;
+    esac
+    expect=argument
+    if [[ "$entry" =~ ^[A-Za-z0-9._-]+$ ]] && is_secret_key "$entry"; then expect=secret; fi
+  done
+  echo "${printed[*]}"
+}
+
 job_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --master)
-      master="${2:-}"; shift 2
+      need_value "$@"; master=$2; shift 2
       case "$master" in
         local) job_args+=(--cores 1) ;;
         "local[*]") job_args+=(--cores "$(nproc)") ;;
-        local\[[0-9]*\]) n="${master#local[}"; job_args+=(--cores "${n%]}") ;;
+        local\[*\])
+          n="${master#local[}"; n="${n%]}"
+          [[ "$n" =~ ^0*[1-9][0-9]*$ ]] || fail "--master $master: N in local[N] must be a whole number of at least 1, or *"
+          job_args+=(--cores "$n") ;;
         yarn|yarn-*|spark://*|k8s://*|mesos://*) fail "master '$master' is a cluster: TopUpSpark has no Apache Spark cluster backend; use --master local[N]" ;;
         *) fail "unknown master '$master'; use local[N]" ;;
       esac ;;
-    --name) job_args+=(--app-name "$2"); shift 2 ;;
+    --name) need_value "$@"; job_args+=(--app-name "$2"); shift 2 ;;
     --deploy-mode)
-      [ "${2:-}" = "client" ] || fail "--deploy-mode ${2:-} is not supported: the job runs in this process (client mode)"
+      need_value "$@"
+      [ "$2" = "client" ] || fail "--deploy-mode $2 is not supported: the job runs in this process (client mode)"
       shift 2 ;;
     --conf)
-      kv="${2:-}"; shift 2
+      need_value "$@"; kv=$2; shift 2
       key="${kv%%=*}"; value="${kv#*=}"
-      [ "$key" != "$kv" ] || fail "--conf expects key=value, got '$kv'"
+      [ "$key" != "$kv" ] || fail "--conf expects key=value, got '$(redact_entry "$kv")'"
       case "$key" in
         spark.sql.session.timeZone)
           case "$value" in UTC|Etc/UTC|GMT|Z) ;; *) fail "spark.sql.session.timeZone=$value: TopUpSpark keeps every time in UTC" ;; esac ;;
@@ -51,8 +110,8 @@ while [ $# -gt 0 ]; do
         *) fail "--conf $key is not known to the embedded engine (job settings go as spark.topup.<flag>=value)" ;;
       esac ;;
     --packages|--jars|--py-files|--files|--driver-memory|--executor-memory|--num-executors|--executor-cores|--class)
-      note "ignoring $1 ${2:-} (Kafka support and the model runtime are built in)"; shift 2 ;;
-    --help|-h) sed -n '2,20p' "$0"; echo; publish_program spark-job; exec dotnet "$(published_dll spark-job topup-job)" --help ;;
+      need_value "$@"; note "ignoring $1 $2 (Kafka support and the model runtime are built in)"; shift 2 ;;
+    --help|-h) sed -n '2,19p' "$0"; echo; publish_program spark-job; exec dotnet "$(published_dll spark-job topup-job)" --help ;;
     --) shift; job_args+=("$@"); break ;;
     *.dll|*.jar|*.py|spark-job|spark-job/) note "application '$1' is implied: running the TopUp job"; shift ;;
     *) job_args+=("$1"); shift ;;
@@ -60,5 +119,5 @@ while [ $# -gt 0 ]; do
 done
 
 publish_program spark-job
-note "running the TopUp job on the embedded engine (not an Apache Spark cluster): ${job_args[*]:-}"
+note "running the TopUp job on the embedded engine (not an Apache Spark cluster): $(printable_args "${job_args[@]}")"
 exec dotnet "$(published_dll spark-job topup-job)" "${job_args[@]}"

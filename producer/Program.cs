@@ -1,6 +1,4 @@
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Producer.Cli;
 
-var root = RunCommand.Root();
-root.Subcommands.Add(GenerateCommand.Create());
-return await ProgramHost.RunAsync(root, args);
+return await ProgramHost.RunAsync(RunCommand.Root(), args);

@@ -9,15 +9,26 @@ build_program() { quietly "build of $1" dotnet build "$REPO_ROOT/$1" -c Release 
 # program_dll <project dir> <assembly name>
 program_dll() { echo "$REPO_ROOT/$1/bin/Release/net10.0/$2.dll"; }
 
+# Where programs are published: $TOPUP_PUBLISH_DIR/<project dir>, by default artifacts/publish/<project dir>
+# (the benchmark's copy). A test run sets its own folder, so that it never rebuilds a copy something else runs,
+# and publishes once; TOPUP_SKIP_PUBLISH=1 then makes publish_program use that copy as it is.
+publish_root() { echo "${TOPUP_PUBLISH_DIR:-$REPO_ROOT/artifacts/publish}"; }
+
 # publish_program <project dir> : publishes for this machine (Release, framework-dependent), with the
 # project's own publish settings (the job precompiles its libraries ReadyToRun), into published_dll's folder
 publish_program() {
+  local target
+  target="$(publish_root)/$1"
+  if [ "${TOPUP_SKIP_PUBLISH:-}" = 1 ]; then
+    [ -d "$target" ] || { echo "TOPUP_SKIP_PUBLISH=1, but nothing is published in $target" >&2; return 1; }
+    return 0
+  fi
   quietly "publish of $1" dotnet publish "$REPO_ROOT/$1" -c Release --use-current-runtime --self-contained false \
-    -o "$REPO_ROOT/artifacts/publish/$1" -nologo -v quiet
+    -o "$target" -nologo -v quiet
 }
 
 # published_dll <project dir> <assembly name>
-published_dll() { echo "$REPO_ROOT/artifacts/publish/$1/$2.dll"; }
+published_dll() { echo "$(publish_root)/$1/$2.dll"; }
 
 # quietly <what> <command…> : runs a command with its output kept aside, shown only when it fails
 quietly() {

@@ -12,35 +12,38 @@ public static class JobCommand
 {
     public static RootCommand Create()
     {
-        var (bootstrap, kafka) = Flags.KafkaConnection();
+        var kafka = Flags.KafkaConnection();
         var trigger = Flags.Create("--trigger", "TOPUP_TRIGGER", "default",
-            "When batches run: 'default' (as soon as new data is there), an interval such as 5s, or 'available-now' (process what is there, then stop)");
+            "When batches run: 'default' (as soon as new data is there), an interval such as 5s, or 'available-now' (process what is there, then stop)")
+            .Accepting(Accept.ParsedBy(Trigger.Parse, "default, available-now or a positive interval such as 5s"));
         var output = Flags.Create("--out", "TOPUP_OUT", "output", "Output folder: joined/, predictions/, checkpoint/, progress.jsonl, summary.json");
         var checkpoint = Flags.Create<string?>("--checkpoint", "TOPUP_CHECKPOINT", null, "Checkpoint folder (default <out>/checkpoint)");
         var model = Flags.Create("--model", "TOPUP_MODEL", "data/topup.model",
             "Model file from 'topup-models import-spark' or 'topup-models train'");
         var assemblerInvalid = Flags.Create("--assembler-invalid", "TOPUP_ASSEMBLER_INVALID", AssemblerInvalidHandling.Keep,
             "VectorAssembler handleInvalid for a converted Spark model: keep (null → NaN, the course's reference solution), error or skip");
-        var cores = Flags.Create("--cores", "TOPUP_CORES", 2, "Threads of work at most, like local[N]");
+        var cores = Flags.Create("--cores", "TOPUP_CORES", 2, "Threads of work at most, like local[N]").Accepting(Accept.AtLeast(1));
         var appName = Flags.Create("--app-name", "TOPUP_APP_NAME", "TopUpSpark", "Application name, shown in logs and progress");
-        var customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", TopUpSpark.Core.Topics.Customer, "Topic of customer rows");
-        var bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", TopUpSpark.Core.Topics.Bureau, "Topic of bureau rows");
-        var outputTopic = Flags.Create("--output-topic", "TOPUP_OUTPUT_TOPIC", TopUpSpark.Core.Topics.TopUpByState, "Topic of per-state counts");
-        var watermark = Flags.Duration("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams");
-        var window = Flags.Duration("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation");
+        var customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", TopUpSpark.Core.Topics.Customer, "Topic of customer rows").Accepting(Accept.TopicName);
+        var bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", TopUpSpark.Core.Topics.Bureau, "Topic of bureau rows").Accepting(Accept.TopicName);
+        var outputTopic = Flags.Create("--output-topic", "TOPUP_OUTPUT_TOPIC", TopUpSpark.Core.Topics.TopUpByState, "Topic of per-state counts").Accepting(Accept.TopicName);
+        var watermark = Flags.Duration("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams").Accepting(Accept.NotNegative);
+        var window = Flags.Duration("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation").Accepting(Accept.Positive);
         var maxRecords = Flags.Create<long?>("--max-records-per-trigger", "TOPUP_MAX_RECORDS_PER_TRIGGER", null,
-            "At most this many records per topic per batch (Spark's maxOffsetsPerTrigger); default: no limit");
+            "At most this many records per topic per batch (Spark's maxOffsetsPerTrigger); default: no limit").Accepting(Accept.AtLeast(1L));
         var starting = Flags.Create("--starting-offsets", "TOPUP_STARTING_OFFSETS", StartingOffsets.Earliest,
             "Where a query without a checkpoint starts: earliest or latest");
         var failOnDataLoss = Flags.Create("--fail-on-data-loss", "TOPUP_FAIL_ON_DATA_LOSS", true,
             "Stop when offsets jumped (data dropped by retention or the embedded broker's cap); false: count and log instead");
         var flush = Flags.Create("--flush-at-end", "TOPUP_FLUSH_AT_END", false,
             "With available-now: emit the still-open windows at the end (ends the stream for this checkpoint)");
-        var maxMessageBytes = Flags.Create("--max-message-bytes", "TOPUP_MAX_MESSAGE_BYTES", 1 << 20, "Larger input messages go to the dead-letter topic");
+        var maxMessageBytes = Flags.Create("--max-message-bytes", "TOPUP_MAX_MESSAGE_BYTES", 1 << 20, "Larger input messages go to the dead-letter topic")
+            .Accepting(Accept.AtLeast(1));
         var maxAhead = Flags.Duration("--max-event-time-ahead", "TOPUP_MAX_EVENT_TIME_AHEAD", TimeSpan.FromDays(1),
-            "Rows whose ts is further ahead of the clock go to the dead-letter topic instead of moving the watermark");
+            "Rows whose ts is further ahead of the clock go to the dead-letter topic instead of moving the watermark").Accepting(Accept.Positive);
         var brokerTimeout = Flags.Duration("--broker-timeout", "TOPUP_BROKER_TIMEOUT", KafkaOutage.DefaultLimit,
-            "How long the job waits for a Kafka that does not answer (reads, offset look-ups, acknowledgements of its outputs) before it fails; it says every 15 s that it waits");
+            "How long the job waits for a Kafka that does not answer (reads, offset look-ups, acknowledgements of its outputs) before it fails; it says every 15 s that it waits")
+            .Accepting(Accept.Positive);
         var schema = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (default: the schema/topup-schema.json shipped with the job)");
 
         var root = new RootCommand(
@@ -49,9 +52,13 @@ public static class JobCommand
             "and publishes per-state counts of predicted top-ups. It runs on TopUpSpark's embedded micro-batch engine, which " +
             "follows Spark Structured Streaming's semantics; it is not Apache Spark.")
         {
-            bootstrap, kafka, trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
+            trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
             outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
         };
+        kafka.AddTo(root);
+        flush.Requires(flushes => flushes,
+            result => !trigger.TryGetValue(result, out var when) || Trigger.Parse(when) is Trigger.AvailableNow,
+            "--trigger available-now: other triggers never reach an end to flush at");
         root.SetAction(async (parse, cancel) =>
         {
             var options = new TopUpJobOptions
@@ -77,8 +84,8 @@ public static class JobCommand
                 BrokerTimeout = parse.GetValue(brokerTimeout),
                 SchemaFile = parse.GetValue(schema),
             };
-            var settings = KafkaSettings.Resolve(parse.GetValue(bootstrap), parse.GetValue(kafka)!);
-            var summary = await TopUpJob.RunAsync(options, settings, Core.Logging.ProgramLogging.Create(), cancel);
+            var loggers = Core.Logging.ProgramLogging.Create();
+            var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);
             return summary.Failed ? 1 : 0;
         });
         return root;

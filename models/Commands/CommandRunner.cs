@@ -22,16 +22,10 @@ internal static class CommandRunner
             return 130;
         }
         catch (Exception e) when (e is ModelFileException or SchemaException or InvalidDataException or IOException
-                                       or UnauthorizedAccessException or ArgumentException or UsageException)
+                                       or UnauthorizedAccessException or ArgumentException)
         {
             logger.LogError("{Message}", e.Message);
             return 1;
         }
     }
-
-    public static T Require<T>(T? value, string flag) where T : class =>
-        value ?? throw new UsageException($"{flag} is required");
 }
-
-/// <summary>The command line is incomplete or contradictory.</summary>
-internal sealed class UsageException(string message) : Exception(message);

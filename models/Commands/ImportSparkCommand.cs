@@ -12,7 +12,7 @@ internal static class ImportSparkCommand
     public static Command Create()
     {
         var folder = new Argument<string>("dir") { Description = "Folder written by Spark's PipelineModel.save() (metadata/ and stages/)" };
-        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (JSON, self-contained)");
+        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (JSON, self-contained)").MustBeSet();
         var command = new Command("import-spark", "Convert a saved Spark ML PipelineModel into a model file .NET scores exactly as Spark does")
         {
             folder, output,
@@ -20,7 +20,7 @@ internal static class ImportSparkCommand
         command.SetAction((parse, cancel) => CommandRunner.RunAsync("import-spark", async logger =>
         {
             var source = parse.GetValue(folder)!;
-            var target = CommandRunner.Require(parse.GetValue(output), "--out");
+            var target = parse.GetValue(output)!;
             var result = await SparkPipelineImporter.ImportAsync(source, cancel);
             foreach (var warning in result.Warnings) logger.LogWarning("{Warning}", warning);
             SparkPipelineFile.Write(target, result.Pipeline, Path.GetFullPath(source), DateTimeOffset.UtcNow);

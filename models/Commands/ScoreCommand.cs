@@ -14,9 +14,9 @@ internal static class ScoreCommand
     public static Command Create()
     {
         var model = Flags.Create<string?>("--model", "TOPUP_MODEL", null,
-            "Model file (from import-spark or train); a Spark PipelineModel folder is converted in memory");
-        var input = Flags.Create<string?>("--input", "TOPUP_SCORE_INPUT", null, "CSV of joined rows with the model's input columns (by name)");
-        var output = Flags.Create<string?>("--output", "TOPUP_SCORE_OUTPUT", null, "CSV to write: the input columns + prediction + probability");
+            "Model file (from import-spark or train); a Spark PipelineModel folder is converted in memory").MustBeSet();
+        var input = Flags.Create<string?>("--input", "TOPUP_SCORE_INPUT", null, "CSV of joined rows with the model's input columns (by name)").MustBeSet();
+        var output = Flags.Create<string?>("--output", "TOPUP_SCORE_OUTPUT", null, "CSV to write: the input columns + prediction + probability").MustBeSet();
         var rejected = Flags.Create<string?>("--rejected", "TOPUP_SCORE_REJECTED", null,
             "CSV for rows not scored, with the reason; default: <output without extension>.rejected.csv");
         var assemblerInvalid = Flags.Create<AssemblerInvalidHandling?>("--assembler-invalid", "TOPUP_ASSEMBLER_INVALID", null,
@@ -27,9 +27,9 @@ internal static class ScoreCommand
         };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync("score", async logger =>
         {
-            var modelPath = CommandRunner.Require(parse.GetValue(model), "--model");
-            var inputPath = CommandRunner.Require(parse.GetValue(input), "--input");
-            var outputPath = CommandRunner.Require(parse.GetValue(output), "--output");
+            var modelPath = parse.GetValue(model)!;
+            var inputPath = parse.GetValue(input)!;
+            var outputPath = parse.GetValue(output)!;
             var rejectedPath = parse.GetValue(rejected) ?? Path.ChangeExtension(outputPath, null) + ".rejected.csv";
             var handling = parse.GetValue(assemblerInvalid);
             var loaded = Directory.Exists(modelPath)

@@ -13,27 +13,32 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var customers = Flags.Create<string?>("--customers", "TOPUP_CUSTOMERS_CSV", null, "customer.csv (one row per loan, with 'Top-up Month')");
-        var bureau = Flags.Create<string?>("--bureau", "TOPUP_BUREAU_CSV", null, "bureau.csv (bureau tradelines, zero or more per ID)");
-        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (zip: ML.NET model + manifest)");
+        var customers = Flags.Create<string?>("--customers", "TOPUP_CUSTOMERS_CSV", null, "customer.csv (one row per loan, with 'Top-up Month')").MustBeSet();
+        var bureau = Flags.Create<string?>("--bureau", "TOPUP_BUREAU_CSV", null, "bureau.csv (bureau tradelines, zero or more per ID)").MustBeSet();
+        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (zip: ML.NET model + manifest)").MustBeSet();
         var card = Flags.Create<string?>("--card", "TOPUP_MODEL_CARD", null, "Model card JSON to write; default: <out without extension>.card.json");
         var truth = Flags.Create<string?>("--true-probabilities", "TOPUP_TRUE_PROBABILITIES", null,
             "The generator's true-probability.csv (ID, probability, Top-up); reports the Bayes AUC and the model's share of it");
         var seed = Flags.Create("--seed", "TOPUP_TRAIN_SEED", TrainingOptions.Default.Seed, "Seed of the split and the trainers");
-        var testFraction = Flags.Create("--test-fraction", "TOPUP_TEST_FRACTION", TrainingOptions.Default.TestFraction, "Share of customers held out for the final test");
+        var testFraction = Flags.Create("--test-fraction", "TOPUP_TEST_FRACTION", TrainingOptions.Default.TestFraction, "Share of customers held out for the final test")
+            .Accepting(Accept.Above(0.0)).Accepting(Accept.Below(1.0));
         var validationFraction = Flags.Create("--validation-fraction", "TOPUP_VALIDATION_FRACTION", TrainingOptions.Default.ValidationFraction,
-            "Share of customers used to choose the trainer and the threshold");
-        var trainers = Flags.Create("--trainers", "TOPUP_TRAINERS", "fasttree,lightgbm,logistic", "Candidate trainers, comma-separated: fasttree, lightgbm, logistic");
+            "Share of customers used to choose the trainer and the threshold").Accepting(Accept.Above(0.0)).Accepting(Accept.Below(1.0));
+        var trainers = Flags.Create("--trainers", "TOPUP_TRAINERS", "fasttree,lightgbm,logistic", "Candidate trainers, comma-separated: fasttree, lightgbm, logistic")
+            .Accepting(Accept.ParsedBy(ParseTrainers, "a comma-separated list of fasttree, lightgbm and logistic"));
         var schemaFile = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (column types); default: the one shipped with the program");
         var command = new Command("train", "Train the top-up classifier with ML.NET on customer.csv + bureau.csv")
         {
             customers, bureau, output, card, truth, seed, testFraction, validationFraction, trainers, schemaFile,
         };
+        validationFraction.AcceptingWith((validation, result) => testFraction.TryGetValue(result, out var test) && test + validation >= 1
+            ? $"{testFraction.Origin(result)} and {validationFraction.Origin(result)} must leave customers to train on (add up to below 1), got {test} + {validation}"
+            : null);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync("train", logger =>
         {
-            var customersPath = CommandRunner.Require(parse.GetValue(customers), "--customers");
-            var bureauPath = CommandRunner.Require(parse.GetValue(bureau), "--bureau");
-            var modelPath = CommandRunner.Require(parse.GetValue(output), "--out");
+            var customersPath = parse.GetValue(customers)!;
+            var bureauPath = parse.GetValue(bureau)!;
+            var modelPath = parse.GetValue(output)!;
             var cardPath = parse.GetValue(card) ?? Path.ChangeExtension(modelPath, null) + ".card.json";
             var options = new TrainingOptions(parse.GetValue(seed), parse.GetValue(testFraction), parse.GetValue(validationFraction),
                 ParseTrainers(parse.GetValue(trainers)!));
@@ -58,12 +63,15 @@ internal static class TrainCommand
         return command;
     }
 
-    private static List<TrainerKind> ParseTrainers(string list) =>
-        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => name.ToLowerInvariant() switch
+    private static List<TrainerKind> ParseTrainers(string list)
+    {
+        var kinds = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => name.ToLowerInvariant() switch
         {
             "fasttree" => TrainerKind.FastTree,
             "lightgbm" => TrainerKind.LightGbm,
             "logistic" => TrainerKind.Logistic,
-            _ => throw new UsageException($"--trainers: unknown trainer '{name}' (fasttree, lightgbm, logistic)"),
+            _ => throw new FormatException($"unknown trainer '{name}'"),
         }).Distinct().ToList();
+        return kinds.Count > 0 ? kinds : throw new FormatException("no trainer");
+    }
 }

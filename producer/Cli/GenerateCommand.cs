@@ -10,10 +10,13 @@ namespace TopUpSpark.Producer.Cli;
 /// <summary><c>topup-producer generate</c>: writes synthetic course data (docs/data-generator.md).</summary>
 internal static class GenerateCommand
 {
+    // Every customer's probability and label is held in memory while the files are written.
+    private const int MaxCustomers = 10_000_000;
+
     public static Command Create()
     {
         var customers = Flags.Create("--customers", "TOPUP_GEN_CUSTOMERS", GeneratorOptions.OriginalCustomers,
-            "Number of customers (the original data has 128,655)");
+            "Number of customers (the original data has 128,655)").Accepting(Accept.Between(1, MaxCustomers));
         var seed = Flags.Create("--seed", "TOPUP_GEN_SEED", 1L, "Seed: the same seed writes byte-identical files");
         var output = Flags.Create("--out", "TOPUP_GEN_OUT", "data",
             "Folder for customer.csv, bureau.csv and true-probability.csv");

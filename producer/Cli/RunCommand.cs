@@ -24,32 +24,35 @@ internal sealed class RunCommand
     private readonly Option<string?> _schema = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null,
         "Schema file the CSV headers are checked against; default: the one shipped beside the program");
     private readonly Option<string> _customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", Topics.Customer,
-        "Topic for customer rows");
+        "Topic for customer rows").Accepting(Accept.TopicName);
     private readonly Option<string> _bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", Topics.Bureau,
-        "Topic for bureau rows");
+        "Topic for bureau rows").Accepting(Accept.TopicName);
     private readonly Option<double> _interval = Flags.Create("--interval", "TOPUP_INTERVAL_SECONDS", 5.0,
-        "Seconds between batches; in --replay mode the event-time step between batches");
-    private readonly Option<int> _minCustomers = Flags.Create("--min-customers", "TOPUP_MIN_CUSTOMERS", 10,
-        "Fewest customers per batch (inclusive)");
-    private readonly Option<int> _maxCustomers = Flags.Create("--max-customers", "TOPUP_MAX_CUSTOMERS", 30,
-        "Most customers per batch (inclusive)");
+        "Seconds between batches; in --replay mode the event-time step between batches")
+        .Accepting(Accept.Above(0.0)).Accepting(Accept.AtMost(MaxIntervalSeconds));
+    private readonly Flag<int> _minCustomers = Flags.Create("--min-customers", "TOPUP_MIN_CUSTOMERS", 10,
+        "Fewest customers per batch (inclusive)").Accepting(Accept.AtLeast(1));
+    private readonly Flag<int> _maxCustomers = Flags.Create("--max-customers", "TOPUP_MAX_CUSTOMERS", 30,
+        "Most customers per batch (inclusive)").Accepting(Accept.AtLeast(1));
     private readonly Option<int?> _seed = Flags.Create<int?>("--seed", "TOPUP_PRODUCER_SEED", null,
         "Seed of the random batch sizes; default: a fresh one each run");
     private readonly Option<long?> _batches = Flags.Create<long?>("--batches", "TOPUP_BATCHES", null,
-        "Stop after this many batches; default: run until stopped");
+        "Stop after this many batches; default: run until stopped").Accepting(Accept.AtLeast(1L));
     private readonly Option<bool> _stopAtEnd = Flags.Create("--stop-at-end", "TOPUP_STOP_AT_END", false,
         "Stop after the last customer instead of starting again from the top");
-    private readonly Option<bool> _replay = Flags.Create("--replay", "TOPUP_REPLAY", false,
+    private readonly Flag<bool> _replay = Flags.Create("--replay", "TOPUP_REPLAY", false,
         "Send as fast as possible; batch k is stamped ts = start-ts + k*interval");
-    private readonly Option<long?> _startTs = Flags.Create<long?>("--start-ts", "TOPUP_START_TS", null,
-        "Event time (Unix seconds) of the first --replay batch; default: now");
-    private readonly Option<string?> _bootstrapServers;
-    private readonly Option<string[]> _kafka;
+    private readonly Flag<long?> _startTs = Flags.Create<long?>("--start-ts", "TOPUP_START_TS", null,
+        "Event time (Unix seconds) of the first --replay batch; default: now").Accepting(Accept.UnixTimeBetween(EarliestStart, LatestStart));
+    private readonly KafkaConnectionFlags _kafka = Flags.KafkaConnection();
 
-    private RunCommand()
-    {
-        (_bootstrapServers, _kafka) = Flags.KafkaConnection();
-    }
+    // A step of more than a day between batches is no longer a stream; the job's windows are seconds long.
+    private const double MaxIntervalSeconds = 86_400;
+
+    // The job dead-letters event times before 2000 (EventTimeBounds), so an earlier replay would all be lost;
+    // the upper end keeps start + k·interval far from DateTimeOffset's limit.
+    private static readonly DateTimeOffset EarliestStart = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset LatestStart = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static RootCommand Root()
     {
@@ -63,6 +66,7 @@ internal sealed class RunCommand
         var run = new Command("run", "Run the producer (the same as giving no command)");
         new RunCommand().AddTo(run);
         root.Subcommands.Add(run);
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 
@@ -70,10 +74,14 @@ internal sealed class RunCommand
     {
         Option[] options =
         [
-            _data, _customerFile, _bureauFile, _schema, _bootstrapServers, _kafka, _customerTopic, _bureauTopic, _interval,
+            _data, _customerFile, _bureauFile, _schema, _customerTopic, _bureauTopic, _interval,
             _minCustomers, _maxCustomers, _seed, _batches, _stopAtEnd, _replay, _startTs,
         ];
         foreach (var option in options) command.Options.Add(option);
+        _kafka.AddTo(command);
+        Flags.NotAbove(_minCustomers, _maxCustomers);
+        _startTs.Requires(start => start is not null, result => _replay.TryGetValue(result, out var replay) && replay,
+            "--replay: without it every batch is stamped with the time it is sent");
         command.SetAction(RunAsync);
     }
 
@@ -97,7 +105,7 @@ internal sealed class RunCommand
                 ReplayStart = parse.GetValue(_startTs) is { } startTs ? DateTimeOffset.FromUnixTimeSeconds(startTs) : null,
             };
             options.Validate();
-            var kafka = KafkaSettings.Resolve(parse.GetValue(_bootstrapServers), parse.GetValue(_kafka) ?? []);
+            var kafka = _kafka.Resolve(parse, loggerFactory);
             var schema = TopUpSchema.LoadOrDefault(parse.GetValue(_schema));
             var data = parse.GetValue(_data)!;
             var input = TopUpInput.Load(

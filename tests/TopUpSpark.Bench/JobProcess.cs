@@ -20,7 +20,11 @@ public sealed partial class JobProcess : IDisposable
     /// <summary>Starts the job with extra environment variables (e.g. .NET GC settings).</summary>
     public static JobProcess Start(BenchContext context, string logFile, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var dll = Path.Combine(context.RepositoryRoot, "artifacts", "publish", "spark-job", "topup-job.dll");
+        // Where scripts/lib.sh's publish_program put it.
+        var publishRoot = Environment.GetEnvironmentVariable("TOPUP_PUBLISH_DIR") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(context.RepositoryRoot, "artifacts", "publish");
+        var dll = Path.Combine(publishRoot, "spark-job", "topup-job.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("publish the job first, as spark-submit.sh does (scripts/bench.sh does)", dll);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);

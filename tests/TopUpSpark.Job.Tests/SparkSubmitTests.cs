@@ -7,15 +7,38 @@ namespace TopUpSpark.Job.Tests;
 /// <summary>spark-submit.sh maps the options that mean something here and refuses the rest clearly.</summary>
 public class SparkSubmitTests
 {
-    private static (int Exit, string Output) SparkSubmit(params string[] arguments)
+    // The job is published once for the whole fixture, into a folder of this run's own: publishing takes
+    // minutes on a busy machine and must not count against any test, nor rebuild the benchmark's copy.
+    private string _publishDirectory = "";
+
+    [OneTimeSetUp]
+    public void PublishTheJobOnce()
+    {
+        _publishDirectory = RepositoryRoot.NewScratchDirectory("spark-submit-publish");
+        var (exit, output) = Run(["-c", "source scripts/lib.sh && publish_program spark-job"], TimeSpan.FromMinutes(20), skipPublish: false);
+        Assert.That(exit, Is.Zero, output);
+    }
+
+    [OneTimeTearDown]
+    public void DeleteThePublishedJob() => Directory.Delete(_publishDirectory, recursive: true);
+
+    private (int Exit, string Output) SparkSubmit(params string[] arguments) =>
+        Run([Path.Combine(RepositoryRoot.Path, "spark-submit.sh"), .. arguments], TimeSpan.FromMinutes(3), skipPublish: true);
+
+    private (int Exit, string Output) Run(IEnumerable<string> bashArguments, TimeSpan timeout, bool skipPublish)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path };
-        info.ArgumentList.Add(Path.Combine(RepositoryRoot.Path, "spark-submit.sh"));
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var argument in bashArguments) info.ArgumentList.Add(argument);
+        info.Environment["TOPUP_PUBLISH_DIR"] = _publishDirectory;
+        if (skipPublish) info.Environment["TOPUP_SKIP_PUBLISH"] = "1";
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(3)), Is.True, "spark-submit.sh did not finish");
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"bash {string.Join(' ', bashArguments)} did not finish within {timeout}");
+        }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
@@ -28,6 +51,20 @@ public class SparkSubmitTests
         var (exit, output) = SparkSubmit("--master", master);
         Assert.That(exit, Is.EqualTo(2));
         Assert.That(output, Does.Contain("no Apache Spark cluster backend").And.Contain("docs/running.md"));
+    }
+
+    [TestCase(new[] { "--master", "local[0]" }, "--master local[0]: N in local[N] must be a whole number of at least 1")]
+    [TestCase(new[] { "--master", "local[two]" }, "--master local[two]: N in local[N] must be a whole number of at least 1")]
+    [TestCase(new[] { "--master" }, "--master needs a value")]
+    [TestCase(new[] { "--name" }, "--name needs a value")]
+    [TestCase(new[] { "--conf" }, "--conf needs a value")]
+    [TestCase(new[] { "--deploy-mode" }, "--deploy-mode needs a value")]
+    [TestCase(new[] { "--jars" }, "--jars needs a value")]
+    public void Spark_options_without_a_usable_value_are_refused_naming_the_option(string[] arguments, string message)
+    {
+        var (exit, output) = SparkSubmit(arguments);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output, Does.Contain(message));
     }
 
     [Test]
@@ -58,5 +95,33 @@ public class SparkSubmitTests
         Assert.That(output, Does.Contain("embedded engine (not an Apache Spark cluster)"));
         Assert.That(output, Does.Contain("/nonexistent/model.json"));
         Assert.That(exit, Is.Not.Zero);
+    }
+
+    [Test]
+    public void A_job_flag_the_job_refuses_fails_before_anything_starts()
+    {
+        var (exit, output) = SparkSubmit("--master", "local[2]", "--", "--max-records-per-trigger", "0");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output, Does.Contain("--max-records-per-trigger must be at least 1, got 0"));
+    }
+
+    [Test]
+    public void Secret_kafka_settings_are_masked_in_the_printed_command_line_and_in_the_jobs_errors()
+    {
+        // Every secret rule, in each form a setting reaches the job in; librdkafka refuses some of them, so the
+        // job's own errors are covered too.
+        string[] arguments =
+        [
+            "--conf", "spark.topup.kafka=ssl.key.password=hunter2-conf", "--",
+            .. SecretKafkaKeys.All.SelectMany((key, i) => i % 2 == 0 ? new[] { "--kafka", $"{key}=hunter2-{i}" } : [$"--kafka={key}=hunter2-{i}"]),
+            "--kafka", "sasl.password", "hunter2-bare", "--kafka", "sasl.oauthbearer.method=hunter2-rejected",
+            "--bootstrap-servers", "127.0.0.1:1", "--model", "/nonexistent/model.json",
+        ];
+
+        var (exit, output) = SparkSubmit(arguments);
+
+        Assert.That(output, Does.Contain("running the TopUp job").And.Contain("--kafka sasl.password=***").And.Contain("--kafka ssl.key.password=***"));
+        Assert.That(output, Does.Not.Contain("hunter2"), "no secret value in spark-submit.sh's line nor in the job's errors");
+        Assert.That(exit, Is.EqualTo(2), output);
     }
 }

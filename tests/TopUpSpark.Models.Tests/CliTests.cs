@@ -88,6 +88,33 @@ public sealed class CliTests : SparkTestBase
         Assert.That(error.ToString(), Does.Contain("missing column(s) 'color'"));
     }
 
+    [TestCase(new[] { "train", "--test-fraction", "0" }, "--test-fraction must be above 0, got 0")]
+    [TestCase(new[] { "train", "--validation-fraction", "1" }, "--validation-fraction must be below 1, got 1")]
+    [TestCase(new[] { "train", "--test-fraction", "0.5", "--validation-fraction", "0.5" }, "--test-fraction and --validation-fraction must leave customers to train on")]
+    [TestCase(new[] { "train", "--trainers", "fasttree,xgboost" }, "--trainers must be a comma-separated list of fasttree, lightgbm and logistic, got 'fasttree,xgboost'")]
+    [TestCase(new[] { "train", "--seed", "forty-two" }, "--seed must be a whole number, got 'forty-two'")]
+    [TestCase(new[] { "score", "--assembler-invalid", "ignore" }, "--assembler-invalid must be one of ")]
+    [TestCase(new[] { "import-spark", "folder", "--out", "" }, "--out must not be empty")]
+    [TestCase(new[] { "import-spark", "folder" }, "--out is required (or its environment variable TOPUP_MODELS_OUT)")]
+    [TestCase(new[] { "score", "--model", "m.json", "--output", "o.csv" }, "--input is required")]
+    [TestCase(new[] { "train", "--customers", "c.csv", "--out", "m.zip" }, "--bureau is required")]
+    public Task RefusedFlagsAreNamedAtParseTime(string[] args, string message) => CommandLineRun.AssertRefusedAsync(ModelsCli.Create(), args, message);
+
+    [Test]
+    public async Task RefusedVariablesAreNamedWithTheirFlags()
+    {
+        using var _ = CommandLineRun.Environment(("TOPUP_TEST_FRACTION", "1.5"), ("TOPUP_TRAINERS", ","));
+
+        var errors = await CommandLineRun.AssertRefusedAsync(ModelsCli.Create(), ["train"],
+            "--test-fraction (from environment variable TOPUP_TEST_FRACTION) must be below 1, got 1.5");
+        Assert.That(errors, Does.Contain("--trainers (from environment variable TOPUP_TRAINERS) must be a comma-separated list"));
+    }
+
+    [Test]
+    public void GoodTrainingFlagsParse() =>
+        Assert.That(ModelsCli.Create().Parse(["train", "--customers", "c.csv", "--bureau", "b.csv", "--out", "m.zip", "--test-fraction", "0.1",
+            "--validation-fraction", "0.3", "--trainers", "LightGBM, logistic"]).Errors, Is.Empty);
+
     [Test]
     public async Task DescribeShowsTheCourseModel()
     {

@@ -126,7 +126,7 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
                 // Confluent.Kafka's own settings ("dotnet.…") are not librdkafka's; its consumer drops them too.
                 if (key.StartsWith("dotnet.", StringComparison.Ordinal)) continue;
                 if (MockClusterNative.rd_kafka_conf_set(conf, key, value, errstr, (UIntPtr)errstr.Length) != 0)
-                    throw new KafkaSettingsException($"Kafka setting '{key}' rejected: {MockClusterNative.ErrorBuffer(errstr)}");
+                    throw new KafkaSettingsException($"Kafka setting '{key}' rejected: {SecretSettings.RedactIn(MockClusterNative.ErrorBuffer(errstr), key, value)}");
             }
             ConsumerNative.rd_kafka_conf_set_opaque(conf, callbackTarget);
             ConsumerNative.rd_kafka_conf_set_error_cb(conf, &OnNativeError);

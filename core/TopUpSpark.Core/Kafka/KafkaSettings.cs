@@ -21,34 +21,71 @@ public sealed class KafkaSettings
         PassThrough = passThrough ?? new Dictionary<string, string>();
     }
 
+    public const string BootstrapServersKey = "bootstrap.servers";
+
     public string BootstrapServers { get; }
     public IReadOnlyDictionary<string, string> PassThrough { get; }
 
     /// <summary>
-    /// Resolves <c>--bootstrap-servers</c>: the given value, else the embedded broker's announcement,
-    /// else a clear error saying how to get one.
+    /// Resolves where to connect: <paramref name="bootstrapServers"/> (the flag), else <c>bootstrap.servers</c>
+    /// among the pass-through settings (a <c>--kafka-config</c> file or <c>--kafka</c>), else the embedded
+    /// broker's announcement, else a clear error saying how to get one.
     /// </summary>
-    public static KafkaSettings Resolve(string? bootstrapServers, IEnumerable<string> passThrough)
+    public static KafkaSettings Resolve(string? bootstrapServers, IReadOnlyDictionary<string, string> passThrough)
     {
-        var servers = string.IsNullOrWhiteSpace(bootstrapServers) ? BootstrapFile.TryRead() : bootstrapServers;
+        var settings = new Dictionary<string, string>(passThrough, StringComparer.Ordinal);
+        // The flag wins over a bootstrap.servers setting, which would otherwise be applied after it.
+        settings.Remove(BootstrapServersKey, out var configured);
+        var servers = string.IsNullOrWhiteSpace(bootstrapServers) ? configured ?? BootstrapFile.TryRead() : bootstrapServers;
         if (servers is null)
             throw new KafkaSettingsException(
                 $"no Kafka to connect to: no embedded broker is running (none announced in {BootstrapFile.DefaultPath}). " +
-                "Start one with ./scripts/broker.sh, or pass --bootstrap-servers host:port for a real Kafka.");
-        return new KafkaSettings(servers, ParsePassThrough(passThrough));
+                "Start one with ./scripts/broker.sh, or pass --bootstrap-servers host:port (or bootstrap.servers in --kafka-config) for a real Kafka.");
+        return new KafkaSettings(servers, settings);
     }
 
-    public static IReadOnlyDictionary<string, string> ParsePassThrough(IEnumerable<string> settings)
+    /// <summary>
+    /// Parses <c>key=value</c> entries (whitespace around either trimmed; a later entry wins) and has librdkafka
+    /// check each. Errors name <paramref name="origin"/> (the flag, or the variable it came from) and never
+    /// show a secret value.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ParsePassThrough(IEnumerable<string> settings, string origin = "--kafka")
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var setting in settings)
         {
-            var eq = setting.IndexOf('=');
-            if (eq <= 0)
-                throw new KafkaSettingsException($"--kafka expects key=value, got '{setting}'");
-            result[setting[..eq].Trim()] = setting[(eq + 1)..].Trim();
+            var equals = setting.IndexOf('=');
+            var key = equals < 0 ? "" : setting[..equals].Trim();
+            if (key.Length == 0)
+                throw new KafkaSettingsException($"{origin} expects key=value, got '{SecretSettings.RedactEntry(setting)}'");
+            var value = setting[(equals + 1)..].Trim();
+            RequireAccepted(key, value, origin);
+            result[key] = value;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Has librdkafka check one setting as it would when a client is created, so a misspelt key or a bad value
+    /// fails at start-up naming where it came from. The value is left to librdkafka's message, which shows it
+    /// only for a bad value (masked for a secret key), not for a misspelt key, whose secret-ness is unknown.
+    /// </summary>
+    internal static void RequireAccepted(string key, string value, string origin)
+    {
+        // Confluent.Kafka's own settings are not librdkafka's; its clients take them out before librdkafka sees them.
+        if (key.StartsWith("dotnet.", StringComparison.Ordinal)) return;
+        var errstr = new byte[512];
+        var conf = MockClusterNative.rd_kafka_conf_new();
+        try
+        {
+            if (MockClusterNative.rd_kafka_conf_set(conf, key, value, errstr, (UIntPtr)errstr.Length) != 0)
+                throw new KafkaSettingsException(
+                    $"{origin}: librdkafka rejects {key}: {SecretSettings.RedactIn(MockClusterNative.ErrorBuffer(errstr), key, value)}");
+        }
+        finally
+        {
+            ConsumerNative.rd_kafka_conf_destroy(conf);
+        }
     }
 
     /// <summary>Idempotent producer (acks=all) with compression, as DESIGN §1 asks of the producer.</summary>
