@@ -45,6 +45,17 @@ public static class JobCommand
             "How long the job waits for a Kafka that does not answer (reads, offset look-ups, acknowledgements of its outputs) before it fails; it says every 15 s that it waits")
             .Accepting(Accept.Positive);
         var schema = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (default: the schema/topup-schema.json shipped with the job)");
+        var groupId = Flags.Create<string?>("--group-id", "TOPUP_GROUP_ID", null,
+            "Run as a member of this Kafka consumer group: the members share the query's tasks (its inputs' partition numbers) and take over " +
+            "those of a member that stops; all use the same --checkpoint, on storage they share, and the same --out; default: one instance runs every task");
+        var tasks = Flags.Create<string?>("--tasks", "TOPUP_TASKS", null,
+                "Run only these tasks, e.g. 0,3,5 (partition numbers): a fixed share for schedulers that start one instance per share; not with --group-id")
+            .Accepting(value => value is null || TopUpJobOptions.TryParseTasks(value, out _) ? null : $"must be partition numbers separated by commas, e.g. 0,3,5, got '{value}'");
+        tasks.AcceptingWith((value, command) => value is not null && groupId.TryGetValue(command, out var group) && group is not null
+            ? "--tasks and --group-id: a consumer group shares the tasks out itself; give one or the other"
+            : null);
+        var instance = Flags.Create("--instance", "TOPUP_INSTANCE", TopUpJobOptions.DefaultInstance,
+            "This instance's name: in the checkpoint's record of who runs each task, in logs and progress, and in its progress and summary file names when it shares --out");
 
         var root = new RootCommand(
             "The TopUp streaming job (course Task 2): reads customer and bureau rows from Kafka, casts them by the schema, " +
@@ -54,6 +65,7 @@ public static class JobCommand
         {
             trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
             outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
+            groupId, tasks, instance,
         };
         kafka.AddTo(root);
         flush.Requires(flushes => flushes,
@@ -83,6 +95,9 @@ public static class JobCommand
                 MaxEventTimeAhead = parse.GetValue(maxAhead),
                 BrokerTimeout = parse.GetValue(brokerTimeout),
                 SchemaFile = parse.GetValue(schema),
+                GroupId = parse.GetValue(groupId),
+                Tasks = parse.GetValue(tasks) is { } list && TopUpJobOptions.TryParseTasks(list, out var numbers) ? numbers : null,
+                Instance = parse.GetValue(instance)!,
             };
             var loggers = Core.Logging.ProgramLogging.Create();
             var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);

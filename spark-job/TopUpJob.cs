@@ -53,7 +53,7 @@ public static class TopUpJob
             totals.LateRowsDropped, totals.DeadLetters, totals.InvalidValues, totals.LostRecords,
             Percentile(millis, 0.50), Percentile(millis, 0.99), query.CurrentWatermark,
             System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024), failure);
-        File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.json"), JsonSerializer.Serialize(summary, JobSummary.Json));
+        File.WriteAllText(options.SummaryFile, JsonSerializer.Serialize(summary, JobSummary.Json));
         log.LogInformation("summary: {Summary}", summary);
         return summary;
     }

@@ -30,8 +30,40 @@ public sealed record TopUpJobOptions
     public TimeSpan BrokerTimeout { get; init; } = KafkaOutage.DefaultLimit;
     public string? SchemaFile { get; init; }
 
+    /// <summary>Run as a member of this Kafka consumer group, which shares the tasks out (null: no group).</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary>Run only these tasks (null: all of them, unless a group shares them out).</summary>
+    public IReadOnlyList<int>? Tasks { get; init; }
+
+    public string Instance { get; init; } = DefaultInstance;
+
+    public static string DefaultInstance => $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Whether other instances may write into the same output folder.</summary>
+    public bool SharesOutput => GroupId is not null || Tasks is not null;
+
     public string JoinedDirectory => Path.Combine(OutputDirectory, "joined");
     public string PredictionsDirectory => Path.Combine(OutputDirectory, "predictions");
     public string Checkpoint => CheckpointDirectory ?? Path.Combine(OutputDirectory, "checkpoint");
-    public string ProgressFile => Path.Combine(OutputDirectory, "progress.jsonl");
+    public string ProgressFile => Path.Combine(OutputDirectory, SharesOutput ? $"progress-{Instance}.jsonl" : "progress.jsonl");
+    public string SummaryFile => Path.Combine(OutputDirectory, SharesOutput ? $"summary-{Instance}.json" : "summary.json");
+
+    /// <summary>Reads <c>--tasks</c>: partition numbers separated by commas.</summary>
+    public static bool TryParseTasks(string text, out IReadOnlyList<int> tasks)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var numbers = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                tasks = [];
+                return false;
+            }
+            numbers.Add(number);
+        }
+        tasks = numbers.Distinct().Order().ToList();
+        return tasks.Count > 0;
+    }
 }

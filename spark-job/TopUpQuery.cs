@@ -5,6 +5,7 @@ using TopUpSpark.Scoring;
 using TopUpSpark.Streaming;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Operators;
+using TopUpSpark.Streaming.Tasks;
 
 namespace TopUpSpark.Job;
 
@@ -82,6 +83,8 @@ public static class TopUpQuery
             .Select("window_end", "State")
             .ForeachBatch($"publish per-state counts to {options.OutputTopic}", publisher.Publish, once: true);
 
+        // 2.9 One instance runs every task (partition number of the inputs), or a share of them: fixed, or handed out
+        //     by a Kafka consumer group that moves a stopped member's tasks to the others.
         return spark.Start(new StreamingQueryOptions
         {
             Name = options.AppName,
@@ -90,6 +93,11 @@ public static class TopUpQuery
             MaxRecordsPerTrigger = options.MaxRecordsPerTrigger,
             FlushAtEnd = options.FlushAtEnd,
             ProgressFile = options.ProgressFile,
+            Instance = options.Instance,
+            TaskAssignment = options.GroupId is { } group
+                ? new KafkaGroupTaskAssignment(kafka, group, options.Instance, options.BrokerTimeout, loggers.CreateLogger("group"))
+                : new StaticTaskAssignment(options.Tasks),
+            WaitForOtherTasks = options.BrokerTimeout,
         }, deadLetters);
     }
 }

@@ -6,7 +6,7 @@ using TopUpSpark.Core.Kafka;
 namespace TopUpSpark.Producer.Tests;
 
 /// <summary>A message read back from the broker, its value parsed as a JSON object.</summary>
-internal sealed record ReadMessage(string Topic, string Key, byte[] Value)
+internal sealed record ReadMessage(string Topic, int Partition, string Key, byte[] Value)
 {
     private Dictionary<string, JsonElement>? _fields;
 
@@ -42,7 +42,7 @@ internal static class KafkaReadBack
                 atEnd.Add(result.Partition.Value);
                 continue;
             }
-            messages.Add(new ReadMessage(topic, result.Message.Key, result.Message.Value));
+            messages.Add(new ReadMessage(topic, result.Partition.Value, result.Message.Key, result.Message.Value));
         }
         return messages;
     }

@@ -169,4 +169,53 @@ public sealed class TopUpProducerTests
     }
 
     private static TopUpInput Input(GeneratedData.Dataset dataset) => TopUpInput.LoadDirectory(dataset.Directory, TopUpSchema.Default);
+
+    [Test]
+    public async Task A_customers_rows_go_to_the_same_partition_number_of_both_topics_as_a_Java_client_would_place_them()
+    {
+        var run = await ProduceAndReadBack(SmallInput, Replay(batches: 6));
+        Assert.That(run.Customers.Concat(run.Bureau).Select(m => m.Partition).Distinct().Count(), Is.EqualTo(Partitions), "the keys spread over every partition");
+        Assert.Multiple(() =>
+        {
+            foreach (var message in run.Customers.Concat(run.Bureau))
+                Assert.That(message.Partition, Is.EqualTo(JavaDefaultPartition(message.Key, Partitions)), message.ToString);
+        });
+    }
+
+    /// <summary>Kafka's Java DefaultPartitioner for a keyed record: toPositive(murmur2(key bytes)) % partitions.</summary>
+    private static int JavaDefaultPartition(string key, int partitions)
+    {
+        var data = System.Text.Encoding.UTF8.GetBytes(key);
+        const uint m = 0x5bd1e995;
+        const int r = 24;
+        var h = 0x9747b28c ^ (uint)data.Length;
+        var length4 = data.Length / 4;
+        for (var i = 0; i < length4; i++)
+        {
+            var k = BitConverter.ToUInt32(data, i * 4);
+            k *= m;
+            k ^= k >> r;
+            k *= m;
+            h *= m;
+            h ^= k;
+        }
+        var tail = length4 * 4;
+        switch (data.Length % 4)
+        {
+            case 3:
+                h ^= (uint)data[tail + 2] << 16;
+                goto case 2;
+            case 2:
+                h ^= (uint)data[tail + 1] << 8;
+                goto case 1;
+            case 1:
+                h ^= data[tail];
+                h *= m;
+                break;
+        }
+        h ^= h >> 13;
+        h *= m;
+        h ^= h >> 15;
+        return (int)(h & 0x7fffffff) % partitions;
+    }
 }

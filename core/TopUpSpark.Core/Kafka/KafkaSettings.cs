@@ -108,10 +108,17 @@ public sealed class KafkaSettings
             CompressionType = CompressionType.Lz4,
             LingerMs = lingerMs,
             BatchNumMessages = 10_000,
+            // Keys go to partition murmur2(key) mod n, as Java's clients (and Kafka Streams) place them: the job's
+            // tasks rely on a customer's rows being in the same partition number of every input topic, whoever
+            // produced them. librdkafka's own default (CRC32) would place them elsewhere.
+            Partitioner = KeyPartitioner,
         };
         Apply(config);
         return config;
     }
+
+    /// <summary>How every producer of this project places a keyed message (docs/scaling.md).</summary>
+    public const Partitioner KeyPartitioner = Partitioner.Murmur2Random;
 
     /// <summary>
     /// A consumer that never commits on its own: the streaming job keeps offsets in its checkpoint.
