@@ -71,4 +71,15 @@ public static class JobTestBed
         }
         return messages.OrderBy(m => m.Partition.Value).ThenBy(m => m.Offset.Value).ToList();
     }
+
+    /// <summary>Per window end, its per-state counts as one comparable line.</summary>
+    public static SortedDictionary<string, string> Totals(Dictionary<string, StateCountsMessage> windows) =>
+        new(windows.ToDictionary(w => w.Key, w => string.Join(",", w.Value.Counts.OrderBy(c => c.State, StringComparer.Ordinal).Select(c => $"{c.State}={c.Count}"))), StringComparer.Ordinal);
+
+    /// <summary>The offset after the last message of each partition of <paramref name="topic"/>.</summary>
+    public static Dictionary<int, long> HighWatermarks(KafkaSettings kafka, string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(kafka.Consumer("watermarks", "w-" + Guid.NewGuid())).Build();
+        return Enumerable.Range(0, partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+    }
 }

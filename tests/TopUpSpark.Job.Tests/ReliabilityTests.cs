@@ -103,7 +103,7 @@ public class ReliabilityTests
             var kafka = new KafkaSettings(first.BootstrapServers);
             await Produce(kafka, batches: 10);
             Assert.That((await Run(options, kafka)).Failed, Is.False);
-            committed = topics.ToDictionary(t => t, t => HighWatermarks(kafka, t));
+            committed = topics.ToDictionary(t => t, t => JobTestBed.HighWatermarks(kafka, t, partitions: 4));
         }
         // A checkpoint of a version that did not record the cluster: only the offsets can tell.
         var metadataFile = Path.Combine(options.Checkpoint, "metadata");
@@ -114,7 +114,7 @@ public class ReliabilityTests
         using var second = EmbeddedKafkaCluster.Start(topics: Topics.All);
         var secondKafka = new KafkaSettings(second.BootstrapServers);
         await Produce(secondKafka, batches: 1);
-        var now = topics.ToDictionary(t => t, t => HighWatermarks(secondKafka, t));
+        var now = topics.ToDictionary(t => t, t => JobTestBed.HighWatermarks(secondKafka, t, partitions: 4));
         var stopped = await Run(options, secondKafka);
 
         Assert.That(stopped.Failed, Is.True);
@@ -134,7 +134,7 @@ public class ReliabilityTests
         await Produce(secondKafka, batches: 2, seed: 9, start: ReplayStart.AddMinutes(10));
         var after = await Run(tolerant, secondKafka);
         Assert.That(after.Failed, Is.False, after.Error);
-        Assert.That(after.InputRows, Is.EqualTo(topics.Sum(t => HighWatermarks(secondKafka, t).Values.Sum() - now[t].Values.Sum())), "what arrived afterwards is read");
+        Assert.That(after.InputRows, Is.EqualTo(topics.Sum(t => JobTestBed.HighWatermarks(secondKafka, t, partitions: 4).Values.Sum() - now[t].Values.Sum())), "what arrived afterwards is read");
         Assert.That(after.LostRecords, Is.Zero);
     }
 
@@ -145,7 +145,7 @@ public class ReliabilityTests
         using var cluster = EmbeddedKafkaCluster.Start(topics: Topics.All);
         var kafka = await ProducedInto(cluster, batches: 4);
         Assert.That((await Run(options, kafka)).Failed, Is.False);
-        var standsAt = HighWatermarks(kafka, Topics.Customer)[0];
+        var standsAt = JobTestBed.HighWatermarks(kafka, Topics.Customer, partitions: 4)[0];
 
         // More than the embedded broker's 5 MiB per partition: the oldest unread messages are dropped.
         var payload = new byte[100 * 1024];
@@ -198,7 +198,7 @@ public class ReliabilityTests
         Assert.That(log.Entries.Any(e => e.Message.Contains("answered again after")), Is.True);
         Assert.That(ParquetRows.Canonical(frozen.JoinedDirectory), Is.EqualTo(ParquetRows.Canonical(steady.JoinedDirectory)));
         Assert.That(ParquetRows.Canonical(frozen.PredictionsDirectory), Is.EqualTo(ParquetRows.Canonical(steady.PredictionsDirectory)));
-        Assert.That(Totals(JobTestBed.ReadPublished(kafka, "frozen-out")), Is.EqualTo(Totals(JobTestBed.ReadPublished(kafka, "steady-out"))));
+        Assert.That(JobTestBed.Totals(JobTestBed.ReadPublished(kafka, "frozen-out")), Is.EqualTo(JobTestBed.Totals(JobTestBed.ReadPublished(kafka, "steady-out"))));
     }
 
     [Test]
@@ -288,7 +288,7 @@ public class ReliabilityTests
         static string Identity(ConsumeResult<byte[]?, byte[]> m) =>
             $"{BatchPart.TryRead(m.Message.Headers, out _)}|{Encoding.UTF8.GetString(m.Message.Key!)}|{Encoding.UTF8.GetString(m.Message.Value)}";
         Assert.That(repeated.Select(Identity).Order(), Is.EqualTo(original.Select(Identity).Order()));
-        Assert.That(Totals(JobTestBed.ReadPublished(kafka, options.OutputTopic, out var repeatedParts)), Is.EqualTo(Totals(Windows(first))));
+        Assert.That(JobTestBed.Totals(JobTestBed.ReadPublished(kafka, options.OutputTopic, out var repeatedParts)), Is.EqualTo(JobTestBed.Totals(Windows(first))));
         Assert.That(repeatedParts, Is.EqualTo(original.Count));
     }
 
@@ -384,11 +384,6 @@ public class ReliabilityTests
         return original is not null && long.Parse(Encoding.UTF8.GetString(length)) == original.Length && original.AsSpan().StartsWith(sent ?? []);
     }
 
-    private static Dictionary<int, long> HighWatermarks(KafkaSettings kafka, string topic)
-    {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(kafka.Consumer("watermarks", "w-" + Guid.NewGuid())).Build();
-        return Enumerable.Range(0, 4).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
-    }
 
     private static Dictionary<string, StateCountsMessage> Windows(IEnumerable<ConsumeResult<byte[]?, byte[]>> messages) =>
         messages.GroupBy(m => Encoding.UTF8.GetString(m.Message.Key!)).ToDictionary(g => g.Key, g =>
@@ -398,6 +393,4 @@ public class ReliabilityTests
             return new StateCountsMessage(DateTimeOffset.UnixEpoch, counts);
         });
 
-    private static SortedDictionary<string, string> Totals(Dictionary<string, StateCountsMessage> windows) =>
-        new(windows.ToDictionary(w => w.Key, w => string.Join(",", w.Value.Counts.OrderBy(c => c.State, StringComparer.Ordinal).Select(c => $"{c.State}={c.Count}"))), StringComparer.Ordinal);
 }

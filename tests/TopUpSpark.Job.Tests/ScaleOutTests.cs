@@ -69,13 +69,11 @@ public class ScaleOutTests
         Assert.That(joined, Has.Count.GreaterThan(50), "the run must exercise a real volume of joins");
         Assert.That(ParquetRows.Canonical(actual.JoinedDirectory), Is.EqualTo(joined), "joined rows");
         Assert.That(ParquetRows.Canonical(actual.PredictionsDirectory), Is.EqualTo(ParquetRows.Canonical(expected.PredictionsDirectory)), "predictions");
-        var windows = Totals(JobTestBed.ReadPublished(kafka, expected.OutputTopic));
+        var windows = JobTestBed.Totals(JobTestBed.ReadPublished(kafka, expected.OutputTopic));
         Assert.That(windows, Is.Not.Empty);
-        Assert.That(Totals(JobTestBed.ReadPublished(kafka, actual.OutputTopic)), Is.EqualTo(windows), "per-window per-state totals on the output topic");
+        Assert.That(JobTestBed.Totals(JobTestBed.ReadPublished(kafka, actual.OutputTopic)), Is.EqualTo(windows), "per-window per-state totals on the output topic");
     }
 
-    private static SortedDictionary<string, string> Totals(Dictionary<string, StateCountsMessage> windows) =>
-        new(windows.ToDictionary(w => w.Key, w => string.Join(",", w.Value.Counts.OrderBy(c => c.State, StringComparer.Ordinal).Select(c => $"{c.State}={c.Count}"))), StringComparer.Ordinal);
 
     [Test]
     public async Task Three_instances_in_a_consumer_group_produce_what_one_instance_does()
@@ -224,7 +222,7 @@ public class ScaleOutTests
     private static async Task WaitForSameOutputs(TopUpJobOptions expected, TopUpJobOptions actual, KafkaSettings kafka, IReadOnlyList<ProgramProcess> survivors)
     {
         string Outputs(TopUpJobOptions options) => string.Join("\n", ParquetRows.Canonical(options.JoinedDirectory).Concat(ParquetRows.Canonical(options.PredictionsDirectory))
-            .Concat(Totals(JobTestBed.ReadPublished(kafka, options.OutputTopic)).Select(t => $"{t.Key}:{t.Value}")));
+            .Concat(JobTestBed.Totals(JobTestBed.ReadPublished(kafka, options.OutputTopic)).Select(t => $"{t.Key}:{t.Value}")));
         var wanted = Outputs(expected);
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (Outputs(actual) != wanted && DateTime.UtcNow < deadline)
@@ -234,9 +232,4 @@ public class ScaleOutTests
         }
     }
 
-    private static Dictionary<int, long> HighWatermarks(KafkaSettings kafka, string topic)
-    {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(kafka.Consumer("watermarks", "w-" + Guid.NewGuid())).Build();
-        return Enumerable.Range(0, Partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
-    }
 }
