@@ -2,9 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Job;
-using TopUpSpark.Models.SparkImport;
 using TopUpSpark.Producer;
-using TopUpSpark.Scoring.Spark;
 
 namespace TopUpSpark.Bench;
 
@@ -25,7 +23,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
 
     public async Task<JsonObject> RunAsync(BenchContext context, CancellationToken cancel)
     {
-        var modelFile = await ConvertCourseModel(context, cancel);
+        var modelFile = await JobRuns.ConvertCourseModel(context, cancel);
         var data = BenchData.EnsureGeneratedData(context);
         var (cluster, replay) = await BenchData.FillBroker(context, data, cancel);
         using (cluster)
@@ -96,7 +94,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
             if (exit != 0) throw new InvalidOperationException($"the job exited with {exit}; see {name}-job.log");
         }
         var summary = JobProcess.ReadJson<JobSummary>(Path.Combine(output, "summary.json"));
-        var batches = ReadProgress(Path.Combine(output, "progress.jsonl"));
+        var batches = JobRuns.ReadProgress(Path.Combine(output, "progress.jsonl"));
         var seconds = (batches[^1].End - batches[0].Start).TotalSeconds;
         return new ReplayRun(summary, seconds, summary.InputRows / seconds);
     }
@@ -126,48 +124,23 @@ public sealed class StreamingJobBenchmark : IBenchmark
         await Task.Delay(TimeSpan.FromSeconds(3), cancel);
         job.Stop();
         await job.WaitAsync(TimeSpan.FromSeconds(60), cancel);
-        var batches = ReadProgress(Path.Combine(output, "progress.jsonl"));
+        var batches = JobRuns.ReadProgress(Path.Combine(output, "progress.jsonl"));
         // The first batch also connects to Kafka and compiles the query's code; it is reported on its own.
         var steady = batches.Skip(1).ToList();
         var withData = steady.Where(b => b.Rows > 0).Select(b => b.Millis).Order().ToList();
         var all = steady.Select(b => b.Millis).Order().ToList();
-        context.Log($"course rate: {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data after the first); first batch {batches[0].Millis} ms, then p50 {Percentile(all, 0.5)} ms, p99 {Percentile(all, 0.99)} ms");
+        context.Log($"course rate: {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data after the first); first batch {batches[0].Millis} ms, then p50 {JobRuns.Percentile(all, 0.5)} ms, p99 {JobRuns.Percentile(all, 0.99)} ms");
         return new JsonObject
         {
             ["producer_batches"] = producerBatches,
             ["job_batches"] = batches.Count,
             ["job_batches_with_data"] = withData.Count,
             ["first_batch_ms"] = batches.Count == 0 ? 0 : batches[0].Millis,
-            ["batch_ms_p50"] = Percentile(all, 0.5),
-            ["batch_ms_p99"] = Percentile(all, 0.99),
+            ["batch_ms_p50"] = JobRuns.Percentile(all, 0.5),
+            ["batch_ms_p99"] = JobRuns.Percentile(all, 0.99),
             ["batch_ms_max"] = all.Count == 0 ? 0 : all[^1],
-            ["data_batch_ms_p50"] = Percentile(withData, 0.5),
-            ["data_batch_ms_p99"] = Percentile(withData, 0.99),
+            ["data_batch_ms_p50"] = JobRuns.Percentile(withData, 0.5),
+            ["data_batch_ms_p99"] = JobRuns.Percentile(withData, 0.99),
         };
-    }
-
-    private sealed record BatchTiming(DateTimeOffset Start, DateTimeOffset End, long Rows, long Millis);
-
-    private static List<BatchTiming> ReadProgress(string file) =>
-        File.ReadLines(file).Select(line =>
-        {
-            var p = JsonNode.Parse(line)!;
-            var start = DateTimeOffset.Parse(p["timestamp"]!.GetValue<string>());
-            var millis = p["durationMs"]!["triggerExecution"]!.GetValue<long>();
-            return new BatchTiming(start, start.AddMilliseconds(millis), p["numInputRows"]!.GetValue<long>(), millis);
-        }).ToList();
-
-    private static long Percentile(List<long> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    /// <summary>The course's Spark model from ../shared, converted once into a model file the job loads.</summary>
-    private static async Task<string> ConvertCourseModel(BenchContext context, CancellationToken cancel)
-    {
-        var folder = Path.GetFullPath(Path.Combine(context.RepositoryRoot, "..", "shared", "fixtures", "spark-topup-pipeline-model"));
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"the course model is expected at {folder}");
-        var imported = await SparkPipelineImporter.ImportAsync(folder, cancel);
-        var modelFile = Path.Combine(context.WorkDirectory, "course.model");
-        SparkPipelineFile.Write(modelFile, imported.Pipeline, folder, DateTimeOffset.UtcNow);
-        return modelFile;
     }
 }

@@ -20,6 +20,12 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
 
     public bool Exists(string path) => File.Exists(Locate(path));
 
+    public long? Version(string path)
+    {
+        var info = new FileInfo(Locate(path));
+        return info.Exists ? info.LastWriteTimeUtc.Ticks ^ (info.Length << 48) : null;
+    }
+
     public byte[]? Read(string path)
     {
         try
@@ -50,20 +56,31 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
     private void WriteWhole(string path, Action<Stream> write, bool overwrite)
     {
         var target = Locate(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var folder = Path.GetDirectoryName(target)!;
+        if (!_folders.ContainsKey(folder))
+        {
+            Directory.CreateDirectory(folder);
+            _folders.TryAdd(folder, true);
+        }
         // Unique per writer: two instances briefly writing the same file (a task taken over) never share a temporary.
         var temp = $"{target}.{Environment.ProcessId}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";
         try
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024))
-                write(file);
+            // Most checkpoint files are a few hundred bytes, written by the hundred per batch: no 4 KiB buffer of its own for each.
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+            using (var buffered = new BufferedStream(file, WriteBuffer))
+                write(buffered);
             File.Move(temp, target, overwrite);
         }
-        finally
+        catch
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            File.Delete(temp);
+            throw;
         }
     }
+
+    private const int WriteBuffer = 16 * 1024;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _folders = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> List(string folder, bool folders = false)
     {

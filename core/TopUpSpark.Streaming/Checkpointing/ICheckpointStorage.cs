@@ -13,6 +13,9 @@ public interface ICheckpointStorage
 
     bool Exists(string path);
 
+    /// <summary>Something that changes whenever the file is written (its modification time); null when it does not exist.</summary>
+    long? Version(string path);
+
     /// <summary>The file's bytes, or null when it does not exist.</summary>
     byte[]? Read(string path);
 

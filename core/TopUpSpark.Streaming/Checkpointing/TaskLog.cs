@@ -132,11 +132,26 @@ public sealed class TaskLog
     public void Claim(Guid queryId, string instance, DateTimeOffset now)
     {
         if (Query is null) WriteJson($"{_folder}/query", new TaskIdentity(queryId));
-        WriteJson($"{_folder}/owner", new TaskOwner(instance, now));
+        WriteJson(OwnerFile, new TaskOwner(instance, now));
+        _claimed = (instance, _storage.Version(OwnerFile));
     }
 
+    private string OwnerFile => $"{_folder}/owner";
+    private (string Instance, long? Version)? _claimed;
+
     /// <summary>The instance that last took this task; null for none.</summary>
-    public TaskOwner? Owner => ReadJson<TaskOwner>($"{_folder}/owner");
+    public TaskOwner? Owner => ReadJson<TaskOwner>(OwnerFile);
+
+    /// <summary>
+    /// Whether another instance took the task since this one claimed it (its name, or null). Asked before
+    /// every batch's outputs, so it looks at the owner file's version first and reads it only when that changed.
+    /// </summary>
+    public string? TakenBy()
+    {
+        if (_claimed is not { } claimed) return null;
+        if (_storage.Version(OwnerFile) == claimed.Version) return null;
+        return Owner?.Instance is { } owner && owner != claimed.Instance ? owner : null;
+    }
 
     /// <summary>Temporary files of writes to this task's folder that a killed run never finished.</summary>
     public IReadOnlyList<string> RemoveLeftovers() => _storage.RemoveLeftovers(_folder, recursive: true);

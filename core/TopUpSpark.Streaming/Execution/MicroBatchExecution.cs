@@ -300,13 +300,12 @@ internal sealed class MicroBatchExecution : IDisposable
     {
         var timer = new PhaseTimer();
         var gcPauseBefore = GC.GetTotalPauseDuration();
-        if (!batch.IsReplay) timer.Time("walCommit", () =>
-        {
-            foreach (var planned in batch.Tasks) planned.Task.Log.WriteOffsets(planned.Offsets);
-        });
+        if (!batch.IsReplay) timer.Time("walCommit", () => ForEachTask(batch.Tasks, planned => planned.Task.Log.WriteOffsets(planned.Offsets)));
         var read = timer.Time("getBatch", () => Read(batch));
+        // Tasks run side by side on the cores; a lone task's operators use them themselves.
+        var coresPerTask = batch.Tasks.Count >= _cores ? 1 : _cores;
         var contexts = batch.Tasks.Select(planned => new BatchContext(batch.BatchId, planned.Task.Number,
-            new BatchWatermarks(planned.Offsets.LateRowsWatermark, planned.Offsets.EvictionWatermark), _cores,
+            new BatchWatermarks(planned.Offsets.LateRowsWatermark, planned.Offsets.EvictionWatermark), coresPerTask,
             read.ToDictionary(r => r.Key, r => r.Value.ForPartition(planned.Task.Number)), planned.Task.Stores)).ToList();
         var outputs = timer.Time("execute", () => Execute(contexts, read));
         batch = StillOwned(batch, contexts, outputs);
@@ -341,19 +340,22 @@ internal sealed class MicroBatchExecution : IDisposable
         return ranges.Select((r, i) => (r.Source, records[i])).ToDictionary(x => x.Source, x => x.Item2);
     }
 
-    /// <summary>Every operator, in order, for every task; a node's inputs are let go once nothing reads them, a source's bytes after their last decode.</summary>
+    /// <summary>
+    /// Every operator, in order, for every task — the tasks side by side, as each has its own records and
+    /// state; a node's inputs are let go once nothing reads them, a source's bytes after their last decode.
+    /// </summary>
     private List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> Execute(List<BatchContext> contexts, Dictionary<IStreamSource, SourceRecords> read)
     {
         var outputs = contexts.Select(_ => new Dictionary<PlanNode, IReadOnlyList<object?[]>>()).ToList();
         foreach (var node in _plan.Order)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (var t = 0; t < contexts.Count; t++)
+            RunSideBySide(contexts.Count, t =>
             {
                 var taskOutputs = outputs[t];
                 taskOutputs[node] = node.Execute(contexts[t], node.Inputs.Select(i => taskOutputs[i]).ToList());
                 foreach (var done in _plan.OutputsDoneAfter[node]) taskOutputs.Remove(done);
-            }
+            });
             if (_plan.LastReadersOfRecords.TryGetValue(node, out var sources))
                 foreach (var source in sources) read[source].Dispose();
             contexts[0].Count($"operatorMs.{node.Name}", clock.ElapsedMilliseconds);
@@ -368,15 +370,15 @@ internal sealed class MicroBatchExecution : IDisposable
     /// </summary>
     private PlannedBatch StillOwned(PlannedBatch batch, List<BatchContext> contexts, List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> outputs)
     {
-        var taken = batch.Tasks.Where(t => t.Task.Log.Owner?.Instance is { } owner && owner != _options.Instance).ToList();
+        var taken = batch.Tasks.Select(t => (Planned: t, By: t.Task.Log.TakenBy())).Where(t => t.By is not null).ToList();
         if (taken.Count == 0) return batch;
-        var owners = string.Join(", ", taken.Select(t => $"task {t.Task.Number} by {t.Task.Log.Owner!.Instance}"));
+        var owners = string.Join(", ", taken.Select(t => $"task {t.Planned.Task.Number} by {t.By}"));
         if (_assignment.IsStatic)
             throw new InvalidOperationException(
                 $"another instance took tasks of this query ({owners}) while this one ({_options.Instance}) runs them with a fixed assignment: " +
                 "start one instance per set of --tasks, or let a consumer group share them out (--group-id)");
         _log.LogWarning("tasks taken over by other instances ({Owners}): dropping them from batch {Batch} uncommitted", owners, batch.BatchId);
-        foreach (var planned in taken)
+        foreach (var (planned, _) in taken)
         {
             _tasks.Remove(planned.Task.Number);
             var index = batch.Tasks.ToList().IndexOf(planned);
@@ -391,13 +393,18 @@ internal sealed class MicroBatchExecution : IDisposable
     private void AddBatch(PlannedBatch batch, BatchPart part, List<BatchContext> contexts, List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> outputs)
     {
         var stores = _plan.Stateful.Select(s => (s.Id, s.Node)).ToList();
-        var writes = batch.Tasks.Select(t => ($"state snapshot {t.Task.Number}",
-                (Action)(() => t.Task.Log.WriteState(batch.BatchId, stores.Select(s => (s.Id, t.Task.Stores[s.Node])).ToList()))))
-            .Concat(_plan.Sinks.Select(s => (s.Sink.Description, (Action)(() => WriteSink(s.Node, s.Sink, batch, part, outputs)))))
+        var writes = batch.Tasks.Select(t => (Name: "state snapshot",
+                Write: (Action)(() => t.Task.Log.WriteState(batch.BatchId, stores.Select(s => (s.Id, t.Task.Stores[s.Node])).ToList()))))
+            .Concat(_plan.Sinks.Select(s => (Name: s.Sink.Description, Write: (Action)(() => WriteSink(s.Node, s.Sink, batch, part, outputs)))))
             .ToList();
         var letters = contexts.SelectMany(c => c.DeadLetters).ToList();
         if (_deadLetters is not null && letters.Count > 0) writes.Add(("dead letters", () => _deadLetters.Send(part, letters)));
-        RunSideBySide(writes, contexts[0]);
+        RunSideBySide(writes.Count, i =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            writes[i].Write();
+            contexts[0].Count($"writeMs.{writes[i].Name}", clock.ElapsedMilliseconds);
+        });
     }
 
     private static void WriteSink(PlanNode node, IBatchSink sink, PlannedBatch batch, BatchPart part, List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> outputs)
@@ -414,17 +421,17 @@ internal sealed class MicroBatchExecution : IDisposable
         foreach (var task in undelivered) batch.Tasks.Single(t => t.Task.Number == task.Task).Task.Log.RecordDelivered(log, batch.BatchId);
     }
 
-    /// <summary>Runs the named writes on up to <c>cores</c> threads, timing each; the first failure is rethrown as itself.</summary>
-    private static void RunSideBySide(IReadOnlyList<(string Name, Action Write)> writes, BatchContext context)
+    /// <summary>Runs <paramref name="work"/> for 0 … count − 1 on up to <c>cores</c> threads (on this one alone for one); the first failure is rethrown as itself.</summary>
+    private void RunSideBySide(int count, Action<int> work)
     {
+        if (count == 1)
+        {
+            work(0);
+            return;
+        }
         try
         {
-            Parallel.ForEach(writes, context.Parallelism, write =>
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                write.Write();
-                context.Count($"writeMs.{write.Name}", clock.ElapsedMilliseconds);
-            });
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _cores }, work);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
@@ -432,13 +439,18 @@ internal sealed class MicroBatchExecution : IDisposable
         }
     }
 
+    private void ForEachTask(IReadOnlyList<PlannedTask> tasks, Action<PlannedTask> write) => RunSideBySide(tasks.Count, i => write(tasks[i]));
+
     private void Commit(PlannedBatch batch, List<BatchContext> contexts)
     {
-        for (var i = 0; i < batch.Tasks.Count; i++)
+        RunSideBySide(batch.Tasks.Count, i =>
         {
-            var (task, offsets) = (batch.Tasks[i].Task, batch.Tasks[i].Offsets);
+            var task = batch.Tasks[i].Task;
             task.Observe(contexts[i].MaxEventTimes.ToDictionary(m => ((IEventTimeSource)m.Key).InputName, m => m.Value, StringComparer.Ordinal));
             task.Log.WriteCommit(new TaskCommit(batch.BatchId, batch.EvictionWatermark, new Dictionary<string, DateTimeOffset>(task.MaxEventTimes, StringComparer.Ordinal)));
+        });
+        foreach (var (task, offsets) in batch.Tasks)
+        {
             foreach (var (topic, end) in offsets.End) task.Next[topic] = end;
             task.LastEvictionWatermark = batch.EvictionWatermark;
             task.LastCommitted = batch.BatchId;

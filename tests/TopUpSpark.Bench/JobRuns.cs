@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using TopUpSpark.Models.SparkImport;
+using TopUpSpark.Scoring.Spark;
+
+namespace TopUpSpark.Bench;
+
+/// <summary>What the benchmarks of the job share: the model it scores with, and reading back its batches' progress.</summary>
+public static class JobRuns
+{
+    /// <summary>One batch of the job as its progress file reports it.</summary>
+    public sealed record BatchTiming(DateTimeOffset Start, DateTimeOffset End, long Rows, long Millis);
+
+    public static List<BatchTiming> ReadProgress(string file) =>
+        File.ReadLines(file).Select(line =>
+        {
+            var p = JsonNode.Parse(line)!;
+            var start = DateTimeOffset.Parse(p["timestamp"]!.GetValue<string>());
+            var millis = p["durationMs"]!["triggerExecution"]!.GetValue<long>();
+            return new BatchTiming(start, start.AddMilliseconds(millis), p["numInputRows"]!.GetValue<long>(), millis);
+        }).ToList();
+
+    public static long Percentile(List<long> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>The course's Spark model from ../shared, converted once into a model file the job loads.</summary>
+    public static async Task<string> ConvertCourseModel(BenchContext context, CancellationToken cancel)
+    {
+        var folder = Path.GetFullPath(Path.Combine(context.RepositoryRoot, "..", "shared", "fixtures", "spark-topup-pipeline-model"));
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"the course model is expected at {folder}");
+        var imported = await SparkPipelineImporter.ImportAsync(folder, cancel);
+        var modelFile = Path.Combine(context.WorkDirectory, "course.model");
+        SparkPipelineFile.Write(modelFile, imported.Pipeline, folder, DateTimeOffset.UtcNow);
+        return modelFile;
+    }
+}

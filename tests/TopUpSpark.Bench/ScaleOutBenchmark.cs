@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using TopUpSpark.Job;
+
+namespace TopUpSpark.Bench;
+
+/// <summary>
+/// The job as one or several instances of one query over the full replay (available-now, with the flush,
+/// so the run ends when the last window is out): one instance on its own, the same instance as the only
+/// member of a consumer group (the group's cost), and two instances in a group on this machine's cores.
+/// Records/s over the span of all batches, and the wall time from starting the instances until the last one
+/// exited — the last window published.
+/// </summary>
+public sealed class ScaleOutBenchmark : IBenchmark
+{
+    public string Name => "scale-out";
+
+    public string Description => "one query as 1 instance, 1 instance in a consumer group, and 2 instances in a group: records/s and time until the last window is out";
+
+    private const long MaxRecordsPerTrigger = 20_000;
+
+    public async Task<JsonObject> RunAsync(BenchContext context, CancellationToken cancel)
+    {
+        var modelFile = await JobRuns.ConvertCourseModel(context, cancel);
+        var data = BenchData.EnsureGeneratedData(context);
+        var (cluster, replay) = await BenchData.FillBroker(context, data, cancel);
+        using (cluster)
+        {
+            async Task<JsonObject> Run(string name, int instances, bool group)
+            {
+                var result = await RunInstances(context, cluster.BootstrapServers, modelFile, name, instances, group, cancel);
+                context.Log($"{name}: {result["records_per_s"]} records/s, last window out after {result["seconds_until_last_window"]} s, {result["late_rows_dropped"]} late rows dropped");
+                return result;
+            }
+            var standalone = await Run("standalone", instances: 1, group: false);
+            var oneInGroup = await Run("one-in-group", instances: 1, group: true);
+            var two = await Run("two-in-group", instances: 2, group: true);
+            var overhead = 1 - oneInGroup["records_per_s"]!.GetValue<double>() / standalone["records_per_s"]!.GetValue<double>();
+            context.Log($"group overhead: {overhead:P1} of standalone records/s (target ≤ 10 %)");
+            return new JsonObject
+            {
+                ["customers"] = data.Summary.Customers,
+                ["messages_produced"] = replay.Messages,
+                ["partitions"] = BenchData.Partitions,
+                ["max_records_per_trigger"] = MaxRecordsPerTrigger,
+                ["standalone"] = standalone,
+                ["one_instance_in_group"] = oneInGroup,
+                ["two_instances_in_group"] = two,
+                ["group_overhead"] = Math.Round(overhead, 3),
+                ["group_overhead_target"] = 0.10,
+                ["group_overhead_met"] = overhead <= 0.10,
+            };
+        }
+    }
+
+    private static async Task<JsonObject> RunInstances(BenchContext context, string bootstrap, string modelFile, string name, int instances, bool group,
+        CancellationToken cancel)
+    {
+        var output = Path.Combine(context.WorkDirectory, name + "-out");
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        var groupId = $"bench-{name}-{Guid.NewGuid():N}"[..32];
+        var clock = Stopwatch.StartNew();
+        var jobs = Enumerable.Range(0, instances).Select(i => JobProcess.Start(context, Path.Combine(context.WorkDirectory, $"{name}-{i}-job.log"),
+            ["--bootstrap-servers", bootstrap, "--trigger", "available-now", "--flush-at-end", "--model", modelFile, "--out", output,
+             "--max-records-per-trigger", MaxRecordsPerTrigger.ToString(), "--cores", (Environment.ProcessorCount / instances).ToString(),
+             "--instance", $"{name}-{i}", .. group ? ["--group-id", groupId] : Array.Empty<string>()])).ToList();
+        try
+        {
+            foreach (var job in jobs)
+            {
+                var exit = await job.WaitAsync(TimeSpan.FromMinutes(20), cancel);
+                if (exit != 0) throw new InvalidOperationException($"{name}: an instance exited with {exit}; see {name}-*-job.log");
+            }
+        }
+        finally
+        {
+            foreach (var job in jobs) job.Dispose();
+        }
+        var wall = clock.Elapsed.TotalSeconds;
+        var prefix = group ? "summary-" : "summary";
+        var summaries = Directory.GetFiles(output, prefix + "*.json").Select(JobProcess.ReadJson<JobSummary>).ToList();
+        var batches = Directory.GetFiles(output, "progress*.jsonl").SelectMany(JobRuns.ReadProgress).ToList();
+        var seconds = (batches.Max(b => b.End) - batches.Min(b => b.Start)).TotalSeconds;
+        var rows = summaries.Sum(s => s.InputRows);
+        return new JsonObject
+        {
+            ["instances"] = instances,
+            ["consumer_group"] = group,
+            ["input_records"] = rows,
+            ["batches"] = summaries.Sum(s => s.Batches),
+            ["batch_span_seconds"] = Math.Round(seconds, 2),
+            ["records_per_s"] = Math.Round(rows / seconds),
+            ["seconds_until_last_window"] = Math.Round(wall, 2),
+            ["peak_rss_mib_per_instance"] = new JsonArray(summaries.Select(s => (JsonNode)s.PeakWorkingSetMiB).ToArray()),
+            ["joined_rows"] = summaries.Sum(s => s.JoinedRows),
+            ["predicted_topups"] = summaries.Sum(s => s.PredictedTopUps),
+            ["late_rows_dropped"] = summaries.Sum(s => s.LateRowsDropped),
+        };
+    }
+}
