@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Core.Tests;
 
@@ -24,7 +25,7 @@ public class KafkaBatchConsumerTests
         var log = new ListLogger();
         using var consumer = new KafkaBatchConsumer(config, logger: log);
 
-        consumer.LoadTopicMetadata(Topic, TimeSpan.FromSeconds(60));
+        consumer.LoadTopicMetadata(Topic, Waits.HangBound);
         // librdkafka fetches assigned partitions of a topic it knows at once; of one it does not know, only
         // once its scan for unknown topics (once a second) has asked about it. Its log tells which case this
         // is, whatever the machine's speed: a bound on the first message's wait also failed on a busy machine.
@@ -58,7 +59,7 @@ public class KafkaBatchConsumerTests
                 });
                 produced.Add(new Received(partition, offset, key, value, timestamp));
             }
-            Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+            Assert.That(producer.Flush(Waits.HangBound), Is.Zero);
         }
 
         using var consumer = new KafkaBatchConsumer(settings.Consumer("test", "g-" + Guid.NewGuid()));
@@ -121,7 +122,7 @@ public class KafkaBatchConsumerTests
         // Far fewer messages than the batch holds: librdkafka alone would wait the full ten minutes for more.
         var batch = Task.Run(() => consumer.ConsumeBatch(TimeSpan.FromMinutes(10), (in ConsumedMessage _) => { }));
 
-        Assert.That(batch.Wait(TimeSpan.FromSeconds(30)), Is.True, "returned once messages were there");
+        Assert.That(batch.Wait(Waits.HangBound), Is.True, "returned once messages were there");
         Assert.That(batch.Result, Is.InRange(1, 6));
     }
 
@@ -136,8 +137,8 @@ public class KafkaBatchConsumerTests
 
         var disposing = Task.Run(consumer.Dispose);
 
-        Assert.That(disposing.Wait(TimeSpan.FromSeconds(30)), Is.True, "Dispose finished");
-        Assert.That(((IAsyncResult)waiting).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), Is.True, "the waiting consume ended");
+        Assert.That(disposing.Wait(Waits.HangBound), Is.True, "Dispose finished");
+        Assert.That(((IAsyncResult)waiting).AsyncWaitHandle.WaitOne(Waits.HangBound), Is.True, "the waiting consume ended");
         Assert.That(waiting.IsCompletedSuccessfully || waiting.Exception?.InnerException is ObjectDisposedException, Is.True, waiting.Exception?.ToString());
     }
 
@@ -167,7 +168,7 @@ public class KafkaBatchConsumerTests
         var before = tally.Messages;
 
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (tally.Ends < 3 && DateTime.UtcNow < deadline)
             consumer.ConsumeBatch(TimeSpan.FromSeconds(1), handler);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
@@ -221,7 +222,7 @@ public class KafkaBatchConsumerTests
         var errors = new List<string>();
         var logger = new ListLogger();
         using var consumer = new KafkaBatchConsumer(new KafkaSettings("127.0.0.1:1").Consumer("test", "g"), reason => { lock (errors) errors.Add(reason); }, logger);
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (DateTime.UtcNow < deadline && (Count(errors) == 0 || logger.Count == 0))
             consumer.ConsumeBatch(TimeSpan.FromMilliseconds(200), (in ConsumedMessage _) => { });
 
@@ -252,7 +253,7 @@ public class KafkaBatchConsumerTests
         for (var partition = 0; partition < partitions; partition++)
         for (var i = 0; i < messagesPerPartition; i++)
             producer.Produce(new TopicPartition(Topic, partition), new Message<string, byte[]> { Key = $"k{i}", Value = value, Timestamp = new Timestamp(BaseTime) });
-        Assert.That(producer.Flush(TimeSpan.FromSeconds(20)), Is.Zero);
+        Assert.That(producer.Flush(Waits.HangBound), Is.Zero);
     }
 
     private static void ConsumeUntil(KafkaBatchConsumer consumer, ConsumedMessageHandler handler, Func<bool> done, int maxMessages = 4096) =>
@@ -261,7 +262,7 @@ public class KafkaBatchConsumerTests
     /// <summary>Calls <paramref name="consumeBatch"/> with a short wait until <paramref name="done"/>; the deadline only bounds a hang.</summary>
     private static void ConsumeUntil(Func<bool> done, Action<TimeSpan> consumeBatch)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (!done())
         {
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "timed out waiting for messages");

@@ -24,11 +24,11 @@ public static class JobTestBed
     {
         using var consumer = new ConsumerBuilder<string, byte[]>(kafka.Consumer("e2e-reader", "e2e-" + Guid.NewGuid())).Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
+        var partitions = admin.GetMetadata(topic, Waits.HangBound).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var messages = new Dictionary<string, StateCountsMessage>();
         var finished = new HashSet<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (finished.Count < partitions.Count && DateTime.UtcNow < deadline)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
@@ -37,6 +37,7 @@ public static class JobTestBed
             Assert.That(StateCountsMessage.TryDecode(result.Message.Key, result.Message.Value, out var message, out var error), Is.True, error);
             Assert.That(messages.TryAdd(message!.Key, message), Is.True, $"window end {message.Key} was published twice");
         }
+        Assert.That(finished, Has.Count.EqualTo(partitions.Count), $"{topic}: partitions read to their end");
         return messages;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
+using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Streaming.Tests;
 
@@ -11,9 +12,6 @@ namespace TopUpSpark.Streaming.Tests;
 /// </summary>
 public sealed class TriggerClock : FakeTimeProvider
 {
-    /// <summary>Far longer than any batch of these tests takes: it only bounds a query that never waits again.</summary>
-    private static readonly TimeSpan ReactionLimit = TimeSpan.FromSeconds(60);
-
     private readonly Lock _gate = new();
     private readonly List<WatchedTimer> _pending = [];
 
@@ -52,8 +50,8 @@ public sealed class TriggerClock : FakeTimeProvider
     /// <summary>Returns once the query waits on this clock: it has run every batch it could run at the current time.</summary>
     public void WaitForTheQueryToWait()
     {
-        if (!SpinWait.SpinUntil(() => { lock (_gate) return _pending.Count > 0; }, ReactionLimit))
-            Assert.Fail($"the query did not wait on the clock within {ReactionLimit.TotalSeconds} s");
+        if (!SpinWait.SpinUntil(() => { lock (_gate) return _pending.Count > 0; }, Waits.HangBound))
+            Assert.Fail($"the query did not wait on the clock within {Waits.HangBound.TotalSeconds} s");
     }
 
     private sealed class WatchedTimer(TriggerClock clock, DateTimeOffset due) : ITimer
