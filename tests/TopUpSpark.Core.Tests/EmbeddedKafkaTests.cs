@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using NUnit.Framework;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Core.Tests;
 
@@ -16,12 +17,12 @@ public class EmbeddedKafkaTests
         {
             for (var i = 0; i < 100; i++)
                 producer.Produce("roundtrip", new Message<string, string> { Key = $"k{i}", Value = $"v{i}" });
-            Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+            Assert.That(producer.Flush(Waits.HangBound), Is.Zero);
         }
         using var consumer = new ConsumerBuilder<string, string>(settings.Consumer("test", "g-" + Guid.NewGuid())).Build();
         consumer.Assign([new TopicPartitionOffset("roundtrip", 0, 0), new TopicPartitionOffset("roundtrip", 1, 0)]);
         var seen = new Dictionary<string, string>();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (seen.Count < 100 && DateTime.UtcNow < deadline)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
@@ -42,14 +43,14 @@ public class EmbeddedKafkaTests
         using (var producer = new ProducerBuilder<Null, byte[]>(settings.Producer("test")).Build())
         {
             for (var i = 0; i < 80; i++) producer.Produce("capped", new Message<Null, byte[]> { Value = payload });
-            Assert.That(producer.Flush(TimeSpan.FromSeconds(20)), Is.Zero);
+            Assert.That(producer.Flush(Waits.HangBound), Is.Zero);
         }
         var partition = new TopicPartition("capped", 0);
         var detector = new OffsetGapDetector();
         detector.Expect(partition, 0);
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(settings.Consumer("test", "g-" + Guid.NewGuid())).Build();
         consumer.Assign(new TopicPartitionOffset(partition, 0));
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         DataLossException? loss = null;
         while (loss is null && DateTime.UtcNow < deadline)
         {

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Core.Tests;
 
@@ -19,10 +20,10 @@ public class ProducerDeliveryTests
         using var cluster = EmbeddedKafkaCluster.Start(topics: ["acked"], partitions: 3);
         var settings = new KafkaSettings(cluster.BootstrapServers);
         using (var producer = new ProducerBuilder<string, byte[]>(settings.FlushingProducer("test")).Build())
-            producer.ProduceAndWait(Messages("acked", 50), Outage(cluster.BootstrapServers, TimeSpan.FromSeconds(30)), "test");
+            producer.ProduceAndWait(Messages("acked", 50), Outage(cluster.BootstrapServers, Waits.HangBound), "test");
 
         using var consumer = new ConsumerBuilder<string, byte[]>(settings.Consumer("test", "g-" + Guid.NewGuid())).Build();
-        var watermarks = Enumerable.Range(0, 3).Select(p => consumer.QueryWatermarkOffsets(new TopicPartition("acked", p), TimeSpan.FromSeconds(5)));
+        var watermarks = Enumerable.Range(0, 3).Select(p => consumer.QueryWatermarkOffsets(new TopicPartition("acked", p), Waits.HangBound));
         Assert.That(watermarks.Sum(w => w.High.Value - w.Low.Value), Is.EqualTo(50));
     }
 
@@ -32,11 +33,11 @@ public class ProducerDeliveryTests
         using var cluster = EmbeddedKafkaCluster.Start(topics: ["refused"], partitions: 1);
         var settings = new KafkaSettings(cluster.BootstrapServers);
         using var producer = new ProducerBuilder<string, byte[]>(settings.FlushingProducer("test")).Build();
-        producer.ProduceAndWait(Messages("refused", 1), Outage(cluster.BootstrapServers, TimeSpan.FromSeconds(30)), "test"); // connected, with a producer id
+        producer.ProduceAndWait(Messages("refused", 1), Outage(cluster.BootstrapServers, Waits.HangBound), "test"); // connected, with a producer id
         // One failure per message: without linger, the three may go in one produce request or in three.
         cluster.FailNextProduceRequests(ErrorCode.TopicAuthorizationFailed, count: 3);
 
-        var error = Assert.Throws<KafkaDeliveryException>(() => producer.ProduceAndWait(Messages("refused", 3), Outage(cluster.BootstrapServers, TimeSpan.FromSeconds(30)), "test"));
+        var error = Assert.Throws<KafkaDeliveryException>(() => producer.ProduceAndWait(Messages("refused", 3), Outage(cluster.BootstrapServers, Waits.HangBound), "test"));
         Assert.That(error!.Message, Does.Contain("3 of 3 message(s) were refused").And.Contain("refused:"));
         Assert.That(error.Code, Is.EqualTo(ErrorCode.TopicAuthorizationFailed));
     }

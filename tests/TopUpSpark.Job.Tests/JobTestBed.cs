@@ -56,14 +56,14 @@ public static class JobTestBed
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]>(kafka.Consumer("test-reader", "test-" + Guid.NewGuid())).Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
+        var partitions = admin.GetMetadata(topic, Waits.HangBound).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var messages = new List<ConsumeResult<byte[]?, byte[]>>();
         var finished = new HashSet<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (finished.Count < partitions.Count)
         {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"{topic} was not read to its end within 60 s");
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"{topic} was not read to its end within {Waits.HangBound.TotalSeconds:0} s");
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (result is null) continue;
             if (result.IsPartitionEOF) { finished.Add(result.Partition.Value); continue; }
@@ -80,6 +80,6 @@ public static class JobTestBed
     public static Dictionary<int, long> HighWatermarks(KafkaSettings kafka, string topic, int partitions)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(kafka.Consumer("watermarks", "w-" + Guid.NewGuid())).Build();
-        return Enumerable.Range(0, partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+        return Enumerable.Range(0, partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), Waits.HangBound).High.Value);
     }
 }

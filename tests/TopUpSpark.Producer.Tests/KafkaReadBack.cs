@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Producer.Tests;
 
@@ -30,7 +31,7 @@ internal static class KafkaReadBack
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var atEnd = new HashSet<int>();
         var messages = new List<ReadMessage>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow + Waits.HangBound;
         while (atEnd.Count < partitions)
         {
             if (DateTime.UtcNow > deadline)

@@ -57,6 +57,9 @@ public sealed class StreamHarness : IDisposable
 
     public static readonly EventTimeBounds Bounds = new(T0.AddDays(-1), TimeSpan.FromDays(3650));
 
+    /// <summary>How often the default trigger looks for new data when the last look found none.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
     public string Directory { get; }
     public bool FlushAtEnd { get; }
     public long? MaxRecordsPerTrigger { get; }
@@ -99,7 +102,7 @@ public sealed class StreamHarness : IDisposable
             FlushAtEnd = FlushAtEnd,
             MaxRecordsPerTrigger = MaxRecordsPerTrigger,
             ProgressFile = Path.Combine(Directory, "progress.jsonl"),
-            PollInterval = TimeSpan.FromMilliseconds(20),
+            PollInterval = PollInterval,
             Time = Time,
         }, new CollectingDeadLetters(DeadLetters));
         query.Progress += p => { lock (Progress) Progress.Add(p); };

@@ -42,89 +42,85 @@ public class TriggerAndSessionTests
     }
 }
 
+/// <summary>
+/// Triggers of a running query, on a <see cref="TriggerClock"/>: the test decides when time passes, and the
+/// query has dealt with each moment before the next comes, so batch starts are asserted exactly.
+/// </summary>
 public class ContinuousTriggerTests
 {
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what}");
-            Thread.Sleep(20);
-        }
-    }
-
-    private static int BatchesWithData(StreamHarness h) { lock (h.Progress) return h.Progress.Count(p => p.NumInputRows > 0); }
-
     [Test]
-    public async Task The_default_trigger_runs_a_batch_whenever_new_data_arrives_and_stops_when_cancelled()
+    public async Task The_default_trigger_runs_a_batch_as_soon_as_new_data_is_there_and_stops_when_cancelled()
     {
-        using var h = new StreamHarness();
-        await RunTheWorkedExample(h, new Trigger.AsSoonAsPossible());
+        var clock = new TriggerClock();
+        using var h = new StreamHarness { Time = clock };
+        await RunTheWorkedExample(h, clock, new Trigger.AsSoonAsPossible(), timeForTheSecondPart: StreamHarness.PollInterval);
         Assert.That(h.Joined.Single().Row[2], Is.EqualTo("1"));
-        lock (h.Progress) Assert.That(h.Progress.Select(p => p.BatchId), Is.Ordered.And.Unique);
+        lock (h.Progress)
+        {
+            Assert.That(h.Progress.Select(p => p.BatchId), Is.Ordered.And.Unique);
+            Assert.That(h.Progress.Select(p => p.NumInputRows), Is.EqualTo(new long[] { 2, 2, 0 }));
+        }
+        Assert.That(BatchStarts(h, clock), Is.EqualTo(new[] { TimeSpan.Zero, StreamHarness.PollInterval, StreamHarness.PollInterval }),
+            "the first batch at once, the second on the first look after its rows arrived, the no-data batch right after it");
     }
 
-    /// <summary>DESIGN §4's worked example on a running stream: rows @100, then rows @130, whose no-data batch emits [90,120).</summary>
-    private static async Task RunTheWorkedExample(StreamHarness h, Trigger trigger)
+    /// <summary>
+    /// DESIGN §4's worked example on a running stream: rows @100, then rows @130, whose no-data batch emits
+    /// [90,120). Each part's rows are added while the query waits on the clock, so one batch reads them all.
+    /// </summary>
+    private static async Task RunTheWorkedExample(StreamHarness h, TriggerClock clock, Trigger trigger, TimeSpan timeForTheSecondPart)
     {
         using var stop = new CancellationTokenSource();
         h.AddBureau(StreamHarness.BureauJson("1", 100));
         h.AddCustomers(StreamHarness.CustomerJson("1", 100));
         var running = h.RunAsync(trigger, stop.Token);
-        WaitFor(() => BatchesWithData(h) >= 1, "the first batch");
+        clock.WaitForTheQueryToWait();
         h.AddBureau(StreamHarness.BureauJson("2", 130));
         h.AddCustomers(StreamHarness.CustomerJson("2", 130));
-        WaitFor(() => h.Joined.Count == 1, "the window [90,120) to be emitted by a no-data batch");
+        clock.Pass(timeForTheSecondPart);
         stop.Cancel();
         await running;
     }
 
     [Test]
-    public async Task A_processing_time_trigger_starts_batches_no_more_often_than_its_interval()
+    public async Task A_processing_time_trigger_starts_batches_only_on_its_interval_boundaries_even_with_rows_waiting()
     {
-        using var h = new StreamHarness();
+        var clock = new TriggerClock();
+        using var h = new StreamHarness(maxRecordsPerTrigger: 2) { Time = clock };
         using var stop = new CancellationTokenSource();
         var interval = TimeSpan.FromMilliseconds(300);
+        h.AddBureau(StreamHarness.BureauJson("1", 10));
         var running = h.RunAsync(new Trigger.ProcessingTime(interval), stop.Token);
-        for (var i = 0; i < 4; i++)
+        clock.WaitForTheQueryToWait();
+        // A row every third of an interval, at most two a batch: rows wait whenever a batch ends, and
+        // arrive in the middle of intervals, yet the next batch waits for the next boundary.
+        for (var step = 1; step <= 9; step++)
         {
-            h.AddBureau(StreamHarness.BureauJson("1", 10 + i));
-            WaitFor(() => BatchesWithData(h) > i, $"batch {i}");
+            h.AddBureau(StreamHarness.BureauJson("1", 10 + step));
+            clock.Pass(interval / 3);
         }
         stop.Cancel();
         await running;
-        Assert.That(IntervalsAfterTheFirstBatch(h, interval), Is.Unique, "one batch per interval at most");
+        lock (h.Progress) Assert.That(h.Progress.Select(p => p.NumInputRows), Is.EqualTo(new long[] { 1, 2, 2, 2 }));
+        Assert.That(BatchStarts(h, clock), Is.EqualTo(new[] { TimeSpan.Zero, interval, 2 * interval, 3 * interval }));
     }
 
     [Test]
     public async Task A_processing_time_trigger_waits_out_timers_that_wake_early_and_runs_a_no_data_batch_on_the_next_interval()
     {
-        using var h = new StreamHarness { Time = new EarlyWakingTime(TimeSpan.FromMilliseconds(40)) };
+        var clock = new TriggerClock { WakeEarly = TimeSpan.FromMilliseconds(40) };
+        using var h = new StreamHarness { Time = clock };
         var interval = TimeSpan.FromMilliseconds(300);
-        await RunTheWorkedExample(h, new Trigger.ProcessingTime(interval));
+        await RunTheWorkedExample(h, clock, new Trigger.ProcessingTime(interval), timeForTheSecondPart: 2 * interval);
+        Assert.That(h.Joined, Has.Count.EqualTo(1));
         lock (h.Progress) Assert.That(h.Progress.Select(p => p.NumInputRows), Is.EqualTo(new long[] { 2, 2, 0 }));
-        Assert.That(IntervalsAfterTheFirstBatch(h, interval), Is.EqualTo(new long[] { 0, 1, 2 }), "the data batch and the no-data batch each on its own interval");
+        Assert.That(BatchStarts(h, clock), Is.EqualTo(new[] { TimeSpan.Zero, interval, 2 * interval }),
+            "the data batch and the no-data batch each on its own interval");
     }
 
-    /// <summary>
-    /// Which interval after the first batch each batch started in. Batches start on interval boundaries,
-    /// so rounding to the nearest boundary tolerates a scheduling delay of up to half an interval.
-    /// </summary>
-    private static List<long> IntervalsAfterTheFirstBatch(StreamHarness h, TimeSpan interval)
+    /// <summary>When each batch started, counted from the query's start (the clock stands still until the query waits on it).</summary>
+    private static List<TimeSpan> BatchStarts(StreamHarness h, TriggerClock clock)
     {
-        List<DateTimeOffset> starts;
-        lock (h.Progress) starts = h.Progress.Select(p => p.Timestamp).ToList();
-        return starts.Select(s => (long)Math.Round((s - starts[0]) / interval)).ToList();
-    }
-
-    /// <summary>The system clock, with timers that fire up to <paramref name="early"/> before they are due, as coarse OS timers may.</summary>
-    private sealed class EarlyWakingTime(TimeSpan early) : TimeProvider
-    {
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var wokenEarly = dueTime <= TimeSpan.Zero ? dueTime : dueTime - TimeSpan.FromTicks(Math.Min(early.Ticks, dueTime.Ticks / 2));
-            return System.CreateTimer(callback, state, wokenEarly, period);
-        }
+        lock (h.Progress) return h.Progress.Select(p => p.Timestamp - clock.Start).ToList();
     }
 }
