@@ -48,10 +48,18 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         var bootstraps = Marshal.PtrToStringUTF8(MockClusterNative.rd_kafka_mock_cluster_bootstraps(cluster))
             ?? throw new InvalidOperationException("the mock cluster reported no bootstrap address");
         var embedded = new EmbeddedKafkaCluster(handle, cluster, bootstraps);
+        embedded.CreateTopic(IncarnationTopicPrefix + Guid.NewGuid().ToString("N"), partitions: 1);
         foreach (var topic in topics ?? [])
             embedded.CreateTopic(topic, partitions);
         return embedded;
     }
+
+    /// <summary>
+    /// The mock cluster's id is made of memory addresses, which a cluster started after another one stopped
+    /// may get again; so each embedded broker also holds an empty topic named with a fresh id — what tells
+    /// a new embedded broker from the one a checkpoint was written against.
+    /// </summary>
+    public const string IncarnationTopicPrefix = "__topupspark-embedded-";
 
     /// <summary>Creates a topic through the mock API (the mock has no CreateTopics admin request).</summary>
     public void CreateTopic(string topic, int partitions = 4)

@@ -412,12 +412,12 @@ internal sealed class MicroBatchExecution : IDisposable
         var rows = batch.Tasks.Select((t, i) => new TaskRows(t.Task.Number, outputs[i][node])).ToList();
         if (sink.DeliveryLog is not { } log)
         {
-            sink.AddBatch(part, node.Schema, rows, CancellationToken.None);
+            sink.AddBatch(new SinkBatch(part, node.Schema, rows, batch.IsReplay), CancellationToken.None);
             return;
         }
-        var undelivered = rows.Where(r => !batch.Tasks.Single(t => t.Task.Number == r.Task).Task.Log.Delivered(log, batch.BatchId)).ToList();
+        var undelivered = batch.IsReplay ? rows.Where(r => !batch.Tasks.Single(t => t.Task.Number == r.Task).Task.Log.Delivered(log, batch.BatchId)).ToList() : rows;
         if (undelivered.Count == 0) return;
-        sink.AddBatch(part with { Tasks = undelivered.Select(r => r.Task).ToList() }, node.Schema, undelivered, CancellationToken.None);
+        sink.AddBatch(new SinkBatch(part with { Tasks = undelivered.Select(r => r.Task).ToList() }, node.Schema, undelivered, batch.IsReplay), CancellationToken.None);
         foreach (var task in undelivered) batch.Tasks.Single(t => t.Task.Number == task.Task).Task.Log.RecordDelivered(log, batch.BatchId);
     }
 

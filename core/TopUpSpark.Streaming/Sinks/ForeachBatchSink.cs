@@ -17,8 +17,8 @@ public sealed partial class ForeachBatchSink(string description, Action<IReadOnl
 
     public string? DeliveryLog { get; } = once ? NotFileNameSafe().Replace(description.ToLowerInvariant(), "-").Trim('-') : null;
 
-    public void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<TaskRows> rows, CancellationToken cancel) =>
-        handler(rows.Count == 1 ? rows[0].Rows : rows.SelectMany(t => t.Rows).ToList(), schema, batch);
+    public void AddBatch(SinkBatch batch, CancellationToken cancel) =>
+        handler(batch.Rows.Count == 1 ? batch.Rows[0].Rows : batch.Rows.SelectMany(t => t.Rows).ToList(), batch.Schema, batch.Part);
 
     [GeneratedRegex("[^a-z0-9]+")]
     private static partial Regex NotFileNameSafe();

@@ -19,9 +19,7 @@ public interface IBatchSink
     /// </summary>
     string? DeliveryLog => null;
 
-    /// <param name="batch">The query, the batch id and the tasks whose rows these are.</param>
-    /// <param name="rows">The batch's rows, per task.</param>
-    void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<TaskRows> rows, CancellationToken cancel);
+    void AddBatch(SinkBatch batch, CancellationToken cancel);
 
     /// <summary>
     /// Called once before the first batch, so one-off costs (connections, code paths run for the first time)
@@ -38,3 +36,10 @@ public interface IBatchSink
 
 /// <summary>One task's rows of a batch.</summary>
 public sealed record TaskRows(int Task, IReadOnlyList<object?[]> Rows);
+
+/// <summary>
+/// What a sink gets of a batch: which batch of which query for which tasks (<see cref="BatchPart"/>), the
+/// rows' schema, the rows per task, and whether it is a replay of a batch a stopped run planned (whose
+/// output may be there already, for some of its tasks).
+/// </summary>
+public sealed record SinkBatch(BatchPart Part, RowSchema Schema, IReadOnlyList<TaskRows> Rows, bool IsReplay);

@@ -6,20 +6,24 @@ using TopUpSpark.Streaming.Rows;
 namespace TopUpSpark.Streaming.Sinks;
 
 /// <summary>
-/// Appends each batch's rows to a folder, a file per task: <c>part-&lt;batch&gt;-&lt;task&gt;.snappy.parquet</c>,
-/// so that instances of one query write into one folder side by side. The file is written under a
-/// temporary name and renamed into place, so readers never see half a file, and a replayed batch
-/// overwrites its own file instead of adding a second one. A task without rows writes no file.
-/// Timestamps are stored as UTC-adjusted microsecond timestamps, as Spark reads them.
+/// Appends each batch's rows to a folder, a file per batch and the tasks it ran:
+/// <c>part-&lt;batch&gt;-&lt;tasks&gt;.snappy.parquet</c> (tasks as ranges, e.g. <c>0-63</c> or <c>0-2_5</c>), so that
+/// instances of one query, each running its own tasks, write into one folder side by side, and one instance
+/// writes one file a batch, not one a task. The file is written under a temporary name and renamed into
+/// place, so readers never see half a file. A replayed batch writes only the tasks no file of that batch
+/// holds yet — once its tasks may have moved to other instances, its task set can differ from the
+/// original's — so no row is written twice. A batch without rows writes no file. Timestamps are stored as
+/// UTC-adjusted microsecond timestamps, as Spark reads them.
 /// </summary>
 public sealed class ParquetSink(string directory) : IBatchSink
 {
     public string Directory { get; } = Path.GetFullPath(directory);
     public string Description => $"FileSink[{Directory}] (parquet)";
 
-    public static string FileName(long batchId, int task) => $"part-{batchId:D8}-{task:D5}.snappy.parquet";
-
+    private const string Suffix = ".snappy.parquet";
     private const string TemporarySuffix = ".tmp";
+
+    public static string FileName(long batchId, IReadOnlyCollection<int> tasks) => $"part-{batchId:D8}-{TaskSet.Format(tasks)}{Suffix}";
 
     /// <summary>
     /// Files a run killed in the middle of a write left behind: hidden, under a temporary name, never
@@ -28,10 +32,20 @@ public sealed class ParquetSink(string directory) : IBatchSink
     public IReadOnlyList<string> RemoveLeftovers(IReadOnlyCollection<int> tasks)
     {
         if (!System.IO.Directory.Exists(Directory)) return [];
-        // Only the given tasks': other instances may be writing theirs right now.
-        var leftovers = tasks.SelectMany(task => System.IO.Directory.EnumerateFiles(Directory, $".part-*-{task:D5}.snappy.parquet.*{TemporarySuffix}")).ToList();
+        // Only those of the given tasks: other instances may be writing theirs right now.
+        var leftovers = System.IO.Directory.EnumerateFiles(Directory, $".part-*{Suffix}.*{TemporarySuffix}")
+            .Where(file => TasksOf(Path.GetFileName(file)[1..]) is { } written && written.Overlaps(tasks)).ToList();
         foreach (var file in leftovers) File.Delete(file);
         return leftovers;
+    }
+
+    /// <summary>The tasks in a file's name (<c>part-&lt;batch&gt;-&lt;tasks&gt;.snappy.parquet…</c>); null for a name of another form.</summary>
+    private static HashSet<int>? TasksOf(string fileName)
+    {
+        var parts = fileName.Split('-', 3);
+        if (parts.Length < 3 || parts[0] != "part") return null;
+        var end = parts[2].IndexOf(Suffix, StringComparison.Ordinal);
+        return end > 0 && TaskSet.TryParse(parts[2][..end], out var tasks) ? tasks : null;
     }
 
     /// <summary>
@@ -59,10 +73,21 @@ public sealed class ParquetSink(string directory) : IBatchSink
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no parquet type for this column kind"),
     };
 
-    public void AddBatch(BatchPart batch, RowSchema schema, IReadOnlyList<TaskRows> rows, CancellationToken cancel)
+    public void AddBatch(SinkBatch batch, CancellationToken cancel)
     {
-        foreach (var (task, taskRows) in rows)
-            if (taskRows.Count > 0) Write(FileName(batch.BatchId, task), schema, taskRows, cancel);
+        var rows = batch.IsReplay ? NotWrittenYet(batch) : batch.Rows;
+        if (rows.All(t => t.Rows.Count == 0)) return;
+        var all = rows.Count == 1 ? rows[0].Rows : rows.SelectMany(t => t.Rows).ToList();
+        Write(FileName(batch.Part.BatchId, rows.Select(t => t.Task).ToList()), batch.Schema, all, cancel);
+    }
+
+    /// <summary>The tasks of a replayed batch whose rows no file of that batch holds.</summary>
+    private IReadOnlyList<TaskRows> NotWrittenYet(SinkBatch batch)
+    {
+        if (!System.IO.Directory.Exists(Directory)) return batch.Rows;
+        var written = System.IO.Directory.EnumerateFiles(Directory, $"part-{batch.Part.BatchId:D8}-*{Suffix}")
+            .SelectMany(file => TasksOf(Path.GetFileName(file)) ?? []).ToHashSet();
+        return batch.Rows.Where(t => !written.Contains(t.Task)).ToList();
     }
 
     private void Write(string fileName, RowSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancel)

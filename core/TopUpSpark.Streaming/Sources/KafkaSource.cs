@@ -60,8 +60,15 @@ public sealed class KafkaSource : IStreamSource
     public string Description => $"KafkaV2[Subscribe[{_topic}]]";
     public long LostRecords => _gaps.LostMessages;
 
-    public string? ClusterId() => _outage.Retry($"asking for the cluster id of {_topic}'s brokers",
-        () => _consumer.ClusterId(MetadataTimeout) ?? throw new KafkaException(ErrorCode.Local_TimedOut));
+    /// <summary>The Kafka cluster id; for the embedded broker, with the id of its incarnation (see <see cref="EmbeddedKafkaCluster.IncarnationTopicPrefix"/>).</summary>
+    public string? ClusterId()
+    {
+        var cluster = _outage.Retry($"asking for the cluster id of {_topic}'s brokers",
+            () => _consumer.ClusterId(MetadataTimeout) ?? throw new KafkaException(ErrorCode.Local_TimedOut));
+        var incarnation = _outage.Retry($"listing the topics of {_topic}'s brokers", () => _admin.GetMetadata(MetadataTimeout)).Topics
+            .Select(t => t.Topic).FirstOrDefault(t => t.StartsWith(EmbeddedKafkaCluster.IncarnationTopicPrefix, StringComparison.Ordinal));
+        return incarnation is null ? cluster : $"{cluster}/{incarnation[EmbeddedKafkaCluster.IncarnationTopicPrefix.Length..]}";
+    }
 
     public SourceOffsets InitialOffsets(IReadOnlyCollection<int> partitions) =>
         new(ListOffsets(partitions.ToList(), _starting == StartingOffsets.Earliest ? OffsetSpec.Earliest() : OffsetSpec.Latest()));
