@@ -61,6 +61,12 @@ public sealed class QueryCheckpoint(ICheckpointStorage storage)
 
     public TaskLog Task(int task) => new(Storage, task);
 
+    /// <summary>
+    /// Which sinks delivered which batches: <c>sinks/&lt;sink&gt;/&lt;batch&gt;-&lt;tasks&gt;</c>, one empty file per batch an
+    /// instance delivered, named with the tasks it ran — one file a batch rather than one a task.
+    /// </summary>
+    public DeliveryLog Deliveries(string sink) => new(Storage, $"sinks/{sink}");
+
     /// <summary>Temporary files of writes of the query's own files that a killed run never finished.</summary>
     public IReadOnlyList<string> RemoveLeftovers() => Storage.RemoveLeftovers("", recursive: false);
 }

@@ -11,7 +11,7 @@ namespace TopUpSpark.Streaming.Checkpointing;
 /// <c>state/N</c> (each stateful operator's store after batch N: a whole snapshot every
 /// <see cref="SnapshotInterval"/> writes, the delta since the previous write in between),
 /// <c>commits/N</c> (written last: batch N is done, with the task's largest event time per input),
-/// <c>sinks/&lt;sink&gt;/N</c> (a sink delivered batch N for this task), <c>owner</c> (the instance that runs
+/// <c>owner</c> (the instance that runs
 /// it) and <c>query</c> (the query it belongs to). Batch ids are the instance's, shared by the tasks of one
 /// batch, so a task's log may skip ids after moving between instances. Old entries beyond
 /// <see cref="RetainBatches"/> are removed, never the latest snapshot and what follows it.
@@ -120,12 +120,6 @@ public sealed class TaskLog
         throw new InvalidDataException($"the state of {Location} after batch {batchId} has no snapshot to start from: was the checkpoint trimmed by hand?");
     }
 
-    /// <summary>Whether the sink named <paramref name="sink"/> delivered batch <paramref name="batchId"/> of this task.</summary>
-    public bool Delivered(string sink, long batchId) => _storage.Exists($"{_folder}/sinks/{sink}/{batchId.ToString(CultureInfo.InvariantCulture)}");
-
-    public void RecordDelivered(string sink, long batchId) =>
-        _storage.Write($"{_folder}/sinks/{sink}/{batchId.ToString(CultureInfo.InvariantCulture)}", _ => { });
-
     /// <summary>The query this task's folder belongs to; null for a folder of none yet.</summary>
     public Guid? Query => ReadJson<TaskIdentity>($"{_folder}/query")?.QueryId;
 
@@ -172,10 +166,6 @@ public sealed class TaskLog
         foreach (var kind in new[] { "offsets", "state", "commits" })
             foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
                 _storage.Delete(PathOf(kind, id));
-        foreach (var sink in _storage.List($"{_folder}/sinks", folders: true))
-            foreach (var name in _storage.List($"{_folder}/sinks/{sink}"))
-                if (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id < keepFrom)
-                    _storage.Delete($"{_folder}/sinks/{sink}/{name}");
     }
 
     private void WriteJson<T>(string path, T value) => _storage.Write(path, stream => JsonSerializer.Serialize(stream, value, Json));

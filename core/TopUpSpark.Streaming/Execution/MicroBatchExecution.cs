@@ -407,18 +407,22 @@ internal sealed class MicroBatchExecution : IDisposable
         });
     }
 
-    private static void WriteSink(PlanNode node, IBatchSink sink, PlannedBatch batch, BatchPart part, List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> outputs)
+    private void WriteSink(PlanNode node, IBatchSink sink, PlannedBatch batch, BatchPart part, List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> outputs)
     {
         var rows = batch.Tasks.Select((t, i) => new TaskRows(t.Task.Number, outputs[i][node])).ToList();
-        if (sink.DeliveryLog is not { } log)
+        if (sink.DeliveryLog is not { } name)
         {
             sink.AddBatch(new SinkBatch(part, node.Schema, rows, batch.IsReplay), CancellationToken.None);
             return;
         }
-        var undelivered = batch.IsReplay ? rows.Where(r => !batch.Tasks.Single(t => t.Task.Number == r.Task).Task.Log.Delivered(log, batch.BatchId)).ToList() : rows;
+        var log = _checkpoint.Deliveries(name);
+        var delivered = batch.IsReplay ? log.Delivered(batch.BatchId) : [];
+        var undelivered = rows.Where(r => !delivered.Contains(r.Task)).ToList();
         if (undelivered.Count == 0) return;
-        sink.AddBatch(new SinkBatch(part with { Tasks = undelivered.Select(r => r.Task).ToList() }, node.Schema, undelivered, batch.IsReplay), CancellationToken.None);
-        foreach (var task in undelivered) batch.Tasks.Single(t => t.Task.Number == task.Task).Task.Log.RecordDelivered(log, batch.BatchId);
+        var tasks = undelivered.Select(r => r.Task).ToList();
+        sink.AddBatch(new SinkBatch(part with { Tasks = tasks }, node.Schema, undelivered, batch.IsReplay), CancellationToken.None);
+        log.Record(batch.BatchId, tasks);
+        if (batch.BatchId % TaskLog.SnapshotInterval == 0) log.RemoveBefore(batch.BatchId - TaskLog.RetainBatches, _tasks.Keys.ToHashSet());
     }
 
     /// <summary>Runs <paramref name="work"/> for 0 … count − 1 on up to <c>cores</c> threads (on this one alone for one); the first failure is rethrown as itself.</summary>
