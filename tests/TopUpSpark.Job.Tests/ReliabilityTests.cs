@@ -221,9 +221,9 @@ public class ReliabilityTests
         {
             Path.Combine(killed.JoinedDirectory, $".{Path.GetFileName(lastWithRows)}.{Guid.NewGuid():N}.tmp"),
             Path.Combine(killed.PredictionsDirectory, $".part-{last + 1:D8}-00002.snappy.parquet.{Guid.NewGuid():N}.tmp"),
-            Path.Combine(tasks[1], "state", $"{last}.4242-7.tmp"),
-            Path.Combine(killed.Checkpoint, "metadata.4242-7.tmp"),
-            Path.Combine(tasks[3], "commits", $"{last}.4242-7.tmp"),
+            Path.Combine(tasks[1], "state", $"{last}.{KilledWriter}.tmp"),
+            Path.Combine(killed.Checkpoint, $"metadata.{KilledWriter}.tmp"),
+            Path.Combine(tasks[3], "commits", $"{last}.{KilledWriter}.tmp"),
         };
         var half = File.ReadAllBytes(lastWithRows)[..^100];
         foreach (var leftover in leftovers) File.WriteAllBytes(leftover, half);
@@ -241,6 +241,9 @@ public class ReliabilityTests
         Assert.That(ParquetRows.Canonical(killed.JoinedDirectory), Is.EqualTo(ParquetRows.Canonical(clean.JoinedDirectory)));
         Assert.That(ParquetRows.Canonical(killed.PredictionsDirectory), Is.EqualTo(ParquetRows.Canonical(clean.PredictionsDirectory)));
     }
+
+    /// <summary>How a writer of this machine that no longer runs names its temporary files (no process has pid 2^31 − 1).</summary>
+    private static readonly string KilledWriter = $"{Environment.MachineName}-{int.MaxValue}-7";
 
     [Test]
     public async Task Metadata_cut_off_by_a_kill_during_the_first_start_does_not_stop_later_starts()

@@ -62,8 +62,9 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
             Directory.CreateDirectory(folder);
             _folders.TryAdd(folder, true);
         }
-        // Unique per writer: two instances briefly writing the same file (a task taken over) never share a temporary.
-        var temp = $"{target}.{Environment.ProcessId}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";
+        // Unique per writer, and naming it: two instances briefly writing the same file (a task taken over) never
+        // share a temporary, and a starting instance can tell a killed writer's leftover from a write in progress.
+        var temp = $"{target}.{Writer}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";
         try
         {
             // Most checkpoint files are a few hundred bytes, written by the hundred per batch: no 4 KiB buffer of its own for each.
@@ -91,12 +92,44 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
 
     public void Delete(string path) => File.Delete(Locate(path));
 
+    /// <summary>
+    /// Temporary files whose writer is gone: written by a process of this machine that no longer runs, or,
+    /// from another machine sharing the folder, older than any write takes. Writes in progress — of this
+    /// process, or of another live instance — are left alone.
+    /// </summary>
     public IReadOnlyList<string> RemoveLeftovers(string folder, bool recursive)
     {
         var full = Locate(folder);
         if (!Directory.Exists(full)) return [];
-        var leftovers = Directory.EnumerateFiles(full, "*" + TemporarySuffix, recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly).ToList();
+        var leftovers = Directory.EnumerateFiles(full, "*" + TemporarySuffix, recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+            .Where(WriterIsGone).ToList();
         foreach (var file in leftovers) File.Delete(file);
         return leftovers;
+    }
+
+    private static readonly string Writer = $"{Environment.MachineName}-{Environment.ProcessId}";
+    private static readonly TimeSpan LongestWrite = TimeSpan.FromMinutes(1);
+
+    private static bool WriterIsGone(string temp)
+    {
+        var name = Path.GetFileName(temp)[..^TemporarySuffix.Length];
+        var writer = name[(name.LastIndexOf('.') + 1)..];
+        var parts = writer.Split('-');
+        if (parts.Length >= 3 && string.Join('-', parts[..^2]) == Environment.MachineName && int.TryParse(parts[^2], out var pid))
+            return pid != Environment.ProcessId && !IsRunning(pid);
+        return DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) > LongestWrite;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

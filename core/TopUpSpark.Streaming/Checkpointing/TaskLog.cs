@@ -120,6 +120,14 @@ public sealed class TaskLog
         throw new InvalidDataException($"the state of {Location} after batch {batchId} has no snapshot to start from: was the checkpoint trimmed by hand?");
     }
 
+    /// <summary>
+    /// An available-now run finished this task: it read up to <see cref="AvailableNowEnd.End"/>, ran the batch the
+    /// final watermark called for, and flushed when asked. Instances of the run read it to know when all are done.
+    /// </summary>
+    public void RecordAvailableNowEnd(AvailableNowEnd end) => WriteJson($"{_folder}/available-now", end);
+
+    public AvailableNowEnd? AvailableNowEnd() => ReadJson<AvailableNowEnd>($"{_folder}/available-now");
+
     /// <summary>The query this task's folder belongs to; null for a folder of none yet.</summary>
     public Guid? Query => ReadJson<TaskIdentity>($"{_folder}/query")?.QueryId;
 
@@ -189,6 +197,9 @@ public sealed record TaskOffsets(
 /// batches) is what other instances read to compute the query's global watermark.
 /// </summary>
 public sealed record TaskCommit(long BatchId, DateTimeOffset? EvictionWatermark, Dictionary<string, DateTimeOffset> MaxEventTimes);
+
+/// <summary>Where an available-now run left a task: the offset it read to per topic, and whether it flushed the task's state.</summary>
+public sealed record AvailableNowEnd(Dictionary<string, long> End, bool Flushed);
 
 /// <summary>The instance that took the task, and when.</summary>
 public sealed record TaskOwner(string Instance, DateTimeOffset Since);

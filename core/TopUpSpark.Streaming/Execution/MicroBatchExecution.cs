@@ -246,9 +246,16 @@ internal sealed class MicroBatchExecution : IDisposable
         return Plan(watermark, task => ends.ToDictionary(e => e.Key, e => e.Value[task.Number], StringComparer.Ordinal));
     }
 
-    /// <summary>The end of an available-now run with <c>--flush-at-end</c>: the watermark past everything, so the last open windows are emitted.</summary>
-    public PlannedBatch? PlanFlushBatch() =>
-        _tasks.Values.Any(t => t.StateRows > 0) ? Plan(DateTimeOffset.MaxValue, task => new Dictionary<string, long>(task.Next, StringComparer.Ordinal)) : null;
+    /// <summary>
+    /// The end of an available-now run with <c>--flush-at-end</c>: the watermark past everything, so the last open
+    /// windows are emitted; for the tasks that hold state and were not flushed in this run yet.
+    /// </summary>
+    public PlannedBatch? PlanFlushBatch(ISet<int> flushed)
+    {
+        if (!_tasks.Values.Any(t => t.StateRows > 0 && !flushed.Contains(t.Number))) return null;
+        flushed.UnionWith(_tasks.Keys);
+        return Plan(DateTimeOffset.MaxValue, task => new Dictionary<string, long>(task.Next, StringComparer.Ordinal));
+    }
 
     private PlannedBatch Plan(DateTimeOffset? evictionWatermark, Func<QueryTask, Dictionary<string, long>> endOf)
     {
@@ -271,22 +278,45 @@ internal sealed class MicroBatchExecution : IDisposable
     }
 
     /// <summary>
-    /// Whether every task run elsewhere has committed up to the available-now end: only then is the global
-    /// watermark final, and this instance can take part in the last step (the windows it closes, the flush).
-    /// Returns the tasks still behind.
+    /// The tasks run elsewhere that have not committed up to the available-now end: until there are none the
+    /// global watermark is not final, and this instance cannot take part in the last step (the windows it
+    /// closes, the flush).
     /// </summary>
     public IReadOnlyList<int> TasksBehindTheEnd()
     {
-        var targets = _availableNowTargets ?? throw new InvalidOperationException("not an available-now run");
-        var behind = new List<int>();
-        foreach (var task in Enumerable.Range(0, _taskCount).Where(t => !_tasks.ContainsKey(t)))
+        var targets = AvailableNowTargets;
+        return Enumerable.Range(0, _taskCount).Where(t => !_tasks.ContainsKey(t)).Where(task =>
         {
             var log = _checkpoint.Task(task);
             var end = log.LatestCommit() is { } commit ? log.ReadOffsets(commit.BatchId).End : null;
-            if (targets.Any(t => t.Value[task] > (end?.GetValueOrDefault(t.Key) ?? -1) && t.Value[task] > 0)) behind.Add(task);
-        }
-        return behind;
+            return targets.Any(t => t.Value[task] > 0 && t.Value[task] > (end?.GetValueOrDefault(t.Key) ?? -1));
+        }).ToList();
     }
+
+    /// <summary>Records that this run is done with the tasks this instance runs (they are at the end, and nothing is left to emit).</summary>
+    public void RecordAvailableNowEnd(bool flushed)
+    {
+        foreach (var task in _tasks.Values.Where(t => _finished.Add(t.Number)))
+            task.Log.RecordAvailableNowEnd(new AvailableNowEnd(new Dictionary<string, long>(task.Next, StringComparer.Ordinal), flushed));
+    }
+
+    // The tasks this instance recorded as finished in this available-now run.
+    private readonly HashSet<int> _finished = [];
+
+    /// <summary>
+    /// The tasks no instance has finished this run with yet: as long as there are some, an instance stays —
+    /// the group may still hand them to it, when the instance running them leaves.
+    /// </summary>
+    public IReadOnlyList<int> TasksNotFinished(bool flushing)
+    {
+        var targets = AvailableNowTargets;
+        return Enumerable.Range(0, _taskCount).Where(task =>
+            _checkpoint.Task(task).AvailableNowEnd() is not { } end
+            || (flushing && !end.Flushed)
+            || targets.Any(t => t.Value[task] > end.End.GetValueOrDefault(t.Key, -1))).ToList();
+    }
+
+    private Dictionary<string, SourceOffsets> AvailableNowTargets => _availableNowTargets ?? throw new InvalidOperationException("not an available-now run");
 
     private SourceOffsets Positions(string topic, IEnumerable<QueryTask> tasks) =>
         new(tasks.ToImmutableSortedDictionary(t => t.Number, t => t.Next[topic]));

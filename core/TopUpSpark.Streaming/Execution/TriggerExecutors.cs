@@ -86,8 +86,9 @@ internal sealed class ProcessingTimeExecutor(TimeSpan interval, TimeProvider tim
 /// <c>Trigger.AvailableNow</c>: processes every partition up to where it ended at the start, possibly in
 /// several batches, then stops. With other instances running other tasks, it waits until all of them have
 /// reached that end too, so that the global watermark is final, and runs the batch that watermark calls
-/// for (the windows it closes) — as a single instance's last batch would. With <c>--flush-at-end</c>, a
-/// last batch with the watermark past everything emits the windows still open.
+/// for (the windows it closes) — as a single instance's last batch would; with <c>--flush-at-end</c>, a last
+/// batch with the watermark past everything emits the windows still open. It leaves only once every task
+/// is finished: until then the group may hand it the tasks of an instance that left.
 /// </summary>
 internal sealed class AvailableNowExecutor(bool flushAtEnd, TimeSpan waitForOtherTasks, TimeProvider time, ILogger log) : TriggerExecutor
 {
@@ -97,39 +98,39 @@ internal sealed class AvailableNowExecutor(bool flushAtEnd, TimeSpan waitForOthe
     public override async Task RunAsync(MicroBatchExecution execution, CancellationToken cancel)
     {
         execution.CaptureAvailableNowTargets();
-        var flushed = false;
+        var flushed = new HashSet<int>();
         var waitingSince = (long?)null;
         var reported = TimeSpan.Zero;
         while (!cancel.IsCancellationRequested)
         {
             if (RunNextBatch(execution)) continue;
             var behind = execution.TasksBehindTheEnd();
-            if (behind.Count > 0)
+            if (behind.Count == 0)
             {
-                waitingSince ??= time.GetTimestamp();
-                var waited = time.GetElapsedTime(waitingSince.Value);
-                if (waited > waitForOtherTasks)
+                if (flushAtEnd && execution.PlanFlushBatch(flushed) is { } flush)
                 {
-                    log.LogWarning("tasks [{Tasks}] run elsewhere did not reach the end of this run within {Seconds:0} s; stopping without them: the windows they would close stay open until the next run",
-                        string.Join(", ", behind), waited.TotalSeconds);
-                    return;
+                    execution.RunBatch(flush);
+                    continue;
                 }
-                if (waited - reported >= ReportEvery)
-                {
-                    reported = waited;
-                    log.LogInformation("this instance's tasks are done; waiting for tasks [{Tasks}] run elsewhere to reach the end of this run ({Seconds:0} s so far)",
-                        string.Join(", ", behind), waited.TotalSeconds);
-                }
-                if (!await Wait(execution, time, LookAgain, cancel)) return;
-                continue;
+                execution.RecordAvailableNowEnd(flushAtEnd);
+                behind = execution.TasksNotFinished(flushAtEnd);
+                if (behind.Count == 0) return;
             }
-            if (flushAtEnd && !flushed && execution.PlanFlushBatch() is { } flush)
+            waitingSince ??= time.GetTimestamp();
+            var waited = time.GetElapsedTime(waitingSince.Value);
+            if (waited > waitForOtherTasks)
             {
-                flushed = true;
-                execution.RunBatch(flush);
-                continue;
+                log.LogWarning("tasks [{Tasks}] run elsewhere did not finish this run within {Seconds:0} s; stopping without them: the windows they would close stay open until the next run",
+                    string.Join(", ", behind), waited.TotalSeconds);
+                return;
             }
-            return;
+            if (waited - reported >= ReportEvery)
+            {
+                reported = waited;
+                log.LogInformation("this instance's tasks are done; waiting for tasks [{Tasks}] run elsewhere to finish this run ({Seconds:0} s so far)",
+                    string.Join(", ", behind), waited.TotalSeconds);
+            }
+            if (!await Wait(execution, time, LookAgain, cancel)) return;
         }
     }
 }
