@@ -46,7 +46,31 @@ public sealed class BatchContext
 
     public ParallelOptions Parallelism => new() { MaxDegreeOfParallelism = Cores };
 
-    /// <summary>Adds to a named metric of this batch (e.g. <c>bureau.lateRowsDropped</c>).</summary>
+    private readonly ConcurrentDictionary<PlanNode, long> _lateRows = new();
+    private long _invalidValues;
+
+    /// <summary>A stateful operator dropped rows as late; <paramref name="metric"/> names them in the progress's metrics.</summary>
+    public void DropLateRows(PlanNode statefulOperator, string metric, long rows)
+    {
+        if (rows == 0) return;
+        _lateRows.AddOrUpdate(statefulOperator, rows, (_, v) => v + rows);
+        Count(metric, rows);
+    }
+
+    /// <summary>Late rows dropped in this batch, per stateful operator.</summary>
+    public IReadOnlyDictionary<PlanNode, long> LateRowsDropped => _lateRows;
+
+    /// <summary>Cells that did not parse and became null; <paramref name="metric"/> names them in the progress's metrics.</summary>
+    public void CountInvalidValues(string metric, long cells)
+    {
+        if (cells == 0) return;
+        Interlocked.Add(ref _invalidValues, cells);
+        Count(metric, cells);
+    }
+
+    public long InvalidValues => Interlocked.Read(ref _invalidValues);
+
+    /// <summary>Adds to a named metric of this batch (e.g. <c>operatorMs.join</c>).</summary>
     public void Count(string metric, long amount = 1)
     {
         if (amount != 0) _counters.AddOrUpdate(metric, amount, (_, v) => v + amount);

@@ -507,7 +507,6 @@ internal sealed class MicroBatchExecution : IDisposable
             batch.Tasks.ToDictionary(t => t.Task.Number, t => t.Offsets.End[s.Key]),
             counters.GetValueOrDefault($"{s.Key}.inputRows"))).ToList();
         var inputRows = sources.Sum(s => s.NumInputRows);
-        long Sum(Func<string, bool> named) => counters.Where(c => named(c.Key)).Sum(c => c.Value);
         var eventTime = new Dictionary<string, string?>
         {
             ["watermark"] = batch.EvictionWatermark == DateTimeOffset.MaxValue ? "flushed" : batch.EvictionWatermark?.ToString("O"),
@@ -517,15 +516,15 @@ internal sealed class MicroBatchExecution : IDisposable
         foreach (var (input, max) in _watermark.ByInput().Where(w => w.Value is not null))
             eventTime[$"max.{input}"] = (max!.Value + _watermark.Delays[input]).ToString("O");
         var stateOperators = _plan.Stateful.Select(s => new StateOperatorProgress(s.Id, _tasks.Values.Sum(t => t.Stores[s.Node].Rows),
-            Sum(name => name.StartsWith(s.Node.Name, StringComparison.Ordinal) && name.EndsWith("lateRowsDropped", StringComparison.Ordinal)))).ToList();
+            contexts.Sum(c => c.LateRowsDropped.GetValueOrDefault(s.Node)))).ToList();
         var metrics = new Dictionary<string, long>(counters);
         foreach (var (sink, rows) in sinkRows) metrics[$"sink.{sink}.rows"] = rows;
         var seconds = Math.Max(timer.Elapsed.TotalSeconds, 1e-6);
         var progress = new QueryProgress(Id, _runId, _options.Name, _options.Instance, batch.Tasks.Select(t => t.Task.Number).ToList(),
             batch.BatchId, batch.Timestamp, inputRows, inputRows / seconds, inputRows / seconds, timer.Durations, eventTime, stateOperators, sources,
             _plan.Sinks.Select(s => s.Sink.Description).ToList(),
-            Sum(name => name.EndsWith("lateRowsDropped", StringComparison.Ordinal)), contexts.Sum(c => c.DeadLetters.Count),
-            Sum(name => name.EndsWith(".invalidValues", StringComparison.Ordinal)), _plan.Scans.Values.Sum(s => s.Source.LostRecords), metrics);
+            contexts.Sum(c => c.LateRowsDropped.Values.Sum()), contexts.Sum(c => c.DeadLetters.Count),
+            contexts.Sum(c => c.InvalidValues), _plan.Scans.Values.Sum(s => s.Source.LostRecords), metrics);
         Totals.Add(progress, sinkRows);
         _progress.Report(progress);
     }

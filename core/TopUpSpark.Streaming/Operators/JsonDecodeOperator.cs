@@ -88,7 +88,7 @@ public abstract class JsonDecodeOperator : PlanNode, IRecordDecoder
         });
         for (var c = 0; c < _width; c++)
             context.Count($"{Dataset.Name}.invalidValues.{Dataset.Columns[c].Name}", invalid[c]);
-        context.Count($"{Dataset.Name}.invalidValues", invalid.Sum());
+        context.CountInvalidValues($"{Dataset.Name}.invalidValues", invalid.Sum());
         var rows = new List<object?[]>(records.Count);
         foreach (var row in output)
             if (row is not null) rows.Add(row);

@@ -105,8 +105,8 @@ public sealed class StreamStreamRangeJoin : PlanNode, IStatefulOperator
                 if (Matches(left, right)) output.Add(Combine(left, right));
             state.Right.Add(right);
         }
-        context.Count($"{Name}.left.lateRowsDropped", leftLate);
-        context.Count($"{Name}.right.lateRowsDropped", rightLate);
+        context.DropLateRows(this, $"{Name}.left.lateRowsDropped", leftLate);
+        context.DropLateRows(this, $"{Name}.right.lateRowsDropped", rightLate);
         if (context.Watermarks.ForEviction is { } w)
         {
             context.Count($"{Name}.left.stateRowsEvicted", state.Left.Evict(w.UtcTicks));

@@ -103,7 +103,7 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
             store.Update(start, (string)row[_keyOrdinal]!).Add(row, _computed.InputOrdinals, _computed.IsSum);
             updated++;
         }
-        context.Count($"{Name}.lateRowsDropped", late);
+        context.DropLateRows(this, $"{Name}.lateRowsDropped", late);
         context.Count($"{Name}.stateRowsUpdated", updated);
         return Emit(store, context.Watermarks.ForEviction);
     }
