@@ -5,13 +5,17 @@ namespace TopUpSpark.Scoring.Spark;
 /// <summary>
 /// GBT / random forest / decision tree classifiers flattened into one node array. Splits on one-hot
 /// features are resolved when compiling: such a feature can only be hot, cold or NaN, so each node keeps
-/// the three outcomes of Spark's split test and the walk needs no feature vector at all.
+/// the three outcomes of Spark's split test and the walk needs no feature vector at all. Scoring finds the
+/// leaves through <see cref="LeafSets"/> when the trees allow it; explaining walks them.
 /// </summary>
-internal sealed class TreeEnsembleScorer : IClassifierScorer
+internal sealed partial class TreeEnsembleScorer : IClassifierScorer
 {
     private enum NodeTest : byte { Leaf, Continuous, Categorical, OneHot }
 
     private enum Voting { GradientBoosted, RandomForest, SingleTree }
+
+    /// <summary>Up to this many trees, a row's per-tree scratch lives on the stack.</summary>
+    private const int MaxStackTrees = 8192;
 
     [StructLayout(LayoutKind.Auto)]
     private struct FlatNode
@@ -40,6 +44,7 @@ internal sealed class TreeEnsembleScorer : IClassifierScorer
     private readonly Voting _voting;
     private readonly double[]? _thresholds;
     private readonly string _stageName;
+    private readonly LeafSets? _leafSets;
 
     public TreeEnsembleScorer(TreeClassifierStage stage, FeatureLayout layout)
     {
@@ -96,20 +101,26 @@ internal sealed class TreeEnsembleScorer : IClassifierScorer
         _leafSecond = leafSecond.ToArray();
         _leafVotes = leafVotes.ToArray();
         TreeCount = _roots.Length;
+        _leafSets = LeafSets.TryBuild(_nodes, _roots);
     }
 
     public int TreeCount { get; }
 
     public RawScore Score(ReadOnlySpan<double> scalarFeatures, ReadOnlySpan<int> oneHotStates, Span<int> leafIds)
     {
+        Span<int> leaves = _roots.Length <= MaxStackTrees ? stackalloc int[_roots.Length] : new int[_roots.Length];
+        if (_leafSets is not null && leafIds.IsEmpty)
+            _leafSets.FindLeaves(scalarFeatures, oneHotStates, leaves);
+        else
+            for (var t = 0; t < _roots.Length; t++) leaves[t] = Walk(t, scalarFeatures, oneHotStates, leafIds);
+
         switch (_voting)
         {
             case Voting.GradientBoosted:
             {
                 // margin = Σ treeWeight·leafPrediction in tree order (BLAS ddot, summed left to right).
                 var margin = 0.0;
-                for (var t = 0; t < _roots.Length; t++)
-                    margin += _leafFirst[Walk(t, scalarFeatures, oneHotStates, leafIds)];
+                foreach (var leaf in leaves) margin += _leafFirst[leaf];
                 // rawPrediction = [−margin, margin]; probability(0) = LogLoss.computeProbability(raw(0)).
                 var raw0 = -margin;
                 var probability0 = 1.0 / (1.0 + Math.Exp(-2.0 * raw0));
@@ -118,9 +129,8 @@ internal sealed class TreeEnsembleScorer : IClassifierScorer
             case Voting.RandomForest:
             {
                 double votes0 = 0, votes1 = 0;
-                for (var t = 0; t < _roots.Length; t++)
+                foreach (var leaf in leaves)
                 {
-                    var leaf = Walk(t, scalarFeatures, oneHotStates, leafIds);
                     if (!_leafVotes[leaf]) continue;
                     votes0 += _leafFirst[leaf];
                     votes1 += _leafSecond[leaf];
@@ -128,10 +138,7 @@ internal sealed class TreeEnsembleScorer : IClassifierScorer
                 return Normalized(votes0, votes1);
             }
             default:
-            {
-                var leaf = Walk(0, scalarFeatures, oneHotStates, leafIds);
-                return Normalized(_leafFirst[leaf], _leafSecond[leaf]);
-            }
+                return Normalized(_leafFirst[leaves[0]], _leafSecond[leaves[0]]);
         }
     }
 
