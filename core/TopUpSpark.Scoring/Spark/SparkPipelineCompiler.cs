@@ -42,7 +42,7 @@ public static class SparkPipelineCompiler
                 case TreeClassifierStage trees:
                 {
                     (layout, classifierAssembler, _) = FeaturesFor(graph, trees, trees.FeaturesCol, trees.NumFeatures);
-                    classifier = new TreeEnsembleScorer(trees, layout);
+                    classifier = TreeEnsembleScorer.FromSpark(trees, layout);
                     classifierStage = trees;
                     break;
                 }

@@ -12,7 +12,13 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
 {
     private enum NodeTest : byte { Leaf, Continuous, Categorical, OneHot }
 
-    private enum Voting { GradientBoosted, RandomForest, SingleTree }
+    /// <summary>How the leaves reached make the raw prediction.</summary>
+    private enum Voting
+    {
+        GradientBoosted,
+        RandomForest,
+        SingleTree,
+    }
 
     /// <summary>Up to this many trees, a row's per-tree scratch lives on the stack.</summary>
     private const int MaxStackTrees = 8192;
@@ -32,8 +38,27 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
         public int Right;
         public double Threshold;
         public double[]? Categories;
-        /// <summary>The node's id in Spark's tree (pre-order), for explaining a walk.</summary>
-        public int SparkId;
+        /// <summary>The node's id in its tree as the source model numbers it (Spark: pre-order), for explaining a walk.</summary>
+        public int SourceId;
+    }
+
+    /// <summary>The flat arrays while trees are added: nodes, each tree's root, and the leaves' payloads.</summary>
+    private sealed class Flattened
+    {
+        public List<FlatNode> Nodes { get; } = [];
+        public List<int> Roots { get; } = [];
+        public List<double> LeafFirst { get; } = [];
+        public List<double> LeafSecond { get; } = [];
+        public List<bool> LeafVotes { get; } = [];
+
+        public int AddLeaf(int sourceId, double first, double second, bool votes)
+        {
+            Nodes.Add(new FlatNode { Test = NodeTest.Leaf, Slot = LeafFirst.Count, SourceId = sourceId });
+            LeafFirst.Add(first);
+            LeafSecond.Add(second);
+            LeafVotes.Add(votes);
+            return Nodes.Count - 1;
+        }
     }
 
     private readonly FlatNode[] _nodes;
@@ -45,101 +70,130 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
     private readonly double[]? _thresholds;
     private readonly string _stageName;
     private readonly LeafSets? _leafSets;
+    /// <summary><see cref="_leafFirst"/> per leaf-set bit (<see cref="LeafSets.BitOf"/>), so that a sum needs no leaf index.</summary>
+    private readonly double[]? _firstAtBit;
 
-    public TreeEnsembleScorer(TreeClassifierStage stage, FeatureLayout layout)
+    private TreeEnsembleScorer(string stageName, Voting voting, Flattened trees, double[]? thresholds)
     {
-        _stageName = stage.ToString();
-        _voting = stage switch
+        _stageName = stageName;
+        _voting = voting;
+        _nodes = trees.Nodes.ToArray();
+        _roots = trees.Roots.ToArray();
+        _leafFirst = trees.LeafFirst.ToArray();
+        _leafSecond = trees.LeafSecond.ToArray();
+        _leafVotes = trees.LeafVotes.ToArray();
+        _thresholds = thresholds;
+        TreeCount = _roots.Length;
+        _leafSets = LeafSets.TryBuild(_nodes, _roots);
+        _firstAtBit = _leafSets?.PerBit(_leafFirst);
+    }
+
+    public static TreeEnsembleScorer FromSpark(TreeClassifierStage stage, FeatureLayout layout)
+    {
+        var stageName = stage.ToString();
+        var voting = stage switch
         {
             GbtClassifierStage => Voting.GradientBoosted,
             RandomForestClassifierStage => Voting.RandomForest,
             _ => Voting.SingleTree,
         };
         if (stage.NumClasses != 2)
-            throw new ModelFileException($"{_stageName}: only binary classifiers can score top-ups (numClasses={stage.NumClasses})");
+            throw new ModelFileException($"{stageName}: only binary classifiers can score top-ups (numClasses={stage.NumClasses})");
         if (stage.Trees.Count == 0)
-            throw new ModelFileException($"{_stageName}: the model has no trees");
-        if (_voting == Voting.SingleTree && stage.Trees.Count != 1)
-            throw new ModelFileException($"{_stageName}: a decision tree model must hold exactly one tree, found {stage.Trees.Count}");
-        if (stage.Thresholds is { } thresholds)
+            throw new ModelFileException($"{stageName}: the model has no trees");
+        if (voting == Voting.SingleTree && stage.Trees.Count != 1)
+            throw new ModelFileException($"{stageName}: a decision tree model must hold exactly one tree, found {stage.Trees.Count}");
+        double[]? thresholds = null;
+        if (stage.Thresholds is { } saved)
         {
-            if (thresholds.Count != 2)
-                throw new ModelFileException($"{_stageName}: thresholds must have 2 values for a binary classifier, found {thresholds.Count}");
-            _thresholds = thresholds.ToArray();
+            if (saved.Count != 2)
+                throw new ModelFileException($"{stageName}: thresholds must have 2 values for a binary classifier, found {saved.Count}");
+            thresholds = saved.ToArray();
         }
 
-        var nodes = new List<FlatNode>();
-        var leafFirst = new List<double>();
-        var leafSecond = new List<double>();
-        var leafVotes = new List<bool>();
-        _roots = new int[stage.Trees.Count];
+        var flattened = new Flattened();
         for (var t = 0; t < stage.Trees.Count; t++)
         {
             var tree = stage.Trees[t];
-            var treeName = $"{_stageName} tree {t}";
+            var treeName = $"{stageName} tree {t}";
             ValidateTree(tree, treeName);
-            var baseIndex = nodes.Count;
-            _roots[t] = baseIndex;
+            var baseIndex = flattened.Nodes.Count;
+            flattened.Roots.Add(baseIndex);
             foreach (var node in tree.Nodes)
             {
                 if (node.IsLeaf)
                 {
-                    var (first, second, votes) = LeafPayload(node, tree.Weight, treeName);
-                    nodes.Add(new FlatNode { Test = NodeTest.Leaf, Slot = leafFirst.Count, SparkId = node.Id });
-                    leafFirst.Add(first);
-                    leafSecond.Add(second);
-                    leafVotes.Add(votes);
+                    var (first, second, votes) = LeafPayload(voting, node, tree.Weight, treeName);
+                    flattened.AddLeaf(node.Id, first, second, votes);
                 }
                 else
                 {
-                    nodes.Add(CompileSplit(node, layout, baseIndex, treeName));
+                    flattened.Nodes.Add(CompileSplit(node, layout, baseIndex, treeName));
                 }
             }
         }
-        _nodes = nodes.ToArray();
-        _leafFirst = leafFirst.ToArray();
-        _leafSecond = leafSecond.ToArray();
-        _leafVotes = leafVotes.ToArray();
-        TreeCount = _roots.Length;
-        _leafSets = LeafSets.TryBuild(_nodes, _roots);
+        return new TreeEnsembleScorer(stageName, voting, flattened, thresholds);
     }
 
     public int TreeCount { get; }
 
     public RawScore Score(ReadOnlySpan<double> scalarFeatures, ReadOnlySpan<int> oneHotStates, Span<int> leafIds)
     {
-        Span<int> leaves = _roots.Length <= MaxStackTrees ? stackalloc int[_roots.Length] : new int[_roots.Length];
-        if (_leafSets is not null && leafIds.IsEmpty)
-            _leafSets.FindLeaves(scalarFeatures, oneHotStates, leaves);
-        else
-            for (var t = 0; t < _roots.Length; t++) leaves[t] = Walk(t, scalarFeatures, oneHotStates, leafIds);
-
         switch (_voting)
         {
             case Voting.GradientBoosted:
             {
                 // margin = Σ treeWeight·leafPrediction in tree order (BLAS ddot, summed left to right).
-                var margin = 0.0;
-                foreach (var leaf in leaves) margin += _leafFirst[leaf];
+                var margin = LeafSum(scalarFeatures, oneHotStates, leafIds);
                 // rawPrediction = [−margin, margin]; probability(0) = LogLoss.computeProbability(raw(0)).
                 var raw0 = -margin;
                 var probability0 = 1.0 / (1.0 + Math.Exp(-2.0 * raw0));
                 return Finish(raw0, margin, probability0, 1.0 - probability0);
             }
-            case Voting.RandomForest:
-            {
-                double votes0 = 0, votes1 = 0;
-                foreach (var leaf in leaves)
-                {
-                    if (!_leafVotes[leaf]) continue;
-                    votes0 += _leafFirst[leaf];
-                    votes1 += _leafSecond[leaf];
-                }
-                return Normalized(votes0, votes1);
-            }
-            default:
-                return Normalized(_leafFirst[leaves[0]], _leafSecond[leaves[0]]);
         }
+
+        Span<int> leaves = _roots.Length <= MaxStackTrees ? stackalloc int[_roots.Length] : new int[_roots.Length];
+        if (_leafSets is null || !leafIds.IsEmpty)
+        {
+            for (var t = 0; t < _roots.Length; t++) leaves[t] = Walk(t, scalarFeatures, oneHotStates, leafIds);
+        }
+        else
+        {
+            Span<uint> words = stackalloc uint[_leafSets.Width];
+            _leafSets.FindLeafSets(scalarFeatures, oneHotStates, words);
+            for (var t = 0; t < _roots.Length; t++) leaves[t] = _leafSets.LeafAt(t, words[t]);
+        }
+        if (_voting == Voting.SingleTree) return Normalized(_leafFirst[leaves[0]], _leafSecond[leaves[0]]);
+        double votes0 = 0, votes1 = 0;
+        foreach (var leaf in leaves)
+        {
+            if (!_leafVotes[leaf]) continue;
+            votes0 += _leafFirst[leaf];
+            votes1 += _leafSecond[leaf];
+        }
+        return Normalized(votes0, votes1);
+    }
+
+    /// <summary>The sum of the first payloads of the leaves reached, in tree order.</summary>
+    private double LeafSum(ReadOnlySpan<double> scalarFeatures, ReadOnlySpan<int> oneHotStates, Span<int> leafIds)
+    {
+        if (_leafSets is null || !leafIds.IsEmpty)
+        {
+            var walked = 0.0;
+            for (var t = 0; t < _roots.Length; t++) walked += _leafFirst[Walk(t, scalarFeatures, oneHotStates, leafIds)];
+            return walked;
+        }
+        Span<uint> words = stackalloc uint[_leafSets.Width];
+        _leafSets.FindLeafSets(scalarFeatures, oneHotStates, words);
+        return SumInTreeOrder(words);
+    }
+
+    private double SumInTreeOrder(ReadOnlySpan<uint> words)
+    {
+        var values = _firstAtBit!;
+        var sum = 0.0;
+        for (var t = 0; t < _roots.Length; t++) sum += values[LeafSets.BitOf(t, words[t])];
+        return sum;
     }
 
     /// <summary>ProbabilisticClassificationModel.normalizeToProbabilitiesInPlace, then the prediction.</summary>
@@ -191,7 +245,7 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
                     index = CategoricalGoesLeft(scalarFeatures[node.Slot], node.Categories!, node.CategoriesAreLeft) ? node.Left : node.Right;
                     break;
                 default:
-                    if (!leafIds.IsEmpty) leafIds[tree] = node.SparkId;
+                    if (!leafIds.IsEmpty) leafIds[tree] = node.SourceId;
                     return node.Slot;
             }
         }
@@ -208,12 +262,7 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
         return categoriesAreLeft ? member : !member;
     }
 
-    private static bool GoesLeft(SparkSplit split, double value, double[]? categories, bool categoriesAreLeft) =>
-        split.IsCategorical
-            ? CategoricalGoesLeft(value, categories!, categoriesAreLeft)
-            : value <= split.LeftCategoriesOrThreshold[0];
-
-    private FlatNode CompileSplit(SparkTreeNode node, FeatureLayout layout, int baseIndex, string treeName)
+    private static FlatNode CompileSplit(SparkTreeNode node, FeatureLayout layout, int baseIndex, string treeName)
     {
         var split = node.Split!;
         if (split.FeatureIndex < 0 || split.FeatureIndex >= layout.Size)
@@ -238,39 +287,45 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
                 $"{treeName} node {node.Id}: a continuous split needs exactly 1 threshold, found {split.LeftCategoriesOrThreshold.Count}");
         }
 
-        var flat = new FlatNode
+        return SplitOn(layout, split.FeatureIndex, new FlatNode
         {
+            Test = split.IsCategorical ? NodeTest.Categorical : NodeTest.Continuous,
             Left = baseIndex + node.LeftChild,
             Right = baseIndex + node.RightChild,
-            SparkId = node.Id,
+            SourceId = node.Id,
             Categories = categories,
             CategoriesAreLeft = categoriesAreLeft,
             Threshold = split.IsCategorical ? double.NaN : split.LeftCategoriesOrThreshold[0],
-        };
-        var source = layout.Source(split.FeatureIndex);
-        if (source.IsOneHot)
-        {
-            flat.Test = NodeTest.OneHot;
-            flat.Slot = source.Slot;
-            flat.Position = source.Position;
-            var feature = split.FeatureIndex;
-            var outcomes = 0;
-            if (GoesLeft(split, layout.ColdValue(feature), categories, categoriesAreLeft)) outcomes |= 1;
-            if (GoesLeft(split, layout.HotValue(feature), categories, categoriesAreLeft)) outcomes |= 2;
-            if (GoesLeft(split, layout.NullValue(feature), categories, categoriesAreLeft)) outcomes |= 4;
-            flat.OneHotOutcomes = (byte)outcomes;
-        }
-        else
-        {
-            flat.Test = split.IsCategorical ? NodeTest.Categorical : NodeTest.Continuous;
-            flat.Slot = source.Slot;
-        }
-        return flat;
+        });
     }
 
-    private (double First, double Second, bool Votes) LeafPayload(SparkTreeNode leaf, double weight, string treeName)
+    /// <summary>
+    /// Points a continuous or categorical test at feature <paramref name="feature"/>: at its scalar feature, or, for a
+    /// position of a one-hot column, at the column with the test's outcome for cold, hot and null worked out now.
+    /// </summary>
+    private static FlatNode SplitOn(FeatureLayout layout, int feature, FlatNode split)
     {
-        switch (_voting)
+        var source = layout.Source(feature);
+        split.Slot = source.Slot;
+        if (!source.IsOneHot) return split;
+        var outcomes = 0;
+        if (GoesLeft(split, layout.ColdValue(feature))) outcomes |= 1;
+        if (GoesLeft(split, layout.HotValue(feature))) outcomes |= 2;
+        if (GoesLeft(split, layout.NullValue(feature))) outcomes |= 4;
+        split.Test = NodeTest.OneHot;
+        split.Position = source.Position;
+        split.OneHotOutcomes = (byte)outcomes;
+        return split;
+    }
+
+    private static bool GoesLeft(in FlatNode split, double value) =>
+        split.Test == NodeTest.Categorical
+            ? CategoricalGoesLeft(value, split.Categories!, split.CategoriesAreLeft)
+            : value <= split.Threshold;
+
+    private static (double First, double Second, bool Votes) LeafPayload(Voting voting, SparkTreeNode leaf, double weight, string treeName)
+    {
+        switch (voting)
         {
             case Voting.GradientBoosted:
                 return (leaf.Prediction * weight, 0, true);
@@ -281,7 +336,7 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
                     throw new ModelFileException($"{treeName} leaf {leaf.Id}: expected 2 class counts in impurityStats, found {stats.Count}");
                 if (stats[0] < 0 || stats[1] < 0)
                     throw new ModelFileException($"{treeName} leaf {leaf.Id}: negative class counts in impurityStats");
-                if (_voting == Voting.SingleTree) return (stats[0], stats[1], true);
+                if (voting == Voting.SingleTree) return (stats[0], stats[1], true);
                 var total = stats[0] + stats[1];
                 return total != 0 ? (stats[0] / total, stats[1] / total, true) : (0, 0, false);
             }
