@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TopUpSpark.Scoring.MlNet;
 
@@ -215,9 +217,9 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
 
     private double SumInTreeOrder(ReadOnlySpan<uint> words)
     {
-        var values = _firstAtBit!;
+        ref var values = ref MemoryMarshal.GetArrayDataReference(_firstAtBit!);
         var sum = 0.0;
-        for (var t = 0; t < _roots.Length; t++) sum += values[LeafSets.BitOf(t, words[t])];
+        for (var t = 0; t < _roots.Length; t++) sum += Unsafe.Add(ref values, LeafSets.BitOf(t, words[t]));
         return sum;
     }
 
@@ -232,19 +234,29 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
     private double SumForFloat(ReadOnlySpan<uint> words)
     {
         const double unitRoundoff = 1.0 / (1L << 53);
-        var values = _firstAtBit!;
+        const int bitsPerTree = 32;
+        // Each tree's 32 payloads in a row, reached through a reference that moves on a tree at a time: the loop
+        // needs no index arithmetic or bounds checks (a lowest bit is always below 32, a tree below Width).
+        ref var tree = ref MemoryMarshal.GetArrayDataReference(_firstAtBit!);
+        ref var word = ref MemoryMarshal.GetReference(words);
         double sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+        var trees = _roots.Length;
         var t = 0;
-        for (; t + 4 <= _roots.Length; t += 4)
+        for (; t + 4 <= trees; t += 4)
         {
-            sum0 += values[LeafSets.BitOf(t, words[t])];
-            sum1 += values[LeafSets.BitOf(t + 1, words[t + 1])];
-            sum2 += values[LeafSets.BitOf(t + 2, words[t + 2])];
-            sum3 += values[LeafSets.BitOf(t + 3, words[t + 3])];
+            sum0 += Unsafe.Add(ref tree, BitOperations.TrailingZeroCount(Unsafe.Add(ref word, t)));
+            sum1 += Unsafe.Add(ref tree, bitsPerTree + BitOperations.TrailingZeroCount(Unsafe.Add(ref word, t + 1)));
+            sum2 += Unsafe.Add(ref tree, 2 * bitsPerTree + BitOperations.TrailingZeroCount(Unsafe.Add(ref word, t + 2)));
+            sum3 += Unsafe.Add(ref tree, 3 * bitsPerTree + BitOperations.TrailingZeroCount(Unsafe.Add(ref word, t + 3)));
+            tree = ref Unsafe.Add(ref tree, 4 * bitsPerTree);
         }
-        for (; t < _roots.Length; t++) sum0 += values[LeafSets.BitOf(t, words[t])];
+        for (; t < trees; t++)
+        {
+            sum0 += Unsafe.Add(ref tree, BitOperations.TrailingZeroCount(Unsafe.Add(ref word, t)));
+            tree = ref Unsafe.Add(ref tree, bitsPerTree);
+        }
         var sum = (sum0 + sum1) + (sum2 + sum3);
-        var margin = 4.0 * _roots.Length * unitRoundoff * _largestMagnitude;
+        var margin = 4.0 * trees * unitRoundoff * _largestMagnitude;
         return (float)(sum - margin) == (float)(sum + margin) ? sum : SumInTreeOrder(words);
     }
 
