@@ -3,7 +3,7 @@ using TopUpSpark.Scoring.Spark;
 namespace TopUpSpark.Scoring.MlNet;
 
 /// <summary>
-/// ML.NET's LinearBinaryModelParameters after an optional NormalizeMinMax, in ML.NET's own float arithmetic
+/// ML.NET's LinearBinaryModelParameters after NormalizeMinMax, in ML.NET's own float arithmetic
 /// and order: a feature is value · scale, the score is bias + Σ weight · feature over the normalised vector's
 /// stored (non-zero) entries in index order, and the Platt calibrator turns it into a probability. That is
 /// ML.NET's scalar sparse dot product; <see cref="MlNetModelCompiler"/> compiles a linear model only where
@@ -34,7 +34,10 @@ internal sealed class MlNetLinearScorer : IClassifierScorer
         _numericScales = scales.Take(scalarCount).ToArray();
         var positions = new int[oneHotColumns];
         for (var j = scalarCount; j < layout.Size; j++)
-            positions[layout.Source(j).Slot] = Math.Max(positions[layout.Source(j).Slot], layout.Source(j).Position + 1);
+        {
+            var source = layout.Source(j);
+            positions[source.Slot] = Math.Max(positions[source.Slot], source.Position + 1);
+        }
         _positionFeatures = positions.Select(count => new int[count]).ToArray();
         _positionTerms = positions.Select(count => new float[count]).ToArray();
         for (var j = scalarCount; j < layout.Size; j++)

@@ -28,7 +28,8 @@ internal sealed partial class TreeEnsembleScorer
     /// </summary>
     private sealed class LeafSets
     {
-        private const int MaxLeavesPerTree = 32;
+        /// <summary>A tree's leaves are the bits of one 32-bit word; per-bit tables give each tree this many entries.</summary>
+        public const int MaxLeavesPerTree = 32;
 
         /// <summary>A position whose row is the column's "nothing hot" row plus its own failing tests.</summary>
         private const int ColdRowAndTests = -2;
@@ -63,9 +64,8 @@ internal sealed partial class TreeEnsembleScorer
 
         private readonly record struct OneHotTest(int Position, byte Outcomes, int Tree, uint Mask);
 
-        private LeafSets(int treeCount, Tables tables, ScalarFeatureTests[] scalarFeatures, OneHotColumnTests[] oneHotColumns, int[] leafAtBit)
+        private LeafSets(Tables tables, ScalarFeatureTests[] scalarFeatures, OneHotColumnTests[] oneHotColumns, int[] leafAtBit)
         {
-            TreeCount = treeCount;
             Width = tables.Width;
             _rows = tables.Rows.ToArray();
             _testTrees = tables.TestTrees.ToArray();
@@ -74,8 +74,6 @@ internal sealed partial class TreeEnsembleScorer
             _oneHotColumns = oneHotColumns;
             _leafAtBit = leafAtBit;
         }
-
-        public int TreeCount { get; }
 
         /// <summary>Words a row of data needs: one per tree, padded to whole groups of four vectors.</summary>
         public int Width { get; }
@@ -121,7 +119,7 @@ internal sealed partial class TreeEnsembleScorer
 
             var scalarFeatures = scalarTests.OrderBy(e => e.Key).Select(e => ScalarFeature(e.Key, e.Value, tables)).ToArray();
             var oneHotColumns = oneHotTests.OrderBy(e => e.Key).Select(e => OneHotColumn(e.Key, e.Value, tables)).ToArray();
-            return new LeafSets(roots.Length, tables, scalarFeatures, oneHotColumns, leafAtBit);
+            return new LeafSets(tables, scalarFeatures, oneHotColumns, leafAtBit);
         }
 
         private static List<T> TestsOf<T>(Dictionary<int, List<T>> tests, int key)

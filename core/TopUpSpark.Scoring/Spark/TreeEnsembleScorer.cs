@@ -234,7 +234,7 @@ internal sealed partial class TreeEnsembleScorer : IClassifierScorer
     private double SumForFloat(ReadOnlySpan<uint> words)
     {
         const double unitRoundoff = 1.0 / (1L << 53);
-        const int bitsPerTree = 32;
+        const int bitsPerTree = LeafSets.MaxLeavesPerTree;
         // Each tree's 32 payloads in a row, reached through a reference that moves on a tree at a time: the loop
         // needs no index arithmetic or bounds checks (a lowest bit is always below 32, a tree below Width).
         ref var tree = ref MemoryMarshal.GetArrayDataReference(_firstAtBit!);
