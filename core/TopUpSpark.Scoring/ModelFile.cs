@@ -11,6 +11,8 @@ public static class ModelFile
     /// Loads <paramref name="path"/>, telling the two formats apart by their content.
     /// <paramref name="overrideHandleInvalid"/> replaces the saved VectorAssembler handleInvalid of a converted
     /// Spark pipeline (the streaming job passes Keep); ML.NET models never reject a row, so it does not apply to them.
+    /// An ML.NET model comes compiled into the same kind of scorer as a Spark pipeline when that reproduces ML.NET
+    /// exactly, otherwise on ML.NET's engine; its <see cref="ITopUpModel.Kind"/> says which, and why.
     /// </summary>
     /// <exception cref="ModelFileException">The file is missing, of another kind, or not usable; the message says which.</exception>
     public static ITopUpModel Load(string path, AssemblerInvalidHandling? overrideHandleInvalid = null)

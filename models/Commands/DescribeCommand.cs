@@ -76,7 +76,7 @@ internal static class DescribeCommand
         return DepthOf(0);
     }
 
-    private static string DescribeMlNet(MlNetTopUpModel model, string path)
+    private static string DescribeMlNet(IMlNetTopUpModel model, string path)
     {
         var manifest = model.Manifest;
         var text = new StringBuilder();

@@ -160,6 +160,7 @@ public sealed class CourseModelTests : SparkTestBase
             var (raw, _) = _keeping.Explain(numeric, categorical);
             var score = _keeping.Score(numeric, categorical);
             Assert.That(raw.Raw1, Is.EqualTo(margin), $"row {row}");
+            Assert.That(score, Is.EqualTo(new ModelScore(raw.Prediction, raw.Probability1)), $"row {row}: the leaf-set lookup finds the walked leaves");
             Assert.That(score.Probability, Is.EqualTo(GbtProbability(margin)).Within(1e-12), $"row {row}");
             Assert.That(score.Prediction, Is.EqualTo(margin > 0 ? 1 : 0), $"row {row}");
         }

@@ -25,7 +25,19 @@ public static class MlNetModelFile
         IReadOnlyList<string> CategoricalInputs,
         double Threshold,
         DateTimeOffset TrainedAtUtc,
-        JsonObject? Card);
+        JsonObject? Card)
+    {
+        /// <exception cref="ArgumentException">A row with other numbers of inputs than the model's.</exception>
+        internal void RequireRow(int numericCount, int categoricalCount)
+        {
+            if (numericCount != NumericInputs.Count || categoricalCount != CategoricalInputs.Count)
+                throw new ArgumentException(
+                    $"expected {NumericInputs.Count} numeric and {CategoricalInputs.Count} categorical inputs, got {numericCount} and {categoricalCount}");
+        }
+
+        /// <summary>The model kind for logs and describe: the trainer, then how rows are scored.</summary>
+        internal string Kind(string scorer) => $"mlnet-{Trainer.ToLowerInvariant()} ({scorer})";
+    }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -53,7 +65,27 @@ public static class MlNetModelFile
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static MlNetTopUpModel Load(string path)
+    /// <summary>
+    /// Loads the model compiled into the flat-array scorer when <see cref="MlNetModelCompiler"/> can reproduce it
+    /// exactly, otherwise on ML.NET's prediction engine, with the reason in its <see cref="ITopUpModel.Kind"/>.
+    /// </summary>
+    public static IMlNetTopUpModel Load(string path)
+    {
+        var saved = Read(path);
+        var (compiled, whyNot) = MlNetModelCompiler.Compile(saved.Context, saved.Model, saved.InputSchema, saved.Manifest);
+        return compiled as IMlNetTopUpModel ?? new MlNetTopUpModel(saved.Context, saved.Model, saved.Manifest, "ML.NET engine: " + whyNot);
+    }
+
+    /// <summary>Loads the model on ML.NET's prediction engine, never compiled: the reference the compiled scorer is held to.</summary>
+    public static MlNetTopUpModel LoadEngine(string path)
+    {
+        var saved = Read(path);
+        return new MlNetTopUpModel(saved.Context, saved.Model, saved.Manifest, "ML.NET engine");
+    }
+
+    private sealed record SavedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, Manifest Manifest);
+
+    private static SavedModel Read(string path)
     {
         using var zip = OpenZip(path);
         var manifest = ReadManifest(zip, path);
@@ -62,16 +94,15 @@ public static class MlNetModelFile
         using var modelBytes = new MemoryStream();
         using (var stream = entry.Open()) stream.CopyTo(modelBytes);
         modelBytes.Position = 0;
-        ITransformer model;
         try
         {
-            model = context.Model.Load(modelBytes, out _);
+            var model = context.Model.Load(modelBytes, out var inputSchema);
+            return new SavedModel(context, model, inputSchema, manifest);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or IOException)
         {
             throw new ModelFileException($"{path}: the ML.NET model inside cannot be loaded: {e.Message}", e);
         }
-        return new MlNetTopUpModel(context, model, manifest);
     }
 
     private static ZipArchive OpenZip(string path)

@@ -22,8 +22,32 @@ public sealed class MlNetInputRow
     [ColumnName(LabelColumn)]
     public bool Label { get; set; }
 
+    private const string NullTokenSuffix = "\u0000null";
+
     /// <summary>The token a categorical value becomes; null gets a token of its own (it can carry signal).</summary>
-    public static string Token(string column, string? value) => value is null ? column + "\u0000null" : column + "=" + value;
+    public static string Token(string column, string? value) => value is null ? column + NullTokenSuffix : column + "=" + value;
+
+    /// <summary>
+    /// The column and value <paramref name="token"/> stands for (value null for a null token): unambiguous when no
+    /// column name holds '=' or NUL. False for a string <see cref="Token"/> does not make.
+    /// </summary>
+    public static bool TryParseToken(string token, out string column, out string? value)
+    {
+        var equals = token.IndexOf('=');
+        var nul = token.IndexOf('\0');
+        if (nul >= 0 && (equals < 0 || nul < equals) && token.AsSpan(nul).SequenceEqual(NullTokenSuffix))
+        {
+            (column, value) = (token[..nul], null);
+            return true;
+        }
+        if (equals >= 0 && (nul < 0 || equals < nul))
+        {
+            (column, value) = (token[..equals], token[(equals + 1)..]);
+            return true;
+        }
+        (column, value) = ("", null);
+        return false;
+    }
 
     public static MlNetInputRow From(IReadOnlyList<string> categoricalNames, ReadOnlySpan<double> numeric, ReadOnlySpan<string?> categorical, bool label = false)
     {

@@ -1,18 +1,20 @@
 namespace TopUpSpark.Scoring.Spark;
 
 /// <summary>
-/// The assembled feature vector, described instead of built: each feature is either a scalar column
-/// (a numeric input or a string-indexer output) or one position of a one-hot vector. Per row the scorer
-/// only computes the few scalar features and the one active position of each one-hot vector; everything
+/// The classifier's feature vector, described instead of built: each feature is either a scalar column
+/// (a numeric input or a string-indexer output) or one position of a one-hot column. Per row the scorer
+/// only computes the few scalar features and the one active position of each one-hot column; everything
 /// else is known to be 0 (or NaN for a null vector kept by the assembler). A StandardScaler after the
-/// assembler is folded in here, with Spark's exact arithmetic.
+/// assembler is folded in here, with Spark's exact arithmetic. A one-hot column's positions need not be
+/// contiguous: Spark's assembler lays each vector out as one block, while ML.NET's bag of tokens numbers
+/// the values of all columns together, in order of first appearance.
 /// </summary>
 internal sealed class FeatureLayout
 {
     /// <summary>One-hot state meaning "this vector column is null" (assembler keep: every position NaN).</summary>
     public const int NullVector = -2;
 
-    /// <summary>One-hot state meaning "no position is hot" (dropped last category or kept invalid value).</summary>
+    /// <summary>One-hot state meaning "no position is hot" (dropped last category, kept invalid value, unseen token).</summary>
     public const int AllZero = -1;
 
     private readonly FeatureSource[] _sources;
@@ -20,27 +22,15 @@ internal sealed class FeatureLayout
     private readonly double[] _coldValues;
     private readonly StandardScaling? _scaling;
 
-    public FeatureLayout(IReadOnlyList<FeatureBlock> blocks, StandardScaling? scaling)
+    /// <param name="sources">Feature j's source; a scalar source's <see cref="FeatureSource.Slot"/> is its scalar feature index.</param>
+    /// <param name="scalarFeatureSlots">For scalar feature m: the scalar slot it reads.</param>
+    public FeatureLayout(FeatureSource[] sources, int[] scalarFeatureSlots, StandardScaling? scaling)
     {
-        Blocks = blocks;
-        var sources = new List<FeatureSource>();
-        var scalarFeatures = new List<(int Feature, int ScalarSlot)>();
-        foreach (var block in blocks)
-        {
-            if (block.OneHotIndex < 0)
-            {
-                sources.Add(new FeatureSource(IsOneHot: false, Slot: scalarFeatures.Count, Position: 0));
-                scalarFeatures.Add((sources.Count - 1, block.ScalarSlot));
-            }
-            else
-            {
-                for (var position = 0; position < block.Size; position++)
-                    sources.Add(new FeatureSource(IsOneHot: true, Slot: block.OneHotIndex, Position: position));
-            }
-        }
-        _sources = sources.ToArray();
-        ScalarFeatureSlots = scalarFeatures.Select(s => s.ScalarSlot).ToArray();
-        ScalarFeatureIndexes = scalarFeatures.Select(s => s.Feature).ToArray();
+        _sources = sources;
+        ScalarFeatureSlots = scalarFeatureSlots;
+        ScalarFeatureIndexes = new int[scalarFeatureSlots.Length];
+        for (var j = 0; j < sources.Length; j++)
+            if (!sources[j].IsOneHot) ScalarFeatureIndexes[sources[j].Slot] = j;
         _scaling = scaling;
         if (scaling is not null && scaling.Size != _sources.Length)
             throw new ModelFileException(
@@ -54,7 +44,26 @@ internal sealed class FeatureLayout
         }
     }
 
-    public IReadOnlyList<FeatureBlock> Blocks { get; }
+    /// <summary>The layout of a Spark VectorAssembler's output: its inputs one after the other.</summary>
+    public static FeatureLayout FromAssembler(IReadOnlyList<FeatureBlock> blocks, StandardScaling? scaling)
+    {
+        var sources = new List<FeatureSource>();
+        var scalarFeatureSlots = new List<int>();
+        foreach (var block in blocks)
+        {
+            if (block.OneHotIndex < 0)
+            {
+                sources.Add(new FeatureSource(IsOneHot: false, Slot: scalarFeatureSlots.Count, Position: 0));
+                scalarFeatureSlots.Add(block.ScalarSlot);
+            }
+            else
+            {
+                for (var position = 0; position < block.Size; position++)
+                    sources.Add(new FeatureSource(IsOneHot: true, Slot: block.OneHotIndex, Position: position));
+            }
+        }
+        return new FeatureLayout(sources.ToArray(), scalarFeatureSlots.ToArray(), scaling);
+    }
 
     public int Size => _sources.Length;
 

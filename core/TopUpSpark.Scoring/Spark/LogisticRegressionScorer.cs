@@ -9,17 +9,20 @@ namespace TopUpSpark.Scoring.Spark;
 internal sealed class LogisticRegressionScorer : IClassifierScorer
 {
     private readonly FeatureLayout _layout;
+    private readonly IReadOnlyList<FeatureBlock> _blocks;
     private readonly double[] _coefficients;
     private readonly double _intercept;
     private readonly double _rawThreshold;
 
-    public LogisticRegressionScorer(LogisticRegressionStage stage, FeatureLayout layout)
+    /// <param name="blocks">The assembler's inputs in order: the vector's stored entries, block by block.</param>
+    public LogisticRegressionScorer(LogisticRegressionStage stage, FeatureLayout layout, IReadOnlyList<FeatureBlock> blocks)
     {
         if (stage.Coefficients.Count != layout.Size)
             throw new ModelFileException($"{stage}: {stage.Coefficients.Count} coefficients for a {layout.Size}-feature vector");
         if (!(stage.Threshold >= 0 && stage.Threshold <= 1))
             throw new ModelFileException($"{stage}: threshold {stage.Threshold} is outside [0, 1]");
         _layout = layout;
+        _blocks = blocks;
         _coefficients = stage.Coefficients.ToArray();
         _intercept = stage.Intercept;
         var t = stage.Threshold;
@@ -51,7 +54,7 @@ internal sealed class LogisticRegressionScorer : IClassifierScorer
         var sum = 0.0;
         var offset = 0;
         var scalar = 0;
-        foreach (var block in _layout.Blocks)
+        foreach (var block in _blocks)
         {
             if (block.OneHotIndex < 0)
             {

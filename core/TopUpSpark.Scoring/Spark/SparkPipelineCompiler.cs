@@ -41,15 +41,15 @@ public static class SparkPipelineCompiler
                     break;
                 case TreeClassifierStage trees:
                 {
-                    (layout, classifierAssembler) = FeaturesFor(graph, trees, trees.FeaturesCol, trees.NumFeatures);
-                    classifier = new TreeEnsembleScorer(trees, layout);
+                    (layout, classifierAssembler, _) = FeaturesFor(graph, trees, trees.FeaturesCol, trees.NumFeatures);
+                    classifier = TreeEnsembleScorer.FromSpark(trees, layout);
                     classifierStage = trees;
                     break;
                 }
                 case LogisticRegressionStage regression:
                 {
-                    (layout, classifierAssembler) = FeaturesFor(graph, regression, regression.FeaturesCol, regression.NumFeatures);
-                    classifier = new LogisticRegressionScorer(regression, layout);
+                    (layout, classifierAssembler, var blocks) = FeaturesFor(graph, regression, regression.FeaturesCol, regression.NumFeatures);
+                    classifier = new LogisticRegressionScorer(regression, layout, blocks);
                     classifierStage = regression;
                     break;
                 }
@@ -150,14 +150,16 @@ public static class SparkPipelineCompiler
         graph.Produce(stage, stage.OutputCol, assembled with { Scaling = new StandardScaling(stage) });
     }
 
-    private static (FeatureLayout Layout, AssemblerPlan Plan) FeaturesFor(ColumnGraph graph, SparkStage stage, string featuresColumn, int numFeatures)
+    private static (FeatureLayout Layout, AssemblerPlan Plan, List<FeatureBlock> Blocks) FeaturesFor(
+        ColumnGraph graph, SparkStage stage, string featuresColumn, int numFeatures)
     {
         if (!graph.Produced.TryGetValue(featuresColumn, out var column) || column is not AssembledColumn assembled)
             throw new ModelFileException($"{stage}: features column '{featuresColumn}' is not produced by a VectorAssembler (or a StandardScaler after one)");
-        var layout = new FeatureLayout(assembled.Plan.Blocks(graph), assembled.Scaling);
+        var blocks = assembled.Plan.Blocks(graph);
+        var layout = FeatureLayout.FromAssembler(blocks, assembled.Scaling);
         if (layout.Size != numFeatures)
             throw new ModelFileException($"{stage}: expects {numFeatures} features but '{featuresColumn}' has {layout.Size}");
-        return (layout, assembled.Plan);
+        return (layout, assembled.Plan, blocks);
     }
 
     private static void RequireParam(SparkStage stage, string param, string value, string[] supported)
