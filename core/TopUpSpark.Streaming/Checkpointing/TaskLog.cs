@@ -165,16 +165,25 @@ public sealed class TaskLog
             .Select(n => long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
             .Where(id => id >= 0);
 
-    /// <summary>Every <see cref="SnapshotInterval"/> batches, removes what is older than both the retention and the latest snapshot.</summary>
+    /// <summary>
+    /// Every <see cref="SnapshotInterval"/> batches, removes what is older than both the retention and the latest
+    /// snapshot — in the background: ten batches' files of every task take tens of milliseconds to delete on a
+    /// slow disk, which the batch that commits would otherwise wait out. Nothing removed is needed to recover.
+    /// </summary>
     private void Purge(long committed)
     {
-        if (_latestSnapshot is not { } snapshot || committed - _purgedAt < SnapshotInterval) return;
+        if (_latestSnapshot is not { } snapshot || committed - _purgedAt < SnapshotInterval || !_purging.IsCompleted) return;
         _purgedAt = committed;
         var keepFrom = Math.Min(committed - RetainBatches, snapshot);
-        foreach (var kind in new[] { "offsets", "state", "commits" })
-            foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
-                _storage.Delete(PathOf(kind, id));
+        _purging = System.Threading.Tasks.Task.Run(() =>
+        {
+            foreach (var kind in new[] { "offsets", "state", "commits" })
+                foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
+                    _storage.Delete(PathOf(kind, id));
+        });
     }
+
+    private System.Threading.Tasks.Task _purging = System.Threading.Tasks.Task.CompletedTask;
 
     private void WriteJson<T>(string path, T value) => _storage.Write(path, stream => JsonSerializer.Serialize(stream, value, Json));
 

@@ -452,7 +452,12 @@ internal sealed class MicroBatchExecution : IDisposable
         var tasks = undelivered.Select(r => r.Task).ToList();
         sink.AddBatch(new SinkBatch(part with { Tasks = tasks }, node.Schema, undelivered, batch.IsReplay), CancellationToken.None);
         log.Record(batch.BatchId, tasks);
-        if (batch.BatchId % TaskLog.SnapshotInterval == 0) log.RemoveBefore(batch.BatchId - TaskLog.RetainBatches, _tasks.Keys.ToHashSet());
+        // Old records are removed off the batch's path, as the task logs' old entries are.
+        if (batch.BatchId % TaskLog.SnapshotInterval == 0)
+        {
+            var owned = _tasks.Keys.ToHashSet();
+            _ = Task.Run(() => log.RemoveBefore(batch.BatchId - TaskLog.RetainBatches, owned));
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> for 0 … count − 1 on up to <c>cores</c> threads (on this one alone for one); the first failure is rethrown as itself.</summary>
