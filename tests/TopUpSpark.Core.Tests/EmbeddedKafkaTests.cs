@@ -33,6 +33,44 @@ public class EmbeddedKafkaTests
     }
 
     [Test]
+    public async Task A_broker_process_stopped_and_continued_again_and_again_keeps_serving()
+    {
+        // Ctrl-Z then fg, a debugger, a frozen VM: SIGSTOP/SIGCONT. The runtime's SIGCONT handler used to
+        // interrupt the mock cluster's poll(), which librdkafka takes as fatal: the broker stopped listening
+        // within a few cycles.
+        var work = Directory.CreateTempSubdirectory("topup-broker-stop-").FullName;
+        try
+        {
+            using var broker = await BrokerProcess.StartAsync(work, ["stops"], partitions: 1);
+            var settings = new KafkaSettings(broker.BootstrapServers);
+            using var producer = new ProducerBuilder<Null, string>(settings.Producer("test")).Build();
+            for (var cycle = 0; cycle < 40; cycle++)
+            {
+                producer.Produce("stops", new Message<Null, string> { Value = $"before continue {cycle}" });
+                broker.Freeze();
+                await Task.Delay(150);
+                broker.Resume();
+                await Task.Delay(50);
+            }
+            producer.Produce("stops", new Message<Null, string> { Value = "after the last continue" });
+            Assert.That(producer.Flush(Waits.HangBound), Is.Zero, "every message was acknowledged");
+
+            using var consumer = new ConsumerBuilder<Ignore, string>(settings.Consumer("test", "g-" + Guid.NewGuid())).Build();
+            consumer.Assign(new TopicPartitionOffset("stops", 0, 0));
+            var values = new List<string>();
+            var deadline = DateTime.UtcNow + Waits.HangBound;
+            while (values.Count < 41 && DateTime.UtcNow < deadline)
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false, Message: { } message }) values.Add(message.Value);
+            Assert.That(values, Has.Count.EqualTo(41));
+            Assert.That(values[^1], Is.EqualTo("after the last continue"));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Test]
     public void Reading_past_the_brokers_retention_cap_is_reported_as_data_loss()
     {
         // The mock keeps at most 5 MiB per partition: 8 MiB in one partition pushes the start forward.

@@ -37,7 +37,9 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         var handle = MockClusterNative.rd_kafka_new(MockClusterNative.ProducerType, conf, errstr, (UIntPtr)errstr.Length);
         if (handle == IntPtr.Zero)
             throw new InvalidOperationException("could not create the librdkafka handle for the embedded broker: " + MockClusterNative.ErrorBuffer(errstr));
-        var cluster = MockClusterNative.rd_kafka_mock_cluster_new(handle, brokers);
+        IntPtr cluster;
+        using (new SignalsBlockedScope())
+            cluster = MockClusterNative.rd_kafka_mock_cluster_new(handle, brokers);
         if (cluster == IntPtr.Zero)
         {
             MockClusterNative.rd_kafka_destroy(handle);
