@@ -41,6 +41,7 @@ foreach (var benchmark in benchmarks.Where(b => names.Count == 0 || names.Contai
     Directory.CreateDirectory(work);
     void Log(string line) => Console.WriteLine($"[{benchmark.Name}] {line}");
     Log(benchmark.Description);
+    var loadBefore = LoadAverage();
     var clock = Stopwatch.StartNew();
     try
     {
@@ -49,6 +50,8 @@ foreach (var benchmark in benchmarks.Where(b => names.Count == 0 || names.Contai
         result["measured_at_utc"] = DateTimeOffset.UtcNow.ToString("O");
         result["commit"] = commit;
         result["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["cpu"] = ProcessorModel(), ["os"] = Environment.OSVersion.ToString() };
+        // Other work on the machine shows here: above the core count, processes were waiting for the CPU.
+        result["load_average_1min"] = new JsonObject { ["before"] = loadBefore, ["after"] = LoadAverage() };
         result["quick"] = quick;
         result["wall_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
         var file = Path.Combine(outDir, benchmark.Name + ".json");
@@ -91,6 +94,11 @@ static string GitCommit(string repositoryRoot)
         return "unknown (" + e.Message + ")";
     }
 }
+
+static double? LoadAverage() =>
+    File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var load)
+        ? load
+        : null;
 
 static string ProcessorModel() =>
     File.Exists("/proc/cpuinfo")

@@ -61,7 +61,8 @@ public static class ResultsReport
         var machine = json["machine"];
         var quick = json["quick"]?.GetValue<bool>() == true ? " **quick run (smaller inputs)**" : "";
         return $"Run of {json["measured_at_utc"]!.GetValue<string>()[..16].Replace('T', ' ')} UTC, commit `{json["commit"]?.GetValue<string>() ?? "unknown"}`, " +
-               $"{machine?["cores"]} cores ({machine?["cpu"] ?? "cpu not recorded"}), {machine?["os"]}{quick}.";
+               $"{machine?["cores"]} cores ({machine?["cpu"] ?? "cpu not recorded"}), {machine?["os"]}; 1-minute load average " +
+               $"{json["load_average_1min"]?["before"]?.ToJsonString() ?? "?"} before, {json["load_average_1min"]?["after"]?.ToJsonString() ?? "?"} after{quick}.";
     }
 
     private static void AppendTable(StringBuilder text, IEnumerable<ReportRow> rows)
