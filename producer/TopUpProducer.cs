@@ -24,6 +24,8 @@ public sealed class TopUpProducer
     private readonly ILogger _logger;
     private readonly Action<DeliveryReport<string, byte[]>> _onDelivery;
     private long _deliveryFailures;
+    // The failures counted when the previous batch was acknowledged: the rest belong to the batch being acknowledged.
+    private long _failuresBeforeBatch;
 
     public TopUpProducer(TopUpInput input, KafkaSettings kafka, ProducerOptions options, ILogger? logger = null)
     {
@@ -122,9 +124,9 @@ public sealed class TopUpProducer
                 bureauMessages += bureauRows;
                 batches++;
 
-                if (!_options.Replay) WaitForAcknowledgement(producer, number);
+                var undelivered = _options.Replay ? 0 : WaitForAcknowledgement(producer, number, cancel);
                 var batch = new ProducedBatch(number, ts, ids, bureauRows, batchPass);
-                LogBatch(batch, clock, ref lastReport, customerMessages + bureauMessages);
+                LogBatch(batch, clock, ref lastReport, customerMessages + bureauMessages, undelivered);
                 BatchProduced?.Invoke(batch);
                 if (pass > batchPass && !reachedEnd)
                     _logger.LogInformation("reached the end of {File} in batch {Batch}; starting again from the top (pass {Pass})",
@@ -161,7 +163,7 @@ public sealed class TopUpProducer
     {
         try
         {
-            return new ProducerBuilder<string, byte[]>(ProducerConfig()).Build();
+            return new ProducerBuilder<string, byte[]>(ProducerConfig()).LogTo(_kafka.ClientLog(_logger, _options.ClientId)).Build();
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
@@ -207,19 +209,37 @@ public sealed class TopUpProducer
                 number, -wait.TotalSeconds);
     }
 
-    /// <summary>In interval mode a batch is reported once Kafka acknowledged it, waiting at most one interval.</summary>
-    private void WaitForAcknowledgement(IProducer<string, byte[]> producer, long number)
+    /// <summary>
+    /// In interval mode a batch is reported once Kafka has answered for every message of it: while Kafka does
+    /// not answer, the producer waits as long as librdkafka keeps trying (<c>message.timeout.ms</c>, 5 min by
+    /// default), says so every interval, and later batches wait their turn. Returns how many of the batch's
+    /// messages Kafka did not take.
+    /// </summary>
+    private long WaitForAcknowledgement(IProducer<string, byte[]> producer, long number, CancellationToken cancel)
     {
-        if (producer.Flush(_options.Interval) > 0)
-            _logger.LogWarning("batch {Batch} is not fully acknowledged after {Seconds} s; going on", number, _options.Interval.TotalSeconds);
+        var waiting = Stopwatch.StartNew();
+        while (producer.Flush(_options.Interval) > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            _logger.LogWarning("batch {Batch} is not acknowledged by Kafka at {Bootstrap} after {Seconds:F0} s; waiting (a message is given up after message.timeout.ms)",
+                number, _kafka.BootstrapServers, waiting.Elapsed.TotalSeconds);
+        }
+        var failures = Interlocked.Read(ref _deliveryFailures);
+        var undelivered = failures - _failuresBeforeBatch;
+        _failuresBeforeBatch = failures;
+        return undelivered;
     }
 
-    private void LogBatch(ProducedBatch batch, Stopwatch clock, ref TimeSpan lastReport, long messages)
+    private void LogBatch(ProducedBatch batch, Stopwatch clock, ref TimeSpan lastReport, long messages, long undelivered)
     {
         if (!_options.Replay)
         {
-            _logger.LogInformation("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z)",
-                batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime);
+            if (undelivered > 0)
+                _logger.LogError("batch {Batch}: NOT delivered: Kafka did not take {Undelivered} of its messages; {Customers} customers, {BureauRows} bureau rows, ts={Ts}",
+                    batch.Number, undelivered, batch.CustomerIds.Count, batch.BureauRows, batch.Ts);
+            else
+                _logger.LogInformation("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z)",
+                    batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime);
             return;
         }
         _logger.LogDebug("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts}",

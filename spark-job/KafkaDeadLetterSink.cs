@@ -43,13 +43,13 @@ public sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     private readonly ILogger _log;
 
     /// <param name="maxLetterBytes">The most a letter may weigh: what the broker takes (<c>message.max.bytes</c>) and no more than the input limit.</param>
-    public KafkaDeadLetterSink(ProducerConfig config, int maxLetterBytes, KafkaOutage outage, ILogger log)
+    public KafkaDeadLetterSink(ProducerConfig config, int maxLetterBytes, KafkaOutage outage, KafkaClientLog log)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLetterBytes, 1);
-        _producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
+        _producer = new ProducerBuilder<byte[]?, byte[]>(config).LogTo(log).Build();
         _maxLetterBytes = maxLetterBytes;
         _outage = outage;
-        _log = log;
+        _log = log.Logger;
     }
 
     public long Sent { get; private set; }
