@@ -149,6 +149,7 @@ public static class ResultWriter
     private static string Text(object value, char dateTimeSeparator) => value switch
     {
         string s => s,
+        bool b => b ? "true" : "false",
         // The session's time zone is UTC, so a time without a kind is UTC too; one in local time is converted.
         DateTime t => (t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t).ToString($"yyyy-MM-dd'{dateTimeSeparator}'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
         DateTimeOffset t => t.UtcDateTime.ToString($"yyyy-MM-dd'{dateTimeSeparator}'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
