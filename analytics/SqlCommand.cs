@@ -19,6 +19,13 @@ public static class SqlCommand
 {
     public const string Name = "topup-sql";
 
+    /// <summary>
+    /// The command line's command: the topic inspector when it starts with <c>kafka</c>, else SQL. Two roots rather
+    /// than a subcommand, so that the inspector's help does not list the SQL query among its arguments.
+    /// </summary>
+    public static RootCommand For(IReadOnlyList<string> args, TextWriter? output = null, TextReader? input = null) =>
+        args is [TopicInspectorCommand.Name, ..] ? TopicInspectorCommand.CreateRoot(output) : Create(output, input);
+
     /// <param name="output">Where results go (stdout); logs and errors go to stderr.</param>
     /// <param name="input">Where the prompt reads statements (stdin).</param>
     public static RootCommand Create(TextWriter? output = null, TextReader? input = null)
@@ -50,12 +57,11 @@ public static class SqlCommand
             "(every job instance's; each row counted once), and, when Kafka is given by --bootstrap-servers or --kafka-config or the " +
             "embedded broker runs, views topup_by_state (per-state counts; parts repeated by a replayed batch counted once) and " +
             "dead_letters (rejected input messages with reason and origin; repeats counted once). Times are UTC. " +
-            "A query DuckDB refuses prints its message and exits 1. 'topup-sql kafka' inspects topics.")
+            "A query DuckDB refuses prints its message and exits 1. 'topup-sql kafka --help': the topic inspector.")
         {
             query, outputFolder, csv, json, noKafka, outputTopic, deadLetterTopics, brokerTimeout,
         };
         kafka.AddTo(root);
-        root.Subcommands.Add(TopicInspectorCommand.Create(output));
         root.SetAction(parse =>
         {
             var stdout = output ?? Console.Out;

@@ -19,9 +19,15 @@ namespace TopUpSpark.Analytics;
 /// </summary>
 public static class TopicInspectorCommand
 {
+    public const string Name = "kafka";
+
+    /// <summary>The root of a <c>topup-sql kafka …</c> command line (<see cref="SqlCommand.For"/>).</summary>
+    public static RootCommand CreateRoot(TextWriter? output = null) =>
+        new("The topic inspector of topup-sql: 'topup-sql kafka topics|tail|count --help'") { Subcommands = { Create(output) } };
+
     public static Command Create(TextWriter? output = null)
     {
-        var command = new Command("kafka", "Inspect Kafka topics (kcat-style): list them, count their messages, print their messages with keys, headers, partitions and offsets");
+        var command = new Command(Name, "Inspect Kafka topics (kcat-style): list them, count their messages, print their messages with keys, headers, partitions and offsets");
         command.Subcommands.Add(Topics(output));
         command.Subcommands.Add(Tail(output));
         command.Subcommands.Add(Count(output));

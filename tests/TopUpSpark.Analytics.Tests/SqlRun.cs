@@ -12,7 +12,7 @@ public static class SqlRun
     public static async Task<Result> RunWithInputAsync(string? input, params string[] args)
     {
         var output = new StringWriter();
-        var (exit, errors) = await CommandLineRun.RunAsync(SqlCommand.Create(output, input is null ? null : new StringReader(input)), args);
+        var (exit, errors) = await CommandLineRun.RunAsync(SqlCommand.For(args, output, input is null ? null : new StringReader(input)), args);
         return new Result(exit, output.ToString(), errors);
     }
 
