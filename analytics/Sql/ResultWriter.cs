@@ -5,6 +5,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Encodings.Web;
+using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Analytics.Sql;
 
@@ -43,7 +44,8 @@ public static class ResultWriter
             for (var i = 0; i < names.Count; i++)
             {
                 var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                row[i] = value is null ? "NULL" : Text(value, ' ').Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+                // Control characters escaped: a cell (a dead letter's value) must not break the table or move the terminal's cursor.
+                row[i] = value is null ? "NULL" : Printable.Text(Text(value, ' '), int.MaxValue);
                 rightAligned[i] |= IsNumber(value);
             }
             rows.Add(row);
