@@ -36,7 +36,8 @@ public sealed record ReadRange(bool FromBeginning, long? Limit)
 /// </summary>
 public sealed class KafkaTopicReader(KafkaSettings settings, KafkaOutage outage) : IDisposable
 {
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+    // One request never waits longer than the whole wait may last.
+    private TimeSpan RequestTimeout => TimeSpan.FromSeconds(Math.Min(5, outage.Limit.TotalSeconds));
 
     // A group id only because librdkafka's consumer wants one: nothing joins the group or commits to it.
     private readonly IConsumer<byte[]?, byte[]> _consumer = new ConsumerBuilder<byte[]?, byte[]>(

@@ -50,6 +50,25 @@ public class QueryErrorTests
     }
 
     [Test]
+    public async Task A_kafka_that_does_not_answer_ends_it_within_the_broker_timeout_naming_the_broker()
+    {
+        // Port 1 (tcpmux) is not a Kafka broker; nothing listens there.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await SqlRun.RunAsync("kafka", "topics", "--bootstrap-servers", "127.0.0.1:1", "--broker-timeout", "1s");
+        Assert.That(result.Exit, Is.EqualTo(1));
+        Assert.That(result.Errors, Does.Contain("Kafka at 127.0.0.1:1 did not answer").And.Contain("--broker-timeout"));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
+    }
+
+    [Test]
+    public async Task An_inspector_limit_below_1_is_refused_as_a_usage_error()
+    {
+        var result = await SqlRun.RunAsync("kafka", "tail", "customer", "--limit", "0");
+        Assert.That(result.Exit, Is.EqualTo(ProgramHost.UsageError));
+        Assert.That(result.Errors, Does.Contain("--limit must be at least 1, got 0"));
+    }
+
+    [Test]
     public async Task Json_output_keeps_types_and_utc_times()
     {
         var result = await SqlRun.RunAsync("--no-kafka", "--json", "SELECT 1 AS n, 2.5::DOUBLE AS d, NULL AS nothing, 'a \"b\"' AS s, TIMESTAMPTZ '2026-11-25 06:00:30+05:30' AS t");
