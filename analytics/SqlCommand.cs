@@ -62,10 +62,11 @@ public static class SqlCommand
             query, outputFolder, csv, json, noKafka, outputTopic, deadLetterTopics, brokerTimeout,
         };
         kafka.AddTo(root);
-        root.SetAction(parse =>
+        root.SetAction((parse, cancel) =>
         {
             var stdout = output ?? Console.Out;
             var stderr = parse.InvocationConfiguration.Error ?? Console.Error;
+            using var interrupt = EndOnInterrupt(cancel, stderr);
             using var loggers = ProgramLogging.Create(toStandardError: true);
             var log = loggers.CreateLogger("topup-sql");
             using var connection = new DuckDBConnection("DataSource=:memory:");
@@ -98,15 +99,28 @@ public static class SqlCommand
                 if (string.IsNullOrWhiteSpace(sql))
                 {
                     stderr.WriteLine($"{Name}: error: the query is empty");
-                    return 1;
+                    return Task.FromResult(1);
                 }
-                return shell.Run(sql) ? 0 : 1;
+                return Task.FromResult(shell.Run(sql) ? 0 : 1);
             }
             var interactive = input is null && !Console.IsInputRedirected;
-            return shell.Repl(input ?? Console.In, interactive);
+            return Task.FromResult(shell.Repl(input ?? Console.In, interactive));
         });
         return root;
     }
+
+    /// <summary>
+    /// Ctrl-C or SIGTERM ends the program at once, exit code 0 like every program here: neither a prompt waiting for
+    /// a line nor a running DuckDB query or Kafka read can be told to stop, and an in-memory session has nothing to save.
+    /// </summary>
+    internal static CancellationTokenRegistration EndOnInterrupt(CancellationToken cancel, TextWriter error) =>
+        cancel.Register(() =>
+        {
+            error.WriteLine();
+            error.WriteLine($"{Name}: interrupted");
+            error.Flush();
+            Environment.Exit(0);
+        });
 
     /// <summary>Why Kafka is not read, or null when it is: given by a flag or setting, or the embedded broker runs.</summary>
     private static string? WhyNoKafka(ParseResult parse, Flag<bool> noKafka, KafkaConnectionFlags kafka)

@@ -136,8 +136,9 @@ public static class TopicInspectorCommand
         var brokerTimeout = SqlCommand.BrokerTimeoutFlag();
         kafka.AddTo(command);
         command.Options.Add(brokerTimeout);
-        command.SetAction(parse =>
+        command.SetAction((parse, cancel) =>
         {
+            using var interrupt = SqlCommand.EndOnInterrupt(cancel, parse.InvocationConfiguration.Error ?? Console.Error);
             using var loggers = ProgramLogging.Create(toStandardError: true);
             var log = loggers.CreateLogger("topup-sql kafka");
             var settings = kafka.Resolve(parse, loggers);
@@ -145,7 +146,7 @@ public static class TopicInspectorCommand
             var stdout = output ?? Console.Out;
             var exit = run(reader, parse, stdout);
             stdout.Flush();
-            return exit;
+            return Task.FromResult(exit);
         });
     }
 
