@@ -86,7 +86,7 @@ public static class SqlCommand
             else
             {
                 var settings = kafka.Resolve(parse, loggers);
-                using var reader = new KafkaTopicReader(settings, new KafkaOutage(settings.BootstrapServers, parse.GetValue(brokerTimeout), log));
+                using var reader = new KafkaTopicReader(settings, new KafkaOutage(settings.BootstrapServers, parse.GetValue(brokerTimeout), log), log);
                 var topicViews = new TopicViews(reader, log);
                 topicViews.LoadTopUpByState(connection, parse.GetValue(outputTopic)!);
                 topicViews.LoadDeadLetters(connection, TopicList(parse.GetValue(deadLetterTopics)!));

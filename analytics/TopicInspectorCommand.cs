@@ -142,7 +142,7 @@ public static class TopicInspectorCommand
             using var loggers = ProgramLogging.Create(toStandardError: true);
             var log = loggers.CreateLogger("topup-sql kafka");
             var settings = kafka.Resolve(parse, loggers);
-            using var reader = new KafkaTopicReader(settings, new KafkaOutage(settings.BootstrapServers, parse.GetValue(brokerTimeout), log));
+            using var reader = new KafkaTopicReader(settings, new KafkaOutage(settings.BootstrapServers, parse.GetValue(brokerTimeout), log), log);
             var stdout = output ?? Console.Out;
             var exit = run(reader, parse, stdout);
             stdout.Flush();

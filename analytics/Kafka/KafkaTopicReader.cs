@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 
 namespace TopUpSpark.Analytics.Kafka;
@@ -32,9 +33,9 @@ public sealed record ReadRange(bool FromBeginning, long? Limit)
 /// Reads what a topic holds now, without joining a consumer group or committing anything: partitions are
 /// assigned directly and each is read up to the offset that was its end when reading began, so a bounded
 /// read ends even while a job keeps writing. Waits for a Kafka that does not answer up to the
-/// <see cref="KafkaOutage"/> limit, then fails naming the broker.
+/// <see cref="KafkaOutage"/> limit, then fails naming the broker; librdkafka's own log goes to <paramref name="log"/>.
 /// </summary>
-public sealed class KafkaTopicReader(KafkaSettings settings, KafkaOutage outage) : IDisposable
+public sealed class KafkaTopicReader(KafkaSettings settings, KafkaOutage outage, ILogger log) : IDisposable
 {
     // One request never waits longer than the whole wait may last.
     private TimeSpan RequestTimeout => TimeSpan.FromSeconds(Math.Min(5, outage.Limit.TotalSeconds));
@@ -42,8 +43,7 @@ public sealed class KafkaTopicReader(KafkaSettings settings, KafkaOutage outage)
     // A group id only because librdkafka's consumer wants one: nothing joins the group or commits to it.
     private readonly IConsumer<byte[]?, byte[]> _consumer = new ConsumerBuilder<byte[]?, byte[]>(
             settings.Consumer("topup-sql", "topup-sql-" + Guid.NewGuid().ToString("N")))
-        .SetLogHandler((_, _) => { })
-        .SetErrorHandler((_, _) => { })
+        .LogTo(settings.ClientLog(log, "topup-sql"))
         .Build();
 
     public string BootstrapServers => settings.BootstrapServers;
