@@ -51,6 +51,7 @@ public sealed class TopUpProducer
         Interlocked.Exchange(ref _deliveryFailures, 0);
         using var producer = BuildProducer();
         var random = _options.Seed is { } seed ? new Random(seed) : new Random();
+        var holdBack = new LateHoldBack<PreparedRow>(_options.Late, _options.LateSeed);
         var customers = _input.Customers;
         var replayStart = (_options.ReplayStart ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         var clock = Stopwatch.StartNew();
@@ -86,6 +87,22 @@ public sealed class TopUpProducer
             }
         }
 
+        // A customer's row, then all its bureau rows: the unit that is sent on time or held back together.
+        int SendCustomers(IReadOnlyList<PreparedRow> batchCustomers, long ts)
+        {
+            foreach (var customer in batchCustomers) Send(_options.CustomerTopic, customer.Id, customer.Message(ts));
+            var bureauRows = 0;
+            foreach (var customer in batchCustomers)
+            foreach (var row in _input.BureauRowsOf(customer.Id))
+            {
+                Send(_options.BureauTopic, customer.Id, row.Message(ts));
+                bureauRows++;
+            }
+            customerMessages += batchCustomers.Count;
+            bureauMessages += bureauRows;
+            return bureauRows;
+        }
+
         try
         {
             while (!reachedEnd && (_options.MaxBatches is not { } limit || batches < limit))
@@ -99,31 +116,28 @@ public sealed class TopUpProducer
 
                 var size = random.Next(_options.MinCustomers, _options.MaxCustomers + 1);
                 size = _options.StopAtEnd ? Math.Min(size, customers.Count - cursor) : Math.Min(size, customers.Count);
-                var ids = new string[size];
+                var rows = new PreparedRow[size];
                 var batchPass = pass;
                 for (var i = 0; i < size; i++)
                 {
-                    var row = customers[cursor];
-                    ids[i] = row.Id;
-                    Send(_options.CustomerTopic, row.Id, row.Message(ts));
+                    rows[i] = customers[cursor];
                     if (++cursor < customers.Count) continue;
                     cursor = 0;
                     pass++;
                     reachedEnd = _options.StopAtEnd;
                 }
-                var bureauRows = 0;
-                foreach (var id in ids)
-                foreach (var row in _input.BureauRowsOf(id))
-                {
-                    Send(_options.BureauTopic, id, row.Message(ts));
-                    bureauRows++;
-                }
-                customerMessages += size;
-                bureauMessages += bureauRows;
+                var last = reachedEnd || batches + 1 == _options.MaxBatches;
+                var (onTime, due) = holdBack.Split(rows, ts, last);
+                var bureauRows = SendCustomers(onTime, ts);
+                var lateBureauRows = SendCustomers(due.Units, due.Ts);
                 batches++;
 
                 if (!_options.Replay) WaitForAcknowledgement(producer, number);
-                var batch = new ProducedBatch(number, ts, ids, bureauRows, batchPass);
+                var batch = new ProducedBatch(number, ts, Ids(onTime), bureauRows, batchPass)
+                {
+                    HeldBackIds = Ids(holdBack.Pending.Units),
+                    Late = due.Units.Count > 0 ? new LateDelivery(due.Ts, Ids(due.Units), lateBureauRows) : null,
+                };
                 LogBatch(batch, clock, ref lastReport, customerMessages + bureauMessages);
                 BatchProduced?.Invoke(batch);
                 if (pass > batchPass && !reachedEnd)
@@ -134,6 +148,13 @@ public sealed class TopUpProducer
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             _logger.LogInformation("stopping: no new batches; flushing what was sent");
+        }
+        // Stopped before the batch that would have carried them: the held-back customers go out now, late, rather than never.
+        var unsentLate = holdBack.TakePending();
+        if (unsentLate.Units.Count > 0)
+        {
+            SendCustomers(unsentLate.Units, unsentLate.Ts);
+            _logger.LogInformation("sent the {Count} customer(s) held back from the last batch (ts={Ts})", unsentLate.Units.Count, unsentLate.Ts);
         }
 
         var unsent = producer.Flush(FinalFlushTimeout);
@@ -149,6 +170,8 @@ public sealed class TopUpProducer
             summary.Batches, summary.CustomerMessages, summary.BureauMessages, summary.Bytes / 1e6, summary.Elapsed.TotalSeconds, summary.DeliveryFailures);
         return summary;
     }
+
+    private static string[] Ids(IReadOnlyList<PreparedRow> rows) => rows.Select(row => row.Id).ToArray();
 
     private void OnDelivery(DeliveryReport<string, byte[]> report)
     {
@@ -218,8 +241,14 @@ public sealed class TopUpProducer
     {
         if (!_options.Replay)
         {
-            _logger.LogInformation("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z)",
-                batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime);
+            if (_options.Late.IsNone)
+                _logger.LogInformation("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z)",
+                    batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime);
+            else
+                _logger.LogInformation(
+                    "batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z); {HeldBack} held back; {Late} late customers ({LateBureau} bureau rows) from ts={LateTs}",
+                    batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime, batch.HeldBackIds.Count,
+                    batch.Late?.CustomerIds.Count ?? 0, batch.Late?.BureauRows ?? 0, batch.Late?.Ts.ToString() ?? "-");
             return;
         }
         _logger.LogDebug("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts}",

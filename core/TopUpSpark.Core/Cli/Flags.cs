@@ -54,6 +54,7 @@ public static class Flags
             _ when target == typeof(double) => Number,
             _ when target == typeof(bool) => TrueOrFalse,
             _ when target == typeof(TimeSpan) => DurationValue,
+            _ when target == typeof(CountRange) => text => CountRange.Parse(text),
             _ when target.IsEnum => text => EnumName(target, text),
             _ => throw new NotSupportedException($"a flag of type {target.Name}"),
         };
