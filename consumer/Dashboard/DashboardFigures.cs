@@ -158,7 +158,7 @@ public static class DashboardFigures
         return ToJson(GenericChart.addLayout(layout, chart));
     }
 
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    internal static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Escapes text for plotly.js labels, which interpret a few HTML tags and character references.</summary>
     public static string Html(string text)
@@ -179,7 +179,7 @@ public static class DashboardFigures
         return builder.ToString();
     }
 
-    private static Layout BaseLayout(string title)
+    internal static Layout BaseLayout(string title)
     {
         var layout = new Layout();
         layout.SetProperty("title", new { text = title, x = 0.01, xanchor = "left", font = new { size = 16, color = InkColour } });
@@ -191,7 +191,7 @@ public static class DashboardFigures
     }
 
     /// <summary>Plotly.NET's figure JSON, minus its empty frames.</summary>
-    private static JsonNode ToJson(GenericChart chart)
+    internal static JsonNode ToJson(GenericChart chart)
     {
         var figure = JsonNode.Parse(GenericChart.toFigureJson(chart))!.AsObject();
         figure.Remove("frames");

@@ -12,7 +12,8 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// changed. Serialised with System.Text.Json's default encoder, which escapes &lt; &gt; &amp; ' and
 /// non-ASCII, so the text is also safe inside an HTML &lt;script&gt; block.
 /// </summary>
-public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
+/// <param name="streamsServed">Whether the same server also serves the streams page, which the map then links.</param>
+public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool streamsServed = false)
 {
     private readonly Lock _gate = new();
     private (long Version, string Json)? _payload;
@@ -44,6 +45,7 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
             ["dataVersion"] = snapshot.DataVersion,
             ["windowVersion"] = snapshot.WindowVersion,
             ["generatedAt"] = Time(time.GetUtcNow()),
+            ["streamsServed"] = streamsServed,
             ["map"] = mapFigure.Figure.DeepClone(),
             ["history"] = historyFigure.Figure.DeepClone(),
             ["window"] = snapshot.Window is { } window
@@ -106,5 +108,5 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
-    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    internal static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using TopUpSpark.Consumer.Kafka;
 using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Consumer.Dashboard;
@@ -20,7 +21,7 @@ public enum WindowOutcome
 /// consumer's status. Thread-safe; every change publishes a new immutable <see cref="DashboardSnapshot"/>
 /// and wakes whoever waits in <see cref="NextAsync"/>.
 /// </summary>
-public sealed class DashboardState
+public sealed class DashboardState : IReaderStatus
 {
     /// <summary>How many recent rejections and data-loss gaps are kept for the page.</summary>
     public const int RecentLimit = 10;
@@ -31,8 +32,7 @@ public sealed class DashboardState
     private WindowCounts? _window;
     private ConsumerStatus _status;
     private long _version, _dataVersion, _windowVersion;
-    private DashboardSnapshot _snapshot;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SnapshotFeed<DashboardSnapshot> _feed;
 
     public DashboardState(string topic, string bootstrapServers, string groupId, int historyCapacity, DateTimeOffset startedAt)
     {
@@ -41,16 +41,10 @@ public sealed class DashboardState
         _status = new ConsumerStatus(topic, bootstrapServers, groupId, startedAt, Connected: false, AssignedPartitions: 0,
             PositionedPartitions: 0, Lag: null, LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
             LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
-        _snapshot = Build();
+        _feed = new SnapshotFeed<DashboardSnapshot>(Build(), snapshot => snapshot.Version);
     }
 
-    public DashboardSnapshot Current
-    {
-        get
-        {
-            lock (_gate) return _snapshot;
-        }
-    }
+    public DashboardSnapshot Current => _feed.Current;
 
     /// <summary>
     /// Takes a decoded window: the newest end replaces the map's window, the same end adds to it, an older
@@ -143,28 +137,8 @@ public sealed class DashboardState
     /// The current snapshot as soon as its <see cref="DashboardSnapshot.Version"/> differs from
     /// <paramref name="seenVersion"/>; after <paramref name="maxWait"/> the current one regardless; null once cancelled.
     /// </summary>
-    public async Task<DashboardSnapshot?> NextAsync(long seenVersion, TimeSpan? maxWait, CancellationToken cancel)
-    {
-        Task changed;
-        lock (_gate)
-        {
-            if (_snapshot.Version != seenVersion) return _snapshot;
-            changed = _changed.Task;
-        }
-        try
-        {
-            await (maxWait is { } wait ? changed.WaitAsync(wait, cancel) : changed.WaitAsync(cancel));
-        }
-        catch (TimeoutException)
-        {
-            // Nothing changed within maxWait: the caller gets the same snapshot again (a keep-alive).
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-        return Current;
-    }
+    public Task<DashboardSnapshot?> NextAsync(long seenVersion, TimeSpan? maxWait, CancellationToken cancel) =>
+        _feed.NextAsync(seenVersion, maxWait, cancel);
 
     private void UpdateStatus(Func<ConsumerStatus, ConsumerStatus> change)
     {
@@ -200,10 +174,7 @@ public sealed class DashboardState
     private void Publish()
     {
         _version++;
-        _snapshot = Build();
-        var changed = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.SetResult();
+        _feed.Publish(Build());
     }
 
     private DashboardSnapshot Build() => new(

@@ -16,6 +16,8 @@ public static class WebAssets
     public const string PageTemplate = "index.html";
     public const string PageScript = "dashboard.js";
     public const string PageStyle = "dashboard.css";
+    public const string StreamsPage = "streams.html";
+    public const string StreamsScript = "streams.js";
 
     /// <summary>The folder plotly.js's <c>config.topojsonURL</c> points at (it appends <c>world_110m.json</c>).</summary>
     public const string TopoJsonFolder = "assets/topojson/";
@@ -33,6 +35,7 @@ public static class WebAssets
         [ThirdPartyNotices] = "text/plain; charset=utf-8",
         [PageScript] = "text/javascript; charset=utf-8",
         [PageStyle] = "text/css; charset=utf-8",
+        [StreamsScript] = "text/javascript; charset=utf-8",
     };
 
     public static byte[] Read(string path)

@@ -48,6 +48,8 @@
       shownDataVersion = payload.dataVersion;
     }
     renderStatus(payload.status);
+    // The streams page lives on the same server; a snapshot opened from a file has no server.
+    byId("pages").hidden = isSnapshot || !payload.streamsServed;
     document.body.dataset.windowVersion = String(payload.windowVersion);
     document.body.dataset.version = String(payload.version);
   }
