@@ -45,6 +45,7 @@ public sealed class StreamCountsPayload(TimeProvider time, bool mapServed)
             ["series"] = new JsonArray(snapshot.Series.Select((series, index) => (JsonNode)new JsonObject
             {
                 ["name"] = series.Name,
+                ["isTopic"] = series.Group is null,
                 ["colour"] = StreamFigures.ColourOf(index),
                 ["lastBucket"] = series.Records.Count > 0 ? series.Records[^1] : 0,
                 ["lastWindow"] = series.LastWindow,

@@ -88,10 +88,10 @@ public static class StreamFigures
         layout.SetProperty("xaxis", xAxis);
         layout.SetProperty("yaxis", new { title = new { text = "records" }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
-        layout.SetProperty("legend", new { orientation = "h", y = -0.22 });
         // Keeps the user's zoom and legend clicks when the next update arrives.
         layout.SetProperty("uirevision", title);
-        var chart = GenericChart.ofTraceObjects(true, traces.ToList());
+        // No Plotly.NET defaults: their fixed width and height would keep the chart from filling its card.
+        var chart = GenericChart.ofTraceObjects(false, traces.ToList());
         return DashboardFigures.ToJson(GenericChart.addLayout(layout, chart));
     }
 

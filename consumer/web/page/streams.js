@@ -31,7 +31,8 @@
     byId("map-link").hidden = !payload.mapServed;
     byId("kpi-bucket").textContent = options.bucket;
     byId("kpi-window-length").textContent = options.window;
-    const topics = payload.series.filter((s, i) => i < options.topics.length);
+    // A topic's own line counts all its records; its group lines split the same records again.
+    const topics = payload.series.filter((s) => s.isTopic);
     byId("kpi-window").textContent = numbers.format(topics.reduce((sum, s) => sum + s.lastWindow, 0));
     byId("kpi-late").textContent = numbers.format(topics.reduce((sum, s) => sum + s.lateInWindow, 0));
     byId("streams-note").textContent = options.groupBy ? `· per topic and per ${options.groupBy}` : "· per topic";
