@@ -66,12 +66,13 @@ internal sealed class RunCommand
             "Replays customer.csv and bureau.csv into Kafka as the course's Task 1: every --interval seconds the next " +
             "--min-customers..--max-customers customers (file order) go to the customer topic and all bureau rows of those " +
             "IDs to the bureau topic, one ts per batch. Running the producer is the default command; 'generate' writes " +
-            "synthetic data.");
+            "synthetic data; 'stream' replays any CSV into one topic.");
         flags.AddTo(root);
         var run = new Command("run", "Run the producer (the same as giving no command)");
         new RunCommand().AddTo(run);
         root.Subcommands.Add(run);
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(StreamCommand.Create());
         return root;
     }
 
