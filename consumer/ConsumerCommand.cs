@@ -53,19 +53,8 @@ public static class ConsumerCommand
         noServer.Requires(off => off,
             result => (html.TryGetValue(result, out var file) && file is not null) || (text.TryGetValue(result, out var onTerminal) && onTerminal),
             "--html FILE or --text: otherwise the consumer shows nothing at all");
-        root.SetAction(async (parse, cancel) =>
+        root.SetAction(WithKafka(kafkaConnection, (parse, kafka, loggers, cancel) =>
         {
-            using var loggers = ProgramLogging.Create();
-            KafkaSettings kafka;
-            try
-            {
-                kafka = kafkaConnection.Resolve(parse, loggers);
-            }
-            catch (KafkaSettingsException e)
-            {
-                loggers.CreateLogger("consumer").LogError("{Reason}", e.Message);
-                return 2;
-            }
             var hostName = parse.GetValue(host)!;
             var options = new ConsumerOptions(
                 kafka,
@@ -81,8 +70,8 @@ public static class ConsumerCommand
             {
                 Streams = streams.Resolve(parse),
             };
-            return await ConsumerApp.RunAsync(options, loggers, cancel);
-        });
+            return ConsumerApp.RunAsync(options, loggers, cancel);
+        }));
         return root;
     }
 
@@ -104,7 +93,16 @@ public static class ConsumerCommand
         };
         streams.AddTo(command);
         kafkaConnection.AddTo(command);
-        command.SetAction(async (parse, cancel) =>
+        command.SetAction(WithKafka(kafkaConnection, (parse, kafka, loggers, cancel) =>
+            ConsumerApp.RunCountsAsync(new CountsOptions(kafka, streams.Resolve(parse), HostAddress(parse.GetValue(host)!), parse.GetValue(port),
+                parse.GetValue(text)), loggers, cancel)));
+        return command;
+    }
+
+    /// <summary>A command's action with its loggers and Kafka settings; settings librdkafka cannot use end it with one line and exit code 2.</summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> WithKafka(
+        KafkaConnectionFlags kafkaConnection, Func<ParseResult, KafkaSettings, ILoggerFactory, CancellationToken, Task<int>> run) =>
+        async (parse, cancel) =>
         {
             using var loggers = ProgramLogging.Create();
             KafkaSettings kafka;
@@ -117,12 +115,8 @@ public static class ConsumerCommand
                 loggers.CreateLogger("consumer").LogError("{Reason}", e.Message);
                 return 2;
             }
-            var options = new CountsOptions(kafka, streams.Resolve(parse), HostAddress(parse.GetValue(host)!), parse.GetValue(port),
-                parse.GetValue(text));
-            return await ConsumerApp.RunCountsAsync(options, loggers, cancel);
-        });
-        return command;
-    }
+            return await run(parse, kafka, loggers, cancel);
+        };
 
     private static Flag<string> HostFlag() =>
         Flags.Create("--host", "TOPUP_DASHBOARD_HOST", "127.0.0.1",

@@ -137,25 +137,34 @@ public static class DashboardFigures
             trace.SetProperty("fillcolor", "rgba(47,109,181,0.12)");
             trace.SetProperty("hovertemplate", "window ending %{x|%Y-%m-%d %H:%M:%S} UTC<br><b>%{y:,d}</b> predicted top-ups<extra></extra>");
         }
-        var layout = BaseLayout($"Predicted top-ups per window (last {capacity:N0} windows)");
+        // One point alone would get a range of a second or two, with repeated tick labels.
+        var range = history.Count == 1 ? (history[0].WindowEnd.AddMinutes(-1), history[0].WindowEnd.AddMinutes(1)) : ((DateTimeOffset, DateTimeOffset)?)null;
+        var layout = TimeLineLayout($"Predicted top-ups per window (last {capacity:N0} windows)", "window end (UTC)", "%H:%M:%S\n%b %d", "top-ups", range);
         layout.SetProperty("margin", new { l = 48, r = 16, t = 44, b = 40 });
+        return ToJson(GenericChart.addLayout(layout, chart));
+    }
+
+    /// <summary>The layout of a line chart over time, in the dashboard's look: counts from zero, whole numbers.</summary>
+    /// <param name="range">A fixed time range, or null to fit the data.</param>
+    internal static Layout TimeLineLayout(string title, string xTitle, string tickFormat, string yTitle, (DateTimeOffset From, DateTimeOffset To)? range)
+    {
+        var layout = BaseLayout(title);
         var xAxis = new Dictionary<string, object>
         {
             ["type"] = "date",
-            ["title"] = new { text = "window end (UTC)" },
+            ["title"] = new { text = xTitle },
             ["gridcolor"] = "#e5e9f0",
-            ["tickformat"] = "%H:%M:%S\n%b %d",
+            ["tickformat"] = tickFormat,
         };
-        // One point alone would get a range of a second or two, with repeated tick labels. The range is set
-        // either way, since plotly.js keeps a range it was given when a later layout leaves it out.
-        if (history.Count == 1)
-            xAxis["range"] = new[] { Timestamp(history[0].WindowEnd.AddMinutes(-1)), Timestamp(history[0].WindowEnd.AddMinutes(1)) };
+        // The range is set either way, since plotly.js keeps a range it was given when a later layout leaves it out.
+        if (range is var (from, to))
+            xAxis["range"] = new[] { Timestamp(from), Timestamp(to) };
         else
             xAxis["autorange"] = true;
         layout.SetProperty("xaxis", xAxis);
-        layout.SetProperty("yaxis", new { title = new { text = "top-ups" }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
+        layout.SetProperty("yaxis", new { title = new { text = yTitle }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
-        return ToJson(GenericChart.addLayout(layout, chart));
+        return layout;
     }
 
     internal static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);

@@ -69,26 +69,12 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
                     }).ToArray()),
                 }
                 : null,
-            ["status"] = new JsonObject
+            ["status"] = status.Connection.AddTo(new JsonObject
             {
-                ["topic"] = status.Topic,
-                ["bootstrapServers"] = status.BootstrapServers,
-                ["groupId"] = status.GroupId,
-                ["startedAt"] = Time(status.StartedAt),
-                ["connected"] = status.Connected,
-                ["ready"] = status.Ready,
-                ["assignedPartitions"] = status.AssignedPartitions,
-                ["positionedPartitions"] = status.PositionedPartitions,
-                ["lag"] = status.Lag,
                 ["lastMessageAt"] = status.LastMessageAt is { } last ? Time(last) : null,
                 ["messagesAccepted"] = status.MessagesAccepted,
                 ["messagesRejected"] = status.MessagesRejected,
-                ["recentRejections"] = new JsonArray(status.RecentRejections.Select(r => (JsonNode)new JsonObject
-                {
-                    ["at"] = Time(r.At),
-                    ["source"] = r.Source,
-                    ["reason"] = r.Reason,
-                }).ToArray()),
+                ["recentRejections"] = Rejections(status.RecentRejections),
                 ["lateWindows"] = status.LateWindows,
                 ["repeatedPartsIgnored"] = status.RepeatedPartsIgnored,
                 ["lostMessages"] = status.LostMessages,
@@ -101,12 +87,21 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
                     ["actualOffset"] = g.ActualOffset,
                     ["missing"] = g.Missing,
                 }).ToArray()),
-            },
+            }, Time),
         };
         return payload.ToJsonString(JsonOptions);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    /// <summary>Rejected or unreadable messages as the pages list them.</summary>
+    internal static JsonArray Rejections(IEnumerable<RejectedMessage> rejections) =>
+        new(rejections.Select(r => (JsonNode)new JsonObject
+        {
+            ["at"] = Time(r.At),
+            ["source"] = r.Source,
+            ["reason"] = r.Reason,
+        }).ToArray());
 
     internal static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

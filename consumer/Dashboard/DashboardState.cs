@@ -38,8 +38,7 @@ public sealed class DashboardState : IReaderStatus
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(historyCapacity, 1);
         _historyCapacity = historyCapacity;
-        _status = new ConsumerStatus(topic, bootstrapServers, groupId, startedAt, Connected: false, AssignedPartitions: 0,
-            PositionedPartitions: 0, Lag: null, LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
+        _status = new ConsumerStatus(ReaderConnection.Starting(topic, bootstrapServers, groupId, startedAt), LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
             LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
         _feed = new SnapshotFeed<DashboardSnapshot>(Build(), snapshot => snapshot.Version);
     }
@@ -109,12 +108,12 @@ public sealed class DashboardState : IReaderStatus
         RecentGaps = Recent(gap, s.RecentGaps),
     });
 
-    public void SetConnection(bool connected) => UpdateStatus(s => s with { Connected = connected });
+    public void SetConnection(bool connected) => UpdateStatus(s => s with { Connection = s.Connection with { Connected = connected } });
 
     public void SetPartitions(int assigned, int positioned) =>
-        UpdateStatus(s => s with { AssignedPartitions = assigned, PositionedPartitions = positioned });
+        UpdateStatus(s => s with { Connection = s.Connection with { AssignedPartitions = assigned, PositionedPartitions = positioned } });
 
-    public void SetLag(long? lag) => UpdateStatus(s => s with { Lag = lag });
+    public void SetLag(long? lag) => UpdateStatus(s => s with { Connection = s.Connection with { Lag = lag } });
 
     /// <summary>
     /// Every snapshot whose data (not just the consumer's status) changed, starting with the current one;

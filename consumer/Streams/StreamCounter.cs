@@ -23,21 +23,14 @@ public sealed record StreamSeries(
 
 /// <summary>How the stream counts' consumer is doing, and the messages it could not read.</summary>
 public sealed record StreamReaderStatus(
-    string Topics,
-    string BootstrapServers,
-    string GroupId,
-    DateTimeOffset StartedAt,
-    bool Connected,
-    int AssignedPartitions,
-    int PositionedPartitions,
-    long? Lag,
+    ReaderConnection Connection,
     long Messages,
     long Unreadable,
     IReadOnlyList<RejectedMessage> RecentUnreadable,
     long LostMessages,
     IReadOnlyList<OffsetGap> RecentGaps)
 {
-    public bool Ready => Connected && AssignedPartitions > 0 && PositionedPartitions == AssignedPartitions;
+    public bool Ready => Connection.Ready;
 }
 
 /// <summary>
@@ -83,8 +76,7 @@ public sealed class StreamCounter : IReaderStatus
         _shownBuckets = options.BucketsPerWindow;
         var now = time.GetUtcNow();
         _firstBucket = BucketOf(now);
-        _status = new StreamReaderStatus(string.Join(", ", options.Topics), bootstrapServers, groupId, now, Connected: false,
-            AssignedPartitions: 0, PositionedPartitions: 0, Lag: null, Messages: 0, Unreadable: 0, RecentUnreadable: [], LostMessages: 0, RecentGaps: []);
+        _status = new StreamReaderStatus(ReaderConnection.Starting(string.Join(", ", options.Topics), bootstrapServers, groupId, now), Messages: 0, Unreadable: 0, RecentUnreadable: [], LostMessages: 0, RecentGaps: []);
         // Every topic has its line from the start, at zero until something arrives.
         foreach (var topic in options.Topics)
             _series[(topic, null)] = new Counts();
@@ -135,11 +127,12 @@ public sealed class StreamCounter : IReaderStatus
         }
     }
 
-    public void SetConnection(bool connected) => UpdateStatus(s => s with { Connected = connected });
+    public void SetConnection(bool connected) => UpdateStatus(s => s with { Connection = s.Connection with { Connected = connected } });
 
-    public void SetPartitions(int assigned, int positioned) => UpdateStatus(s => s with { AssignedPartitions = assigned, PositionedPartitions = positioned });
+    public void SetPartitions(int assigned, int positioned) =>
+        UpdateStatus(s => s with { Connection = s.Connection with { AssignedPartitions = assigned, PositionedPartitions = positioned } });
 
-    public void SetLag(long? lag) => UpdateStatus(s => s with { Lag = lag });
+    public void SetLag(long? lag) => UpdateStatus(s => s with { Connection = s.Connection with { Lag = lag } });
 
     public void RecordGap(OffsetGap gap) => UpdateStatus(s => s with
     {

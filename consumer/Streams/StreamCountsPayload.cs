@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Core.Cli;
 
 namespace TopUpSpark.Consumer.Streams;
@@ -53,29 +54,15 @@ public sealed class StreamCountsPayload(TimeProvider time, bool mapServed)
                 ["total"] = series.Total,
                 ["totalLate"] = series.TotalLate,
             }).ToArray()),
-            ["status"] = new JsonObject
+            ["status"] = status.Connection.AddTo(new JsonObject
             {
-                ["topics"] = status.Topics,
-                ["bootstrapServers"] = status.BootstrapServers,
-                ["groupId"] = status.GroupId,
-                ["startedAt"] = Time(status.StartedAt),
-                ["connected"] = status.Connected,
-                ["ready"] = status.Ready,
-                ["assignedPartitions"] = status.AssignedPartitions,
-                ["positionedPartitions"] = status.PositionedPartitions,
-                ["lag"] = status.Lag,
                 ["messages"] = status.Messages,
                 ["unreadable"] = status.Unreadable,
-                ["recentUnreadable"] = new JsonArray(status.RecentUnreadable.Select(r => (JsonNode)new JsonObject
-                {
-                    ["at"] = Time(r.At),
-                    ["source"] = r.Source,
-                    ["reason"] = r.Reason,
-                }).ToArray()),
+                ["recentUnreadable"] = DashboardPayload.Rejections(status.RecentUnreadable),
                 ["lostMessages"] = status.LostMessages,
-            },
+            }, Time),
         };
     }
 
-    private static string Time(DateTimeOffset at) => Dashboard.DashboardPayload.Time(at);
+    private static string Time(DateTimeOffset at) => DashboardPayload.Time(at);
 }

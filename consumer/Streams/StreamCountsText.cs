@@ -51,7 +51,7 @@ public sealed class StreamCountsText(TextWriter output)
         }
         var status = snapshot.Status;
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"  Kafka {(status.Connected ? "connected" : "NOT connected")} · {status.Messages:N0} read · {status.Unreadable:N0} unreadable · {status.LostMessages:N0} lost");
+            $"  Kafka {(status.Connection.Connected ? "connected" : "NOT connected")} · {status.Messages:N0} read · {status.Unreadable:N0} unreadable · {status.LostMessages:N0} lost");
         foreach (var unreadable in status.RecentUnreadable.Take(3))
             text.AppendLine(CultureInfo.InvariantCulture, $"  unreadable {Printable.Text(unreadable.Source)}: {Printable.Text(unreadable.Reason, 160)}");
         return text.ToString();

@@ -70,24 +70,11 @@ public static class StreamFigures
 
     private static JsonNode Figure(IReadOnlyList<Trace> traces, string title, StreamCountsSnapshot snapshot)
     {
-        var layout = DashboardFigures.BaseLayout(title);
-        layout.SetProperty("margin", new { l = 56, r = 16, t = 44, b = 40 });
-        var xAxis = new Dictionary<string, object>
-        {
-            ["type"] = "date",
-            ["title"] = new { text = "bucket start (UTC)" },
-            ["gridcolor"] = "#e5e9f0",
-            ["tickformat"] = "%H:%M:%S",
-        };
         // One bucket alone would get a range of a few milliseconds: show the window it starts.
         var starts = snapshot.BucketStarts;
-        if (starts.Count == 1)
-            xAxis["range"] = new[] { DashboardFigures.Timestamp(starts[0] - snapshot.Options.Bucket), DashboardFigures.Timestamp(starts[0] + snapshot.Options.Window) };
-        else
-            xAxis["autorange"] = true;
-        layout.SetProperty("xaxis", xAxis);
-        layout.SetProperty("yaxis", new { title = new { text = "records" }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
-        layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
+        var range = starts.Count == 1 ? (starts[0] - snapshot.Options.Bucket, starts[0] + snapshot.Options.Window) : ((DateTimeOffset, DateTimeOffset)?)null;
+        var layout = DashboardFigures.TimeLineLayout(title, "bucket start (UTC)", "%H:%M:%S", "records", range);
+        layout.SetProperty("margin", new { l = 56, r = 16, t = 44, b = 40 });
         // Keeps the user's zoom and legend clicks when the next update arrives.
         layout.SetProperty("uirevision", title);
         // No Plotly.NET defaults: their fixed width and height would keep the chart from filling its card.

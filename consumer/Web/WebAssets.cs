@@ -15,6 +15,8 @@ public static class WebAssets
     public const string ThirdPartyNotices = "assets/THIRD-PARTY-NOTICES.txt";
     public const string PageTemplate = "index.html";
     public const string PageScript = "dashboard.js";
+    /// <summary>What the map's and the streams page's scripts share; loaded before either.</summary>
+    public const string SharedScript = "page.js";
     public const string PageStyle = "dashboard.css";
     public const string StreamsPage = "streams.html";
     public const string StreamsScript = "streams.js";
@@ -34,6 +36,7 @@ public static class WebAssets
         [IndiaGeoJson] = "application/geo+json",
         [ThirdPartyNotices] = "text/plain; charset=utf-8",
         [PageScript] = "text/javascript; charset=utf-8",
+        [SharedScript] = "text/javascript; charset=utf-8",
         [PageStyle] = "text/css; charset=utf-8",
         [StreamsScript] = "text/javascript; charset=utf-8",
     };

@@ -2,27 +2,11 @@
 // Every value from data reaches the page through textContent or plotly.js labels the server escaped.
 "use strict";
 (() => {
-  const byId = (id) => document.getElementById(id);
+  const { byId, utc, cell, row, item, setLive } = window.TopUpPage;
+  // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
+  const show = window.TopUpPage.latestOnly(render);
   const plotConfig = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
   const numbers = new Intl.NumberFormat("en-IN");
-  let latest = null;
-  let rendering = false;
-
-  // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
-  async function show(payload) {
-    latest = payload;
-    if (rendering) return;
-    rendering = true;
-    try {
-      while (latest) {
-        const next = latest;
-        latest = null;
-        await render(next);
-      }
-    } finally {
-      rendering = false;
-    }
-  }
 
   async function render(payload) {
     await Plotly.react("per-bucket", payload.perBucket.data, payload.perBucket.layout, plotConfig);
@@ -51,7 +35,7 @@
     const connected = byId("st-connected");
     connected.textContent = status.connected ? "connected" : "not connected";
     connected.className = status.connected ? "ok" : "bad";
-    byId("st-topic").textContent = status.topics;
+    byId("st-topic").textContent = status.topic;
     byId("st-bootstrap").textContent = status.bootstrapServers;
     byId("st-group").textContent = status.groupId;
     byId("st-since").textContent = `${utc(status.startedAt)} (newer records only)`;
@@ -63,34 +47,6 @@
     byId("st-loss").className = status.lostMessages > 0 ? "bad" : "ok";
     byId("rejections").hidden = status.recentUnreadable.length === 0;
     byId("rejections-list").replaceChildren(...status.recentUnreadable.map((r) => item(`${utc(r.at)} ${r.source}: ${r.reason}`)));
-  }
-
-  function utc(iso) {
-    return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
-  }
-
-  function cell(text, className) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (className) td.className = className;
-    return td;
-  }
-
-  function row(cells) {
-    const tr = document.createElement("tr");
-    tr.append(...cells);
-    return tr;
-  }
-
-  function item(text) {
-    const li = document.createElement("li");
-    li.textContent = text;
-    return li;
-  }
-
-  function setLive(state, text) {
-    byId("live").dataset.state = state;
-    byId("live-text").textContent = text;
   }
 
   const events = new EventSource("streams/events");

@@ -1,0 +1,58 @@
+// What the dashboard's pages (the map, /streams) share: element lookup, DOM builders that only ever set
+// textContent (never innerHTML), UTC times, the live badge, and rendering only the newest payload.
+"use strict";
+window.TopUpPage = (() => {
+  const byId = (id) => document.getElementById(id);
+
+  // Wraps an async render: payloads arriving during a render wait, and only the newest of them is rendered.
+  function latestOnly(render) {
+    let latest = null;
+    let rendering = false;
+    return async (payload) => {
+      latest = payload;
+      if (rendering) return;
+      rendering = true;
+      try {
+        while (latest) {
+          const next = latest;
+          latest = null;
+          await render(next);
+        }
+      } finally {
+        rendering = false;
+      }
+    };
+  }
+
+  function utc(iso) {
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  }
+
+  function cell(text, className, span) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    if (span) td.colSpan = span;
+    return td;
+  }
+
+  function row(cells, className) {
+    const tr = document.createElement("tr");
+    if (className) tr.className = className;
+    tr.append(...cells);
+    return tr;
+  }
+
+  function item(text) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    return li;
+  }
+
+  function setLive(state, text) {
+    byId("live").dataset.state = state;
+    byId("live-text").textContent = text;
+  }
+
+  return { byId, latestOnly, utc, cell, row, item, setLive };
+})();
