@@ -3,7 +3,7 @@
 // textContent or plotly.js labels the server escaped: never through innerHTML.
 "use strict";
 (() => {
-  const { byId, utc, cell, row, item, setLive } = window.TopUpPage;
+  const { byId, utc, cell, row, item, setLive, renderConnection } = window.TopUpPage;
   // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
   const show = window.TopUpPage.latestOnly(render);
   const INDIA_GEOJSON = "assets/india-states.geojson";
@@ -76,15 +76,7 @@
   }
 
   function renderStatus(status) {
-    const connected = byId("st-connected");
-    connected.textContent = status.connected ? "connected" : "not connected";
-    connected.className = status.connected ? "ok" : "bad";
-    byId("st-topic").textContent = status.topic;
-    byId("st-bootstrap").textContent = status.bootstrapServers;
-    byId("st-group").textContent = status.groupId;
-    byId("st-since").textContent = `${utc(status.startedAt)} (newer windows only)`;
-    byId("st-partitions").textContent = `${status.positionedPartitions} of ${status.assignedPartitions} positioned`;
-    byId("st-lag").textContent = status.lag === null ? "unknown" : `${numbers.format(status.lag)} message${status.lag === 1 ? "" : "s"}`;
+    renderConnection(status, "newer windows only", numbers);
     lastMessageAt = status.lastMessageAt ? new Date(status.lastMessageAt) : null;
     renderLastMessage();
     byId("st-messages").textContent = `${numbers.format(status.messagesAccepted)} accepted · ${numbers.format(status.messagesRejected)} rejected`;

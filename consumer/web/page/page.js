@@ -54,5 +54,18 @@ window.TopUpPage = (() => {
     byId("live-text").textContent = text;
   }
 
-  return { byId, latestOnly, utc, cell, row, item, setLive };
+  // The consumer card's first rows, from the status fields every page's reader reports (ReaderConnection).
+  function renderConnection(status, sinceNote, numbers) {
+    const connected = byId("st-connected");
+    connected.textContent = status.connected ? "connected" : "not connected";
+    connected.className = status.connected ? "ok" : "bad";
+    byId("st-topic").textContent = status.topic;
+    byId("st-bootstrap").textContent = status.bootstrapServers;
+    byId("st-group").textContent = status.groupId;
+    byId("st-since").textContent = `${utc(status.startedAt)} (${sinceNote})`;
+    byId("st-partitions").textContent = `${status.positionedPartitions} of ${status.assignedPartitions} positioned`;
+    byId("st-lag").textContent = status.lag === null ? "unknown" : `${numbers.format(status.lag)} message${status.lag === 1 ? "" : "s"}`;
+  }
+
+  return { byId, latestOnly, utc, cell, row, item, setLive, renderConnection };
 })();

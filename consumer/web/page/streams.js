@@ -2,7 +2,7 @@
 // Every value from data reaches the page through textContent or plotly.js labels the server escaped.
 "use strict";
 (() => {
-  const { byId, utc, cell, row, item, setLive } = window.TopUpPage;
+  const { byId, utc, cell, row, item, setLive, renderConnection } = window.TopUpPage;
   // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
   const show = window.TopUpPage.latestOnly(render);
   const plotConfig = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
@@ -32,15 +32,7 @@
   }
 
   function renderStatus(status) {
-    const connected = byId("st-connected");
-    connected.textContent = status.connected ? "connected" : "not connected";
-    connected.className = status.connected ? "ok" : "bad";
-    byId("st-topic").textContent = status.topic;
-    byId("st-bootstrap").textContent = status.bootstrapServers;
-    byId("st-group").textContent = status.groupId;
-    byId("st-since").textContent = `${utc(status.startedAt)} (newer records only)`;
-    byId("st-partitions").textContent = `${status.positionedPartitions} of ${status.assignedPartitions} positioned`;
-    byId("st-lag").textContent = status.lag === null ? "unknown" : `${numbers.format(status.lag)} message${status.lag === 1 ? "" : "s"}`;
+    renderConnection(status, "newer records only", numbers);
     byId("st-messages").textContent = `${numbers.format(status.messages)} read · ${numbers.format(status.unreadable)} unreadable`;
     byId("st-messages").className = status.unreadable > 0 ? "warn" : "";
     byId("st-loss").textContent = status.lostMessages > 0 ? `${numbers.format(status.lostMessages)} messages lost` : "none";
