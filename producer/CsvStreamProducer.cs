@@ -37,7 +37,7 @@ public sealed class CsvStreamProducer
             options.GroupByColumn is null ? "" : $" in {_groups.Count} values of {options.GroupByColumn}", _file.Rejected.Count);
     }
 
-    /// <summary>Raised on the producing thread after each batch was acknowledged by Kafka (waiting at most one interval).</summary>
+    /// <summary>Raised on the producing thread after Kafka answered for every message of the batch.</summary>
     public event Action<StreamBatch>? BatchProduced;
 
     /// <summary>Rows of the file that can be sent, in file order.</summary>
@@ -83,9 +83,13 @@ public sealed class CsvStreamProducer
                 SendRows(onTime, ts);
                 SendRows(due.Units, due.Ts);
                 batches++;
-                sender.WaitForAcknowledgement(_options.Interval, number);
-                _logger.LogInformation("batch {Batch}: {Rows} rows to {Topic}, ts={Ts}; {HeldBack} held back; {Late} late rows from ts={LateTs}",
-                    number, onTime.Count, _options.Topic, ts, holdBack.Pending.Units.Count, due.Units.Count, due.Units.Count > 0 ? due.Ts.ToString() : "-");
+                var undelivered = sender.WaitForAcknowledgement(_options.Interval, number, cancel);
+                if (undelivered > 0)
+                    _logger.LogError("batch {Batch}: NOT delivered: Kafka did not take {Undelivered} of its messages to {Topic}, ts={Ts}",
+                        number, undelivered, _options.Topic, ts);
+                else
+                    _logger.LogInformation("batch {Batch}: {Rows} rows to {Topic}, ts={Ts}; {HeldBack} held back; {Late} late rows from ts={LateTs}",
+                        number, onTime.Count, _options.Topic, ts, holdBack.Pending.Units.Count, due.Units.Count, due.Units.Count > 0 ? due.Ts.ToString() : "-");
                 BatchProduced?.Invoke(new StreamBatch(number, ts, onTime, holdBack.Pending.Units, due.Ts, due.Units));
             }
         }

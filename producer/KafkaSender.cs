@@ -17,15 +17,19 @@ internal sealed class KafkaSender : IDisposable
     private readonly ILogger _logger;
     private readonly Action<DeliveryReport<string, byte[]>> _onDelivery;
     private long _deliveryFailures;
+    // The failures counted when the previous batch was acknowledged: the rest belong to the batch being acknowledged.
+    private long _failuresBeforeBatch;
+    private readonly string _bootstrapServers;
 
     /// <param name="fastReplay">Favour throughput over latency: bigger, fuller client batches.</param>
     public KafkaSender(KafkaSettings kafka, string clientId, bool fastReplay, ILogger logger)
     {
         _logger = logger;
         _onDelivery = OnDelivery;
+        _bootstrapServers = kafka.BootstrapServers;
         try
         {
-            _producer = new ProducerBuilder<string, byte[]>(ProducerConfig(kafka, clientId, fastReplay)).Build();
+            _producer = new ProducerBuilder<string, byte[]>(ProducerConfig(kafka, clientId, fastReplay)).LogTo(kafka.ClientLog(logger, clientId)).Build();
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
@@ -65,11 +69,25 @@ internal sealed class KafkaSender : IDisposable
         }
     }
 
-    /// <summary>In interval mode a batch is reported once Kafka acknowledged it, waiting at most one interval.</summary>
-    public void WaitForAcknowledgement(TimeSpan interval, long batch)
+    /// <summary>
+    /// In interval mode a batch is reported once Kafka has answered for every message of it: while Kafka does
+    /// not answer, the producer waits as long as librdkafka keeps trying (<c>message.timeout.ms</c>, 5 min by
+    /// default), says so every interval, and later batches wait their turn. Returns how many of the batch's
+    /// messages Kafka did not take.
+    /// </summary>
+    public long WaitForAcknowledgement(TimeSpan interval, long batch, CancellationToken cancel)
     {
-        if (_producer.Flush(interval) > 0)
-            _logger.LogWarning("batch {Batch} is not fully acknowledged after {Seconds} s; going on", batch, interval.TotalSeconds);
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (_producer.Flush(interval) > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            _logger.LogWarning("batch {Batch} is not acknowledged by Kafka at {Bootstrap} after {Seconds:F0} s; waiting (a message is given up after message.timeout.ms)",
+                batch, _bootstrapServers, waiting.Elapsed.TotalSeconds);
+        }
+        var failures = Interlocked.Read(ref _deliveryFailures);
+        var undelivered = failures - _failuresBeforeBatch;
+        _failuresBeforeBatch = failures;
+        return undelivered;
     }
 
     /// <summary>Waits for everything sent to be acknowledged (at most 30 s); what is not counts as failed.</summary>

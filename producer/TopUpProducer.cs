@@ -98,13 +98,13 @@ public sealed class TopUpProducer
                 var lateBureauRows = SendCustomers(due.Units, due.Ts);
                 batches++;
 
-                if (!_options.Replay) sender.WaitForAcknowledgement(_options.Interval, number);
+                var undelivered = _options.Replay ? 0 : sender.WaitForAcknowledgement(_options.Interval, number, cancel);
                 var batch = new ProducedBatch(number, ts, Ids(onTime), bureauRows, batchPass)
                 {
                     HeldBackIds = Ids(holdBack.Pending.Units),
                     Late = due.Units.Count > 0 ? new LateDelivery(due.Ts, Ids(due.Units), lateBureauRows) : null,
                 };
-                LogBatch(batch, clock, ref lastReport, customerMessages + bureauMessages);
+                LogBatch(batch, clock, ref lastReport, customerMessages + bureauMessages, undelivered);
                 BatchProduced?.Invoke(batch);
                 if (pass > batchPass && !reachedEnd)
                     _logger.LogInformation("reached the end of {File} in batch {Batch}; starting again from the top (pass {Pass})",
@@ -134,11 +134,14 @@ public sealed class TopUpProducer
 
     private static string[] Ids(IReadOnlyList<PreparedRow> rows) => rows.Select(row => row.Id).ToArray();
 
-    private void LogBatch(ProducedBatch batch, Stopwatch clock, ref TimeSpan lastReport, long messages)
+    private void LogBatch(ProducedBatch batch, Stopwatch clock, ref TimeSpan lastReport, long messages, long undelivered)
     {
         if (!_options.Replay)
         {
-            if (_options.Late.IsNone)
+            if (undelivered > 0)
+                _logger.LogError("batch {Batch}: NOT delivered: Kafka did not take {Undelivered} of its messages; {Customers} customers, {BureauRows} bureau rows, ts={Ts}",
+                    batch.Number, undelivered, batch.CustomerIds.Count, batch.BureauRows, batch.Ts);
+            else if (_options.Late.IsNone)
                 _logger.LogInformation("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z)",
                     batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime);
             else

@@ -3,10 +3,14 @@
 #   ./scripts/bench.sh                 all benchmarks, full size
 #   ./scripts/bench.sh --quick         smaller inputs, for a fast look
 #   ./scripts/bench.sh NAME [NAME …]   only these (./scripts/bench.sh --list names them)
+#   ./scripts/bench.sh --report        docs/benchmark-results.md and the README's targets, from the JSON results
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 dotnet build tests/TopUpSpark.Bench -c Release -warnaserror -v quiet -nologo
-# The job runs as spark-submit.sh runs it: published, its libraries precompiled.
-publish_program spark-job
+case " $* " in
+  *" --report "*|*" --list "*|*" --help "*) ;;
+  # The job runs as spark-submit.sh runs it: published, its libraries precompiled.
+  *) publish_program spark-job ;;
+esac
 exec dotnet tests/TopUpSpark.Bench/bin/Release/net10.0/TopUpSpark.Bench.dll "$@"

@@ -30,7 +30,8 @@ done
 model="${model:-$data/topup.model}"
 run_dir="$out/run"
 mkdir -p "$run_dir"
-export TOPUP_BROKER_FILE="$PWD/$run_dir/embedded-broker.json"
+# Absolute, for programs started from other folders; --out may be absolute or relative.
+export TOPUP_BROKER_FILE="$(cd "$run_dir" && pwd)/embedded-broker.json"
 
 pids=()
 cleanup() {

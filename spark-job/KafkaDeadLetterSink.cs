@@ -22,13 +22,6 @@ namespace TopUpSpark.Job;
 /// </summary>
 public sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
 {
-    public const string ReasonHeader = "reason";
-    public const string SourceTopicHeader = "source.topic";
-    public const string SourcePartitionHeader = "source.partition";
-    public const string SourceOffsetHeader = "source.offset";
-    public const string KeyTruncatedHeader = "key.truncatedFromBytes";
-    public const string ValueTruncatedHeader = "value.truncatedFromBytes";
-
     /// <summary>librdkafka's default <c>message.max.bytes</c>, below a real Kafka's default limit (1,048,588).</summary>
     public const int DefaultMaxLetterBytes = 1_000_000;
 
@@ -43,13 +36,13 @@ public sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     private readonly ILogger _log;
 
     /// <param name="maxLetterBytes">The most a letter may weigh: what the broker takes (<c>message.max.bytes</c>) and no more than the input limit.</param>
-    public KafkaDeadLetterSink(ProducerConfig config, int maxLetterBytes, KafkaOutage outage, ILogger log)
+    public KafkaDeadLetterSink(ProducerConfig config, int maxLetterBytes, KafkaOutage outage, KafkaClientLog log)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLetterBytes, 1);
-        _producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
+        _producer = new ProducerBuilder<byte[]?, byte[]>(config).LogTo(log).Build();
         _maxLetterBytes = maxLetterBytes;
         _outage = outage;
-        _log = log;
+        _log = log.Logger;
     }
 
     public long Sent { get; private set; }
@@ -83,13 +76,13 @@ public sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     public static Message<byte[]?, byte[]> ToMessage(BatchPart batch, DeadLetter letter, int maxLetterBytes)
     {
         var headers = batch.ToHeaders();
-        headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(letter.Reason));
-        headers.Add(SourceTopicHeader, Encoding.UTF8.GetBytes(letter.SourceTopic));
-        headers.Add(SourcePartitionHeader, Number(letter.Partition));
-        headers.Add(SourceOffsetHeader, Number(letter.Offset));
+        headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(letter.Reason));
+        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(letter.SourceTopic));
+        headers.Add(DeadLetterHeaders.SourcePartition, Number(letter.Partition));
+        headers.Add(DeadLetterHeaders.SourceOffset, Number(letter.Offset));
         var room = Math.Max(0, maxLetterBytes - HeaderAllowance);
-        var key = Cut(letter.Key, Math.Min(MaxKeyBytes, room), KeyTruncatedHeader, headers);
-        var value = Cut(letter.Value, room - (key?.Length ?? 0), ValueTruncatedHeader, headers)!;
+        var key = Cut(letter.Key, Math.Min(MaxKeyBytes, room), DeadLetterHeaders.KeyTruncatedFromBytes, headers);
+        var value = Cut(letter.Value, room - (key?.Length ?? 0), DeadLetterHeaders.ValueTruncatedFromBytes, headers)!;
         return new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers };
     }
 
@@ -105,10 +98,10 @@ public sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
         var headers = new Headers();
         foreach (var header in message.Headers) headers.Add(header.Key, header.GetValueBytes());
         // A part cut before already names its original length.
-        if (message.Key is { Length: > 0 } && !message.Headers.TryGetLastBytes(KeyTruncatedHeader, out _))
-            headers.Add(KeyTruncatedHeader, Number(message.Key.Length));
-        if (message.Value.Length > 0 && !message.Headers.TryGetLastBytes(ValueTruncatedHeader, out _))
-            headers.Add(ValueTruncatedHeader, Number(message.Value.Length));
+        if (message.Key is { Length: > 0 } && !message.Headers.TryGetLastBytes(DeadLetterHeaders.KeyTruncatedFromBytes, out _))
+            headers.Add(DeadLetterHeaders.KeyTruncatedFromBytes, Number(message.Key.Length));
+        if (message.Value.Length > 0 && !message.Headers.TryGetLastBytes(DeadLetterHeaders.ValueTruncatedFromBytes, out _))
+            headers.Add(DeadLetterHeaders.ValueTruncatedFromBytes, Number(message.Value.Length));
         return new Message<byte[]?, byte[]> { Key = null, Value = [], Headers = headers };
     }
 

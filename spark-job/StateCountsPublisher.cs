@@ -23,9 +23,9 @@ public sealed class StateCountsPublisher : IDisposable
     // A batch whose messages Kafka does not acknowledge within the outage limit fails, and is published again when it is retried.
     private readonly KafkaOutage _outage;
 
-    public StateCountsPublisher(ProducerConfig config, string topic, KafkaOutage outage, ILogger log)
+    public StateCountsPublisher(ProducerConfig config, string topic, KafkaOutage outage, KafkaClientLog log)
     {
-        _producer = new ProducerBuilder<string, byte[]>(config).Build();
+        _producer = new ProducerBuilder<string, byte[]>(config).LogTo(log).Build();
         _topic = topic;
         _outage = outage;
         // Connect now rather than in the first batch that has something to publish, and fail early when the
@@ -37,7 +37,7 @@ public sealed class StateCountsPublisher : IDisposable
         var someWindow = DateTimeOffset.UnixEpoch;
         object?[][] madeUp = [[someWindow, "A"], [someWindow, "B"], [someWindow, "B"], [someWindow.AddSeconds(30), null]];
         foreach (var message in ByWindowEnd(madeUp, windowEndOrdinal: 0, stateOrdinal: 1)) message.EncodeValue();
-        _log = log;
+        _log = log.Logger;
     }
 
     public long MessagesPublished { get; private set; }

@@ -29,9 +29,9 @@ public static class TopUpJob
         log.LogInformation("compiled {Methods} methods of the job, engine, model runtime and Kafka code ahead of the first batch in {Millis:0} ms ({NotCompiled} left to their first call)",
             compiled.Methods, compiled.Elapsed.TotalMilliseconds, compiled.NotCompiled);
         using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic,
-            Outage(kafka, options, loggers, "publish"), loggers.CreateLogger("publish"));
+            Outage(kafka, options, loggers, "publish"), kafka.ClientLog(loggers.CreateLogger("publish"), $"{options.AppName}-publisher"));
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
-            Outage(kafka, options, loggers, "dead-letters"), loggers.CreateLogger("dead-letters"));
+            Outage(kafka, options, loggers, "dead-letters"), kafka.ClientLog(loggers.CreateLogger("dead-letters"), $"{options.AppName}-dlq"));
         using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
         string? failure = null;
         try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TopUpSpark.Consumer.Dashboard;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Cli;
 
 namespace TopUpSpark.Consumer.Streams;

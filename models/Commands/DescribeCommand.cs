@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Json;
+using TopUpSpark.Core.Cli;
 using TopUpSpark.Models.SparkImport;
 using TopUpSpark.Models.Training;
 using TopUpSpark.Scoring;
@@ -14,7 +16,8 @@ internal static class DescribeCommand
     public static Command Create()
     {
         var target = new Argument<string>("file") { Description = "Model file from import-spark or train, or a Spark PipelineModel folder" };
-        var command = new Command("describe", "Describe a model: kind, inputs, stages or trainer, metrics") { target };
+        var json = Flags.Create("--json", "TOPUP_DESCRIBE_JSON", false, "After the summary, print a trained model's whole model card as JSON");
+        var command = new Command("describe", "Describe a model: kind, inputs, stages or trainer, and a short summary of its model card") { target, json };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync("describe", async _ =>
         {
             var path = parse.GetValue(target)!;
@@ -32,7 +35,7 @@ internal static class DescribeCommand
             }
             else
             {
-                text = DescribeMlNet(MlNetModelFile.Load(path), path);
+                text = DescribeMlNet(MlNetModelFile.Load(path), path, parse.GetValue(json));
             }
             Console.Out.Write(text);
             return 0;
@@ -76,7 +79,7 @@ internal static class DescribeCommand
         return DepthOf(0);
     }
 
-    private static string DescribeMlNet(IMlNetTopUpModel model, string path)
+    private static string DescribeMlNet(IMlNetTopUpModel model, string path, bool wholeCard)
     {
         var manifest = model.Manifest;
         var text = new StringBuilder();
@@ -85,11 +88,21 @@ internal static class DescribeCommand
         text.AppendLine($"numeric:     {manifest.NumericInputs.Count}: {string.Join(", ", manifest.NumericInputs)}");
         text.AppendLine($"categorical: {manifest.CategoricalInputs.Count}: {string.Join(", ", manifest.CategoricalInputs)}");
         text.AppendLine($"threshold:   {manifest.Threshold:R} (prediction = probability ≥ threshold)");
-        if (manifest.Card is { } card)
-        {
-            text.AppendLine("model card:");
-            text.AppendLine(card.ToJsonString(ModelCard.JsonOptions));
-        }
+        if (manifest.Card is not { } cardJson) return text.AppendLine("model card:  none in this file").ToString();
+        var card = cardJson.Deserialize<ModelCard>(ModelCard.JsonOptions)
+                   ?? throw new InvalidDataException($"{path}: its model card is empty");
+        text.AppendLine($"trained on:  {card.Data.JoinedRows:N0} joined rows of {card.Data.CustomerRows:N0} customers; split {card.Split.Train:N0} train / " +
+                        $"{card.Split.Validation:N0} validation / {card.Split.Test:N0} test (seed {card.Split.Seed})");
+        text.AppendLine($"chosen:      {card.Trainer}, by validation AUC among " +
+                        string.Join(", ", card.Candidates.Select(c => c.Error is null ? $"{c.Trainer} {c.ValidationAuc:F4}" : $"{c.Trainer} (failed: {c.Error})")));
+        text.AppendLine($"test:        AUC {card.Test.Auc:F4} (base rate {card.Baseline.Auc:F4}), F1 {card.Test.F1:F3}, precision {card.Test.Precision:F3}, " +
+                        $"recall {card.Test.Recall:F3} on {card.Test.Rows:N0} rows ({card.Test.Positives:N0} top-ups)");
+        if (card.Bayes is { } bayes)
+            text.AppendLine($"vs truth:    {bayes.Ratio:P1} of the Bayes AUC {bayes.BayesAuc:F4} the generator's true probabilities reach");
+        if (wholeCard)
+            text.AppendLine("model card:").AppendLine(cardJson.ToJsonString(ModelCard.JsonOptions));
+        else
+            text.AppendLine("(--json prints the whole model card: features, calibration, timings)");
         return text.ToString();
     }
 }

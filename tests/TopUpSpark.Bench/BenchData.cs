@@ -105,10 +105,21 @@ public static class BenchData
     /// <summary>How the raw consume reads: Confluent.Kafka's <c>IConsumer.Consume</c>, or librdkafka's batch API as the job does.</summary>
     public enum RawReader { ConfluentConsume, BatchConsumer }
 
-    /// <summary>A raw read of everything: messages, bytes of keys and values, seconds, messages lost to offset gaps.</summary>
+    /// <summary>
+    /// A raw read of everything: messages, bytes of keys and values, messages lost to offset gaps, and the
+    /// seconds from the first message received to the last. Creating the consumer, connecting and the first
+    /// fetch's round trip are left out, as the job's rate leaves them out by starting at its first batch.
+    /// </summary>
     public sealed record RawRead(RawReader Reader, long Messages, long Bytes, double Seconds, long Lost)
     {
         public double Rate => Messages / Seconds;
+    }
+
+    /// <summary>What one reader saw, with the <see cref="Stopwatch"/> times of its first and last message.</summary>
+    private readonly record struct ReaderTally(long Messages, long Bytes, long Lost, long FirstTicks, long LastTicks)
+    {
+        public static ReaderTally Combine(ReaderTally a, ReaderTally b) =>
+            new(a.Messages + b.Messages, a.Bytes + b.Bytes, a.Lost + b.Lost, Math.Min(a.FirstTicks, b.FirstTicks), Math.Max(a.LastTicks, b.LastTicks));
     }
 
     /// <summary>
@@ -120,13 +131,12 @@ public static class BenchData
     {
         var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
         config.MaxPartitionFetchBytes = 8 * 1024 * 1024;
-        var clock = Stopwatch.StartNew();
-        var (messages, bytes, lost) = reader == RawReader.ConfluentConsume
+        var tally = reader == RawReader.ConfluentConsume
             ? ReadWithConfluentConsume(config, [Topics.Customer, Topics.Bureau], cancel)
             // One batch consumer per topic, each on its own thread, as the job's two sources read.
             : new[] { Topics.Customer, Topics.Bureau }.AsParallel().WithDegreeOfParallelism(2).Select(topic => ReadWithBatchConsumer(config, topic, cancel))
-                .Aggregate((a, b) => (a.Messages + b.Messages, a.Bytes + b.Bytes, a.Lost + b.Lost));
-        return new RawRead(reader, messages, bytes, clock.Elapsed.TotalSeconds, lost);
+                .Aggregate(ReaderTally.Combine);
+        return new RawRead(reader, tally.Messages, tally.Bytes, Stopwatch.GetElapsedTime(tally.FirstTicks, tally.LastTicks).TotalSeconds, tally.Lost);
     }
 
     private static TopicPartition[] AllPartitions(IEnumerable<string> topics) =>
@@ -139,14 +149,14 @@ public static class BenchData
         return gaps;
     }
 
-    private static (long Messages, long Bytes, long Lost) ReadWithConfluentConsume(ConsumerConfig config, string[] topics, CancellationToken cancel)
+    private static ReaderTally ReadWithConfluentConsume(ConsumerConfig config, string[] topics, CancellationToken cancel)
     {
         var partitions = AllPartitions(topics);
         var gaps = GapsFromStart(partitions);
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var atEnd = new HashSet<TopicPartition>();
-        long messages = 0, bytes = 0;
+        long messages = 0, bytes = 0, first = 0, last = 0;
         while (atEnd.Count < partitions.Length)
         {
             cancel.ThrowIfCancellationRequested();
@@ -158,20 +168,21 @@ public static class BenchData
                 continue;
             }
             gaps.Observe(result.TopicPartition, result.Offset.Value);
-            messages++;
+            last = Stopwatch.GetTimestamp();
+            if (messages++ == 0) first = last;
             bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
         }
-        return (messages, bytes, gaps.LostMessages);
+        return new ReaderTally(messages, bytes, gaps.LostMessages, first, last);
     }
 
-    private static (long Messages, long Bytes, long Lost) ReadWithBatchConsumer(ConsumerConfig config, string topic, CancellationToken cancel)
+    private static ReaderTally ReadWithBatchConsumer(ConsumerConfig config, string topic, CancellationToken cancel)
     {
         var partitions = AllPartitions([topic]);
         var gaps = GapsFromStart(partitions);
         using var consumer = new KafkaBatchConsumer(config);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var ended = 0;
-        long messages = 0, bytes = 0;
+        long messages = 0, bytes = 0, first = 0, last = 0;
         void Take(in ConsumedMessage message)
         {
             if (message.IsPartitionEof)
@@ -181,15 +192,18 @@ public static class BenchData
             }
             if (message.Error != ErrorCode.NoError) throw new KafkaException(message.Error);
             gaps.Observe(partitions[message.Partition], message.Offset);
-            messages++;
+            if (messages++ == 0) first = Stopwatch.GetTimestamp();
             bytes += message.Value.Length + message.Key.Length;
         }
         while (ended < partitions.Length)
         {
             cancel.ThrowIfCancellationRequested();
+            var before = messages;
             if (consumer.ConsumeBatch(TimeSpan.FromSeconds(5), Take) == 0)
                 throw new TimeoutException($"no message for 5 s from {topic} with {partitions.Length - ended} partition(s) still unread");
+            // A batch is taken in one go, as the job takes it: its messages count as received when the call returns.
+            if (messages > before) last = Stopwatch.GetTimestamp();
         }
-        return (messages, bytes, gaps.LostMessages);
+        return new ReaderTally(messages, bytes, gaps.LostMessages, first, last);
     }
 }

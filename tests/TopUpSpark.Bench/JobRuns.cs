@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using TopUpSpark.Core.Schema;
 using TopUpSpark.Models.SparkImport;
+using TopUpSpark.Models.Training;
+using TopUpSpark.Scoring.MlNet;
 using TopUpSpark.Scoring.Spark;
 
 namespace TopUpSpark.Bench;
@@ -21,6 +25,24 @@ public static class JobRuns
 
     public static long Percentile(List<long> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>
+    /// The model <c>demo.sh</c> gives every user: <c>topup-models train</c> with its defaults (the best of
+    /// FastTree, LightGBM and logistic regression by validation AUC) on the benchmark's data. Trained once per
+    /// data set (about a minute at full size) and kept in the work folder.
+    /// </summary>
+    public static string TrainDefaultModel(BenchContext context, BenchData.DataSet data)
+    {
+        var modelFile = Path.Combine(context.WorkDirectory, $"default-{data.Summary.Customers}.model");
+        if (File.Exists(modelFile)) return modelFile;
+        var (rows, stats) = TrainingData.Load(data.Summary.CustomerFile, data.Summary.BureauFile, TopUpSchema.Default);
+        var trained = TopUpModelTrainer.Train(rows, stats, TrainingOptions.Default, null, NullLogger.Instance);
+        var partial = modelFile + ".partial";
+        MlNetModelFile.Write(partial, trained.Context, trained.Model, trained.InputSchema, trained.Manifest);
+        File.Move(partial, modelFile);
+        context.Log($"default model: {trained.Card.Trainer}, trained as demo.sh does on {rows.Count:N0} joined rows");
+        return modelFile;
+    }
 
     /// <summary>The course's Spark model from ../shared, converted once into a model file the job loads.</summary>
     public static async Task<string> ConvertCourseModel(BenchContext context, CancellationToken cancel)

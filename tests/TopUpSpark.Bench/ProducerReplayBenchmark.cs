@@ -43,4 +43,10 @@ public sealed class ProducerReplayBenchmark : IBenchmark
             ["meets_target"] = rate >= TargetMessagesPerSecond,
         };
     }
+
+    public IEnumerable<ReportRow> Report(JsonObject result) =>
+    [
+        new("producer replay into the embedded broker", $"{Figures.Whole(result["msgs_per_s"])} msg/s ({result["mb_per_s"]} MB/s, {Figures.Whole(result["messages"])} messages, {result["partitions"]} partitions)",
+            $"≥ {Figures.Whole(result["target_msgs_per_s"])} msg/s", result["meets_target"]!.GetValue<bool>()),
+    ];
 }

@@ -44,4 +44,10 @@ public sealed class RawConsumeBenchmark : IBenchmark
             return result;
         }
     }
+
+    public IEnumerable<ReportRow> Report(JsonObject result) =>
+    [
+        new("raw read, librdkafka's batch API (the job's read path)", $"{Figures.Whole(result["batch_consumer"]!["msgs_per_s"])} msg/s ({result["batch_consumer"]!["mb_per_s"]} MB/s)"),
+        new("raw read, Confluent.Kafka's Consume", $"{Figures.Whole(result["confluent_consume"]!["msgs_per_s"])} msg/s ({result["confluent_consume"]!["mb_per_s"]} MB/s)"),
+    ];
 }

@@ -97,4 +97,18 @@ public sealed class ScaleOutBenchmark : IBenchmark
             ["late_rows_dropped"] = summaries.Sum(s => s.LateRowsDropped),
         };
     }
+
+    public IEnumerable<ReportRow> Report(JsonObject result)
+    {
+        string Run(string key) =>
+            $"{Figures.Whole(result[key]!["records_per_s"])} records/s, last window after {result[key]!["seconds_until_last_window"]} s, {Figures.Whole(result[key]!["late_rows_dropped"])} late rows";
+        return
+        [
+            new("scale-out: one instance, no group", Run("standalone")),
+            new("scale-out: one instance in a consumer group", Run("one_instance_in_group")),
+            new("scale-out: two instances in a group, on the same 2 cores", Run("two_instances_in_group")),
+            new("scale-out: cost of the group protocol (1 − in group ÷ standalone)", Figures.Percent(result["group_overhead"]), "≤ 10 %",
+                result["group_overhead_met"]!.GetValue<bool>()),
+        ];
+    }
 }

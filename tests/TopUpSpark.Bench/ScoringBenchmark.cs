@@ -113,35 +113,21 @@ public sealed class ScoringBenchmark : IBenchmark
             wall.Add(count / clock.Elapsed.TotalSeconds);
             cpu.Add(count / (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds);
         }
-        var median = Median(wall);
-        context.Log($"{model.Kind}: median {median:N0} rows/s (min {wall.Min():N0}, max {wall.Max():N0}; CPU time: median {Median(cpu):N0}) over {runs} runs of {count:N0} rows");
+        var median = new Spread(wall).Median;
+        context.Log($"{model.Kind}: median {median:N0} rows/s (min {wall.Min():N0}, max {wall.Max():N0}; CPU time: median {new Spread(cpu).Median:N0}) over {runs} runs of {count:N0} rows");
         return new JsonObject
         {
             ["kind"] = model.Kind,
             ["rows_per_run"] = count,
             ["runs"] = runs,
-            ["rows_per_second"] = Summary(wall),
-            ["rows_per_cpu_second"] = Summary(cpu),
+            ["rows_per_second"] = new Spread(wall).ToJson(),
+            ["rows_per_cpu_second"] = new Spread(cpu).ToJson(),
             ["nanoseconds_per_row_median"] = Math.Round(1e9 / median, 1),
             ["target_rows_per_second"] = TargetRowsPerSecond,
             ["target_met"] = median >= TargetRowsPerSecond,
             ["predicted_positive_share"] = Math.Round((double)positives / count, 4),
             ["checksum"] = checksum,
         };
-    }
-
-    private static JsonObject Summary(List<double> rates) => new()
-    {
-        ["median"] = Math.Round(Median(rates)),
-        ["min"] = Math.Round(rates.Min()),
-        ["max"] = Math.Round(rates.Max()),
-        ["each_run"] = new JsonArray(rates.Select(r => (JsonNode)Math.Round(r)).ToArray()),
-    };
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>
@@ -173,4 +159,10 @@ public sealed class ScoringBenchmark : IBenchmark
         training.Select((row, i) => (
             row.Numeric.Select(v => random.NextDouble() < 0.02 ? double.NaN : v).ToArray(),
             row.Categorical.Select(v => random.NextDouble() switch { < 0.05 => null, < 0.10 => $"unseen-{i}", _ => v }).ToArray())).ToArray();
+
+    public IEnumerable<ReportRow> Report(JsonObject result) =>
+        result["models"]!.AsObject().Select(model => new ReportRow(
+            $"scoring, one core: {model.Key.Replace('_', ' ')}",
+            Figures.Spread(model.Value!["rows_per_second"], Figures.Whole) + " rows/s",
+            $"≥ {Figures.Whole(model.Value["target_rows_per_second"])} rows/s", model.Value["target_met"]!.GetValue<bool>()));
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Job;
 using TopUpSpark.Producer;
@@ -7,78 +9,132 @@ using TopUpSpark.Producer;
 namespace TopUpSpark.Bench;
 
 /// <summary>
-/// The TopUp job end to end on this machine: (1) the full generated data replayed into the embedded
-/// broker, then the job with the available-now trigger — input records/s, per-batch p50/p99, peak RSS,
-/// and the ratio to a raw read of the same topics with the same client (librdkafka's batch API) measured in
-/// the same run; (2) the course's rate (one producer batch every 5 s) with the default trigger — per-batch
-/// processing time.
+/// The TopUp job end to end on this machine. (1) The full generated data replayed into the embedded broker,
+/// then, <see cref="Runs"/> times in turn: a raw read of the same topics with the same client (librdkafka's
+/// batch API, the job's ceiling), the job with the model <c>demo.sh</c> trains by default, and the job with the
+/// converted course model, each with the available-now trigger. The raw read is timed from its first message
+/// received to its last, the job from its first batch's start to its last batch's end: connecting is left out
+/// of both. Each run's ratio is taken to the raw read of the same round. (2) The course's rate (one producer
+/// batch every 5 s) with the default model and trigger: per-batch processing time. The JSON states every
+/// target and whether the median met it.
 /// </summary>
 public sealed class StreamingJobBenchmark : IBenchmark
 {
     public string Name => "streaming-job";
 
-    public string Description => "the TopUp job on a full replay (available-now) and at the course's rate: records/s, batch p50/p99, peak RSS, ratio to raw consume";
+    public string Description =>
+        "the TopUp job on a full replay (available-now, default and course models) against a raw read, medians of several rounds, and at the course's rate: records/s, ratio, batch p50/p99, peak RSS";
 
     private const long MaxRecordsPerTrigger = 20_000;
+    private const int Runs = 3;
+    private const double TargetPercentOfRaw = 75;
+    private const long TargetPeakRssMiB = 256, TargetCourseP99Ms = 25, TargetFirstBatchMs = 60;
 
     public async Task<JsonObject> RunAsync(BenchContext context, CancellationToken cancel)
     {
-        var modelFile = await JobRuns.ConvertCourseModel(context, cancel);
         var data = BenchData.EnsureGeneratedData(context);
+        var models = new Dictionary<string, string>
+        {
+            ["default_model"] = JobRuns.TrainDefaultModel(context, data),
+            ["course_model"] = await JobRuns.ConvertCourseModel(context, cancel),
+        };
         var (cluster, replay) = await BenchData.FillBroker(context, data, cancel);
         using (cluster)
         {
-            // The job reads with librdkafka's batch API: a raw read the same way is its ceiling.
-            var raw = BenchData.ConsumeEverything(cluster.BootstrapServers, BenchData.RawReader.BatchConsumer, cancel);
-            var rawRate = raw.Rate;
-            context.Log($"raw consume (batch API): {raw.Messages} messages in {raw.Seconds:F2} s = {rawRate:F0} msg/s ({raw.Lost} lost)");
+            var rawRuns = new List<BenchData.RawRead>();
+            var jobRuns = models.Keys.ToDictionary(name => name, _ => new List<ReplayRun>());
+            for (var round = 1; round <= Runs; round++)
+            {
+                var raw = BenchData.ConsumeEverything(cluster.BootstrapServers, BenchData.RawReader.BatchConsumer, cancel);
+                if (raw.Lost > 0 || raw.Messages != replay.Messages)
+                    throw new InvalidOperationException($"the raw read got {raw.Messages} of {replay.Messages} messages ({raw.Lost} lost): the broker dropped data");
+                rawRuns.Add(raw);
+                context.Log($"round {round}: raw read {raw.Messages} messages in {raw.Seconds:F2} s = {raw.Rate:F0} msg/s");
+                foreach (var (name, modelFile) in models)
+                {
+                    var run = await Replay(context, cluster.BootstrapServers, modelFile, $"{name}-{round}", new Dictionary<string, string>(), cancel);
+                    jobRuns[name].Add(run with { RawRate = raw.Rate });
+                    context.Log($"round {round}: job ({name}) {run.Summary.InputRows} records in {run.Seconds:F2} s = {run.Rate:F0} records/s " +
+                                $"({run.Rate / raw.Rate:P0} of the raw read), peak RSS {run.Summary.PeakWorkingSetMiB} MiB");
+                }
+            }
+            // The default model's run with the GC heap capped: what the job needs when memory matters more than speed.
+            var capped = await Replay(context, cluster.BootstrapServers, models["default_model"], "replay-capped",
+                new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" }, cancel);
+            context.Log($"job with a 256 MiB GC heap cap: {capped.Rate:F0} records/s, peak RSS {capped.Summary.PeakWorkingSetMiB} MiB");
 
-            var full = await Replay(context, cluster.BootstrapServers, modelFile, "replay", new Dictionary<string, string>(), cancel);
-            context.Log($"job: {full.Summary}");
-            context.Log($"job: {full.Summary.InputRows} records in {full.Seconds:F2} s of batches = {full.Rate:F0} records/s ({full.Rate / rawRate:P0} of raw consume)");
-            // The same run with the GC heap capped: what the job needs when memory matters more than speed.
-            var capped = await Replay(context, cluster.BootstrapServers, modelFile, "replay-capped",
-                new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x16000000" }, cancel);
-            context.Log($"job with a 352 MiB GC heap cap: {capped.Rate:F0} records/s, peak RSS {capped.Summary.PeakWorkingSetMiB} MiB");
-            var summary = full.Summary;
-            var rate = full.Rate;
-            var processingSeconds = full.Seconds;
-
-            var live = await CourseRate(context, cluster, modelFile, cancel);
+            var live = await CourseRate(context, cluster, models["default_model"], cancel);
+            var rawRate = new Spread(rawRuns.Select(r => r.Rate).ToList());
+            var defaultRuns = jobRuns["default_model"];
+            var ratio = new Spread(defaultRuns.Select(r => r.Rate / r.RawRate).ToList());
+            var rss = defaultRuns.Max(r => r.Summary.PeakWorkingSetMiB);
+            var targets = new JsonArray(
+                Target(context, "full replay, default model: records/s as a share of the raw read's msg/s (median)", 100 * ratio.Median, TargetPercentOfRaw, "%", atLeast: true),
+                Target(context, "full replay, default model: peak RSS without a heap cap (highest run)", rss, TargetPeakRssMiB, "MiB", atLeast: false),
+                Target(context, "course rate: batch p99 after the first batch", live.P99, TargetCourseP99Ms, "ms", atLeast: false),
+                Target(context, "course rate: first batch", live.FirstBatch, TargetFirstBatchMs, "ms", atLeast: false));
             return new JsonObject
             {
-                ["customers"] = data.Summary.Customers,
-                ["messages_produced"] = replay.Messages,
-                ["max_records_per_trigger"] = MaxRecordsPerTrigger,
-                ["raw_consume_msgs_per_s"] = Math.Round(rawRate),
-                ["raw_consume_lost"] = raw.Lost,
-                ["job_input_records"] = summary.InputRows,
-                ["job_batches"] = summary.Batches,
-                ["job_processing_seconds"] = Math.Round(processingSeconds, 2),
-                ["job_records_per_s"] = Math.Round(rate),
-                ["job_ratio_to_raw_consume"] = Math.Round(rate / rawRate, 3),
-                ["job_batch_ms_p50"] = summary.BatchMillisP50,
-                ["job_batch_ms_p99"] = summary.BatchMillisP99,
-                ["job_peak_rss_mib"] = summary.PeakWorkingSetMiB,
-                ["job_joined_rows"] = summary.JoinedRows,
-                ["job_predicted_topups"] = summary.PredictedTopUps,
-                ["job_late_rows_dropped"] = summary.LateRowsDropped,
-                ["job_dead_letters"] = summary.DeadLetters,
-                ["capped_heap"] = new JsonObject
+                ["data"] = new JsonObject
                 {
-                    ["DOTNET_GCHeapHardLimit"] = "0x16000000 (352 MiB)",
+                    ["customers"] = data.Summary.Customers,
+                    ["bureau_rows"] = data.Summary.BureauRows,
+                    ["messages"] = replay.Messages,
+                    ["megabytes"] = Math.Round(rawRuns[0].Bytes / 1e6, 1),
+                    ["topics"] = new JsonArray(Topics.Customer, Topics.Bureau),
+                    ["partitions_per_topic"] = BenchData.Partitions,
+                },
+                ["timing"] = "raw read: first message received → last message received; job: first batch's start → last batch's end (connecting left out of both)",
+                ["runs"] = Runs,
+                ["max_records_per_trigger"] = MaxRecordsPerTrigger,
+                ["raw_read_msgs_per_s"] = rawRate.ToJson(),
+                ["full_replay"] = new JsonObject(jobRuns.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)ReplaySummary(pair.Value)))),
+                ["default_model_capped_heap"] = new JsonObject
+                {
+                    ["DOTNET_GCHeapHardLimit"] = "0x10000000 (256 MiB)",
                     ["records_per_s"] = Math.Round(capped.Rate),
-                    ["ratio_to_raw_consume"] = Math.Round(capped.Rate / rawRate, 3),
-                    ["batch_ms_p50"] = capped.Summary.BatchMillisP50,
                     ["batch_ms_p99"] = capped.Summary.BatchMillisP99,
                     ["peak_rss_mib"] = capped.Summary.PeakWorkingSetMiB,
                 },
-                ["course_rate"] = live,
+                ["course_rate_default_model"] = live.Json,
+                ["targets"] = targets,
+                ["targets_met"] = targets.All(t => t!["met"]!.GetValue<bool>()),
             };
         }
     }
 
-    private sealed record ReplayRun(JobSummary Summary, double Seconds, double Rate);
+    private static JsonObject ReplaySummary(List<ReplayRun> runs) => new()
+    {
+        ["input_records"] = runs[0].Summary.InputRows,
+        ["batches"] = runs[0].Summary.Batches,
+        ["records_per_s"] = new Spread(runs.Select(r => r.Rate).ToList()).ToJson(),
+        ["ratio_to_raw_read"] = new Spread(runs.Select(r => r.Rate / r.RawRate).ToList()).ToJson(3),
+        ["batch_ms_p50"] = new Spread(runs.Select(r => (double)r.Summary.BatchMillisP50).ToList()).ToJson(),
+        ["batch_ms_p99"] = new Spread(runs.Select(r => (double)r.Summary.BatchMillisP99).ToList()).ToJson(),
+        ["peak_rss_mib"] = new Spread(runs.Select(r => (double)r.Summary.PeakWorkingSetMiB).ToList()).ToJson(),
+        ["joined_rows"] = runs[0].Summary.JoinedRows,
+        ["predicted_topups"] = runs[0].Summary.PredictedTopUps,
+        ["late_rows_dropped"] = runs[0].Summary.LateRowsDropped,
+        ["dead_letters"] = runs[0].Summary.DeadLetters,
+    };
+
+    private static JsonObject Target(BenchContext context, string what, double measured, double target, string unit, bool atLeast)
+    {
+        var met = atLeast ? measured >= target : measured <= target;
+        var shown = $"{Math.Round(measured, 1).ToString(CultureInfo.InvariantCulture)} {unit}";
+        var wanted = $"{(atLeast ? "≥" : "≤")} {target.ToString(CultureInfo.InvariantCulture)} {unit}";
+        context.Log($"target {(met ? "met" : "NOT met")}: {what} = {shown} (target {wanted})");
+        return new JsonObject
+        {
+            ["what"] = what,
+            ["measured"] = Math.Round(measured, 1),
+            ["measured_text"] = shown,
+            ["target"] = wanted,
+            ["met"] = met,
+        };
+    }
+
+    private sealed record ReplayRun(JobSummary Summary, double Seconds, double Rate, double RawRate = double.NaN);
 
     /// <summary>The job over everything in the broker with the available-now trigger, as its own process.</summary>
     private static async Task<ReplayRun> Replay(BenchContext context, string bootstrap, string modelFile, string name,
@@ -99,8 +155,10 @@ public sealed class StreamingJobBenchmark : IBenchmark
         return new ReplayRun(summary, seconds, summary.InputRows / seconds);
     }
 
+    private sealed record CourseRateRun(JsonObject Json, long FirstBatch, long P99);
+
     /// <summary>The producer at its real cadence (10–30 customers every 5 s) with the job running beside it.</summary>
-    private static async Task<JsonObject> CourseRate(BenchContext context, EmbeddedKafkaCluster cluster, string modelFile, CancellationToken cancel)
+    private static async Task<CourseRateRun> CourseRate(BenchContext context, EmbeddedKafkaCluster cluster, string modelFile, CancellationToken cancel)
     {
         const string customerTopic = "customer-live", bureauTopic = "bureau-live";
         cluster.CreateTopic(customerTopic);
@@ -130,17 +188,30 @@ public sealed class StreamingJobBenchmark : IBenchmark
         var withData = steady.Where(b => b.Rows > 0).Select(b => b.Millis).Order().ToList();
         var all = steady.Select(b => b.Millis).Order().ToList();
         context.Log($"course rate: {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data after the first); first batch {batches[0].Millis} ms, then p50 {JobRuns.Percentile(all, 0.5)} ms, p99 {JobRuns.Percentile(all, 0.99)} ms");
-        return new JsonObject
+        var firstBatch = batches.Count == 0 ? 0 : batches[0].Millis;
+        var p99 = JobRuns.Percentile(all, 0.99);
+        return new CourseRateRun(new JsonObject
         {
             ["producer_batches"] = producerBatches,
             ["job_batches"] = batches.Count,
             ["job_batches_with_data"] = withData.Count,
-            ["first_batch_ms"] = batches.Count == 0 ? 0 : batches[0].Millis,
+            ["first_batch_ms"] = firstBatch,
             ["batch_ms_p50"] = JobRuns.Percentile(all, 0.5),
-            ["batch_ms_p99"] = JobRuns.Percentile(all, 0.99),
+            ["batch_ms_p99"] = p99,
             ["batch_ms_max"] = all.Count == 0 ? 0 : all[^1],
             ["data_batch_ms_p50"] = JobRuns.Percentile(withData, 0.5),
             ["data_batch_ms_p99"] = JobRuns.Percentile(withData, 0.99),
-        };
+        }, firstBatch, p99);
+    }
+
+    public IEnumerable<ReportRow> Report(JsonObject result)
+    {
+        yield return new("raw read of the replay (the ceiling)", Figures.Spread(result["raw_read_msgs_per_s"], Figures.Whole) + " msg/s");
+        foreach (var (model, runs) in result["full_replay"]!.AsObject())
+            yield return new($"job, full replay, {model.Replace('_', ' ')}",
+                $"{Figures.Spread(runs!["records_per_s"], Figures.Whole)} records/s; ratio {Figures.Spread(runs["ratio_to_raw_read"], Figures.Percent)}; " +
+                $"batch p99 {Figures.Whole(runs["batch_ms_p99"]!["median"])} ms; peak RSS {Figures.Whole(runs["peak_rss_mib"]!["max"])} MiB");
+        foreach (var target in result["targets"]!.AsArray())
+            yield return new(target!["what"]!.GetValue<string>(), target["measured_text"]!.GetValue<string>(), target["target"]!.GetValue<string>(), target["met"]!.GetValue<bool>());
     }
 }

@@ -113,4 +113,22 @@ public class FlagsTests
         Assert.That(check(-99_999_999_999_999), Is.EqualTo(
             "must be a Unix time between 946684800 (2000-01-01) and 4102444800 (2100-01-01), got -99999999999999"));
     }
+
+    [Test]
+    public async Task Help_shows_durations_as_they_are_written_and_the_default_of_a_true_false_flag()
+    {
+        var command = Command();
+        command.Root.Add(Flags.Duration("--patience", "TOPUP_TEST_PATIENCE", TimeSpan.FromDays(1), "patience"));
+        command.Root.Add(Flags.Duration("--tick", "TOPUP_TEST_TICK", TimeSpan.FromMilliseconds(500), "tick"));
+        command.Root.Add(Flags.Create("--strict", "TOPUP_TEST_STRICT", true, "strict"));
+
+        var (exit, help) = await CommandLineRun.OutputOfAsync(command.Root, "--help");
+
+        Assert.That(exit, Is.Zero);
+        Assert.That(help, Does.Match(@"--window <duration>\s+window \(e\.g\. 5s, 500ms, 1m\) \[env: TOPUP_TEST_WINDOW\] \[default: 30s\]"));
+        Assert.That(help, Does.Contain("[default: 1d]").And.Contain("[default: 500ms]"));
+        Assert.That(help, Does.Not.Match(@"\d\d:\d\d:\d\d"));
+        Assert.That(help, Does.Contain("strict [env: TOPUP_TEST_STRICT] [default: true]"));
+        Assert.That(help, Does.Contain("flush [env: TOPUP_TEST_FLUSH] [default: false]"));
+    }
 }

@@ -23,7 +23,7 @@ public class KafkaBatchConsumerTests
         var config = settings.Consumer("test", "g-" + Guid.NewGuid());
         config.Debug = "topic";
         var log = new ListLogger();
-        using var consumer = new KafkaBatchConsumer(config, logger: log);
+        using var consumer = new KafkaBatchConsumer(config, log: settings.ClientLog(log, "test"));
 
         consumer.LoadTopicMetadata(Topic, Waits.HangBound);
         // librdkafka fetches assigned partitions of a topic it knows at once; of one it does not know, only
@@ -221,7 +221,8 @@ public class KafkaBatchConsumerTests
         // Nothing listens on port 1: connecting fails, which librdkafka reports as a client error and logs.
         var errors = new List<string>();
         var logger = new ListLogger();
-        using var consumer = new KafkaBatchConsumer(new KafkaSettings("127.0.0.1:1").Consumer("test", "g"), reason => { lock (errors) errors.Add(reason); }, logger);
+        var settings = new KafkaSettings("127.0.0.1:1");
+        using var consumer = new KafkaBatchConsumer(settings.Consumer("test", "g"), reason => { lock (errors) errors.Add(reason); }, settings.ClientLog(logger, "test"));
         var deadline = DateTime.UtcNow + Waits.HangBound;
         while (DateTime.UtcNow < deadline && (Count(errors) == 0 || logger.Count == 0))
             consumer.ConsumeBatch(TimeSpan.FromMilliseconds(200), (in ConsumedMessage _) => { });

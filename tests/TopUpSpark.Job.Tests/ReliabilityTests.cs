@@ -346,17 +346,17 @@ public class ReliabilityTests
         foreach (var letter in letters)
         {
             string Header(string name) => Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes(name));
-            var origin = sourceOffsets[(int.Parse(Header(KafkaDeadLetterSink.SourcePartitionHeader)), long.Parse(Header(KafkaDeadLetterSink.SourceOffsetHeader)))];
-            Assert.That(Header(KafkaDeadLetterSink.SourceTopicHeader), Is.EqualTo(Topics.Customer));
-            Assert.That(Header(KafkaDeadLetterSink.ReasonHeader).Length, Is.LessThanOrEqualTo(DeadLetter.MaxReasonLength));
+            var origin = sourceOffsets[(int.Parse(Header(DeadLetterHeaders.SourcePartition)), long.Parse(Header(DeadLetterHeaders.SourceOffset)))];
+            Assert.That(Header(DeadLetterHeaders.SourceTopic), Is.EqualTo(Topics.Customer));
+            Assert.That(Header(DeadLetterHeaders.Reason).Length, Is.LessThanOrEqualTo(DeadLetter.MaxReasonLength));
             Assert.That(BatchPart.TryRead(letter.Message.Headers, out _), Is.Not.Null, "the batch it came from");
             var size = (letter.Message.Key?.Length ?? 0) + letter.Message.Value.Length + letter.Message.Headers.Sum(h => h.Key.Length + h.GetValueBytes().Length);
             Assert.That(size, Is.LessThanOrEqualTo(KafkaDeadLetterSink.DefaultMaxLetterBytes));
             // Whatever was cut names its original length, and the source topic still holds the original at the named offset.
-            Assert.That(PartOrCut(letter.Message.Key, origin.Message.Key, letter.Message.Headers, KafkaDeadLetterSink.KeyTruncatedHeader), Is.True, "key");
-            Assert.That(PartOrCut(letter.Message.Value, origin.Message.Value, letter.Message.Headers, KafkaDeadLetterSink.ValueTruncatedHeader), Is.True, "value");
+            Assert.That(PartOrCut(letter.Message.Key, origin.Message.Key, letter.Message.Headers, DeadLetterHeaders.KeyTruncatedFromBytes), Is.True, "key");
+            Assert.That(PartOrCut(letter.Message.Value, origin.Message.Value, letter.Message.Headers, DeadLetterHeaders.ValueTruncatedFromBytes), Is.True, "value");
         }
-        var reasons = letters.Select(l => Encoding.UTF8.GetString(l.Message.Headers.GetLastBytes(KafkaDeadLetterSink.ReasonHeader))).ToList();
+        var reasons = letters.Select(l => Encoding.UTF8.GetString(l.Message.Headers.GetLastBytes(DeadLetterHeaders.Reason))).ToList();
         Assert.That(reasons, Has.Some.Contains("exceeds the 1048576-byte limit"));
         Assert.That(reasons, Has.Some.Contains("characters left out"));
         var nonUtf8 = letters.Single(l => l.Message.Key is [0xff, ..]);
@@ -376,7 +376,7 @@ public class ReliabilityTests
         Assert.That(summary.DeadLetters, Is.EqualTo(sizes.Count(s => s > limit)));
         var letters = JobTestBed.ReadTopic(kafka, Topics.DeadLetter(Topics.Bureau));
         Assert.That(letters, Has.Count.EqualTo(sizes.Count(s => s > limit)));
-        Assert.That(letters.Select(l => Encoding.UTF8.GetString(l.Message.Headers.GetLastBytes(KafkaDeadLetterSink.ReasonHeader))),
+        Assert.That(letters.Select(l => Encoding.UTF8.GetString(l.Message.Headers.GetLastBytes(DeadLetterHeaders.Reason))),
             Is.All.Contains($"exceeds the {limit}-byte limit (--max-message-bytes)"));
         Assert.That(letters.All(l => l.Message.Value.Length + (l.Message.Key?.Length ?? 0) <= limit), Is.True, "a letter is no larger than the limit allows");
     }

@@ -65,6 +65,42 @@ public sealed class MlNetTrainingTests
     }
 
     [Test]
+    public async Task Describe_gives_a_short_summary_of_the_card_and_the_whole_card_with_json()
+    {
+        var summary = await Describe(_modelPath);
+        var lines = summary.TrimEnd().Split('\n');
+        Assert.That(lines, Has.Length.LessThanOrEqualTo(12), summary);
+        Assert.That(summary, Does.Contain($"chosen:      {_card.Trainer}, by validation AUC among")
+            .And.Contain($"test:        AUC {_card.Test.Auc:F4} (base rate {_card.Baseline.Auc:F4})")
+            .And.Contain($"of the Bayes AUC {_card.Bayes!.BayesAuc:F4}")
+            .And.Contain($"{_card.Data.JoinedRows:N0} joined rows")
+            .And.Not.Contain("\"calibration\""), "the card's JSON only with --json");
+
+        var whole = await Describe(_modelPath, "--json");
+        Assert.That(whole, Does.StartWith(summary[..summary.IndexOf("(--json", StringComparison.Ordinal)]));
+        var cardJson = whole[(whole.IndexOf("model card:\n", StringComparison.Ordinal) + "model card:\n".Length)..];
+        var card = JsonSerializer.Deserialize<ModelCard>(cardJson, ModelCard.JsonOptions)!;
+        Assert.That(card.Test.Auc, Is.EqualTo(_card.Test.Auc));
+        Assert.That(card.Test.Calibration, Has.Count.EqualTo(10));
+    }
+
+    private static async Task<string> Describe(params string[] args)
+    {
+        var output = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            Assert.That(await ModelsCli.Create().Parse(["describe", .. args]).InvokeAsync(), Is.EqualTo(0));
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+        return output.ToString();
+    }
+
+    [Test]
     public void ModelFileLoadsAndScoresRowsWithNulls()
     {
         var model = (IMlNetTopUpModel)ModelFile.Load(_modelPath);

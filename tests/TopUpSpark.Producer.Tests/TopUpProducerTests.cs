@@ -4,6 +4,8 @@ using NUnit.Framework;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
+using TopUpSpark.TestSupport;
+using Microsoft.Extensions.Logging;
 
 namespace TopUpSpark.Producer.Tests;
 
@@ -217,5 +219,29 @@ public sealed class TopUpProducerTests
         h *= m;
         h ^= h >> 15;
         return (int)(h & 0x7fffffff) % partitions;
+    }
+
+    [Test]
+    public async Task Batches_Kafka_never_took_are_reported_as_not_delivered_and_the_wait_names_the_broker_without_a_flood()
+    {
+        // Nothing listens on port 1; librdkafka gives a message up after message.timeout.ms.
+        var kafka = new KafkaSettings("127.0.0.1:1", new Dictionary<string, string> { ["message.timeout.ms"] = "2500" });
+        var log = new CollectingLoggerProvider();
+        using var loggers = log.CreateFactory();
+        var producer = new TopUpProducer(SmallInput, kafka, new ProducerOptions { Interval = TimeSpan.FromSeconds(1), MaxBatches = 2, Seed = 7 },
+            loggers.CreateLogger("producer"));
+
+        var summary = await producer.RunAsync(CancellationToken.None);
+
+        var messages = log.Entries.Select(e => e.Message).ToList();
+        Assert.That(messages.Where(m => m.StartsWith("batch 0: NOT delivered: Kafka did not take ", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1),
+            string.Join('\n', messages));
+        Assert.That(messages.Any(m => m.StartsWith("batch 1: NOT delivered", StringComparison.Ordinal)), Is.True);
+        Assert.That(messages.Where(m => m.StartsWith("batch 0: ", StringComparison.Ordinal) && m.Contains("customers, ") && !m.Contains("NOT delivered")), Is.Empty,
+            "no batch is reported as sent");
+        Assert.That(messages.Any(m => m.StartsWith("batch 0 is not acknowledged by Kafka at 127.0.0.1:1 after ", StringComparison.Ordinal)), Is.True);
+        Assert.That(summary.DeliveryFailures, Is.EqualTo(summary.CustomerMessages + summary.BureauMessages));
+        var kafkaWarnings = log.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.StartsWith("Kafka at 127.0.0.1:1 ", StringComparison.Ordinal));
+        Assert.That(kafkaWarnings, Is.InRange(1, 2), "librdkafka's retries are reported once per 10 s, in a run of about 6 s");
     }
 }

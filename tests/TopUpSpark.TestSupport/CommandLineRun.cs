@@ -7,6 +7,14 @@ namespace TopUpSpark.TestSupport;
 /// <summary>Runs a program's command line in-process, as its Main does (ProgramHost), keeping what it writes to stderr.</summary>
 public static class CommandLineRun
 {
+    /// <summary>Runs the command line and returns what it wrote to stdout, e.g. its help.</summary>
+    public static async Task<(int Exit, string Output)> OutputOfAsync(RootCommand root, params string[] args)
+    {
+        var output = new StringWriter();
+        var exit = await ProgramHost.InvokeAsync(root, args, new StringWriter(), CancellationToken.None, output);
+        return (exit, output.ToString());
+    }
+
     public static async Task<(int Exit, string Errors)> RunAsync(RootCommand root, params string[] args)
     {
         var errors = new StringWriter();

@@ -14,15 +14,17 @@ public static class Flags
     public static Flag<T> Create<T>(string name, string environmentVariable, T defaultValue, string description)
     {
         var parse = ScalarParser<T>();
+        // System.CommandLine's help shows no default for a true/false flag; a flag that is on unless turned off must say so.
+        var shownDefault = defaultValue is bool on ? $" [default: {(on ? "true" : "false")}]" : "";
         // Only a true/false flag can be given without a value, and then it means true.
-        return new Flag<T>(name, environmentVariable, defaultValue, $"{description} [env: {environmentVariable}]",
+        return new Flag<T>(name, environmentVariable, defaultValue, $"{description} [env: {environmentVariable}]{shownDefault}",
             texts => parse(texts.Count == 0 ? bool.TrueString : texts[0]), variable => [variable]);
     }
 
     /// <summary>A duration flag that reads 500ms, 5s, 1m, 2h, 1d (or hh:mm:ss).</summary>
     public static Flag<TimeSpan> Duration(string name, string environmentVariable, TimeSpan defaultValue, string description)
     {
-        var option = Create(name, environmentVariable, defaultValue, $"{description} (e.g. 5s, 500ms, 1m; default {Cli.Duration.Format(defaultValue)})");
+        var option = Create(name, environmentVariable, defaultValue, $"{description} (e.g. 5s, 500ms, 1m)");
         option.HelpName = "duration";
         return option;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using TopUpSpark.Core.Kafka;
 
@@ -24,7 +25,7 @@ public static class ProgramHost
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        return await InvokeAsync(root, args, Console.Error, shutdown.Token);
+        return await InvokeAsync(root, args, Console.Error, shutdown.Token, Console.Out);
     }
 
     /// <summary>
@@ -32,8 +33,10 @@ public static class ProgramHost
     /// one line and exit code 1 for an error the run ended with. Secret values given on the command line
     /// (<see cref="SecretSettings.ValuesIn"/>) never appear in either.
     /// </summary>
-    public static async Task<int> InvokeAsync(RootCommand root, IReadOnlyList<string> args, TextWriter error, CancellationToken cancel)
+    public static async Task<int> InvokeAsync(RootCommand root, IReadOnlyList<string> args, TextWriter error, CancellationToken cancel,
+        TextWriter? output = null)
     {
+        output ??= Console.Out;
         var program = root.Name;
         var secrets = SecretSettings.ValuesIn(args);
         var parse = root.Parse(args);
@@ -46,6 +49,13 @@ public static class ProgramHost
         // The token passed here is the one SetAction handlers receive; our own signal handling replaces
         // System.CommandLine's, which would end the process after a fixed timeout.
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false, Error = error };
+        if (parse.Action is HelpAction)
+        {
+            var help = new StringWriter();
+            var shown = await parse.InvokeAsync(new InvocationConfiguration { Output = help, Error = error }, cancel);
+            await output.WriteAsync(HelpText.WithReadableDefaults(help.ToString()));
+            return shown;
+        }
         try
         {
             return await parse.InvokeAsync(configuration, cancel);

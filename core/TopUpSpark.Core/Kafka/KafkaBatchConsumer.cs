@@ -87,17 +87,17 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
     /// Creates the consumer with every setting of <paramref name="config"/> (<c>group.id</c> is required:
     /// librdkafka has no consumer queue without one). Generic client errors (e.g. all brokers down) go to
     /// <paramref name="onError"/>; errors tied to a partition arrive as messages. librdkafka's log lines go
-    /// to <paramref name="logger"/>, or nowhere.
+    /// to <paramref name="log"/>, or nowhere.
     /// </summary>
     /// <exception cref="KafkaSettingsException">a setting librdkafka rejects, or no <c>group.id</c>.</exception>
-    public KafkaBatchConsumer(ConsumerConfig config, Action<string>? onError = null, ILogger? logger = null)
+    public KafkaBatchConsumer(ConsumerConfig config, Action<string>? onError = null, KafkaClientLog? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         MockClusterNative.Initialize();
-        _logger = logger;
+        _logger = log?.Logger;
         // librdkafka calls back on its own threads, possibly after the last managed reference is gone;
         // the handle keeps the target reachable until rd_kafka_destroy has returned.
-        _callbackTarget = GCHandle.Alloc(new NativeCallbacks(onError, logger));
+        _callbackTarget = GCHandle.Alloc(new NativeCallbacks(onError, log));
         try
         {
             _handle = CreateHandle(config, GCHandle.ToIntPtr(_callbackTarget));
@@ -381,7 +381,7 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
     }
 
     /// <summary>What librdkafka's callbacks reach; never lets an exception unwind into native code (that would abort the process).</summary>
-    private sealed class NativeCallbacks(Action<string>? onError, ILogger? logger)
+    private sealed class NativeCallbacks(Action<string>? onError, KafkaClientLog? log)
     {
         public void Error(string reason)
         {
@@ -391,28 +391,10 @@ public sealed unsafe class KafkaBatchConsumer : IDisposable
             }
             catch (Exception e)
             {
-                logger?.LogError(e, "the Kafka error handler failed on: {Reason}", reason);
+                log?.Logger.LogError(e, "the Kafka error handler failed on: {Reason}", reason);
             }
         }
 
-        public void Log(int syslogLevel, string? facility, string? line)
-        {
-            if (logger is null) return;
-            var level = syslogLevel switch
-            {
-                <= 3 => LogLevel.Error,
-                4 => LogLevel.Warning,
-                5 or 6 => LogLevel.Information,
-                _ => LogLevel.Debug,
-            };
-            try
-            {
-                logger.Log(level, "librdkafka {Facility}: {Line}", facility, line);
-            }
-            catch (Exception)
-            {
-                // A failing logger has nowhere to report to, and unwinding into librdkafka would abort the process.
-            }
-        }
+        public void Log(int syslogLevel, string? facility, string? line) => log?.Log(syslogLevel, facility, line);
     }
 }

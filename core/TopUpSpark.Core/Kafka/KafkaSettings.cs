@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace TopUpSpark.Core.Kafka;
 
@@ -12,6 +13,14 @@ public sealed class KafkaSettings
     // Every Kafka client of this project is configured here, so this is where the native library gets
     // chosen (the self-contained build on Debian 12, see KafkaNativeLibrary) before any client loads it.
     static KafkaSettings() => KafkaNativeLibrary.EnsureLoaded();
+
+    private readonly KafkaClientLog.Pace _clientLogPace = new();
+
+    /// <summary>
+    /// Where a client built from these settings sends librdkafka's log and errors. Every client of these
+    /// settings shares one pace, so an unreachable Kafka is reported once per interval, not once per client.
+    /// </summary>
+    public KafkaClientLog ClientLog(ILogger logger, string client) => new(logger, client, BootstrapServers, _clientLogPace);
 
     public KafkaSettings(string bootstrapServers, IReadOnlyDictionary<string, string>? passThrough = null)
     {

@@ -6,7 +6,8 @@ namespace TopUpSpark.Core.Logging;
 /// <summary>One console logging setup for every program: one line per event, UTC timestamps.</summary>
 public static class ProgramLogging
 {
-    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information)
+    /// <param name="toStandardError">Every event to stderr: for programs whose stdout is their result (topup-sql), which logs must not mix with.</param>
+    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information, bool toStandardError = false)
     {
         var level = Environment.GetEnvironmentVariable("TOPUP_LOG_LEVEL") is { Length: > 0 } raw
                     && Enum.TryParse<LogLevel>(raw, ignoreCase: true, out var parsed)
@@ -20,6 +21,10 @@ public static class ProgramLogging
                 options.UseUtcTimestamp = true;
                 options.TimestampFormat = "HH:mm:ss.fff'Z' ";
                 options.ColorBehavior = LoggerColorBehavior.Disabled;
+            })
+            .AddConsole(options =>
+            {
+                if (toStandardError) options.LogToStandardErrorThreshold = LogLevel.Trace;
             }));
     }
 }

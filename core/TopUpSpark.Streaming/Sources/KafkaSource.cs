@@ -49,9 +49,10 @@ public sealed class KafkaSource : IStreamSource
         config.FetchQueueBackoffMs ??= 5;
         // librdkafka's batch API, not IConsumer.Consume: one object per message would cost more than the whole engine.
         // While the broker is away librdkafka reports the same error on every retry; the outage wait reports it instead.
-        _consumer = new KafkaBatchConsumer(config, reason => _log.LogDebug("Kafka source {Topic}: {Reason}", topic, reason), logger);
+        _consumer = new KafkaBatchConsumer(config, reason => _log.LogDebug("Kafka source {Topic}: {Reason}", topic, reason),
+            settings.ClientLog(logger, $"{clientId}-{topic}"));
         // Offsets are listed on connections of their own: on the consumer's they would queue behind its long-poll fetches.
-        _admin = new AdminClientBuilder(settings.Admin($"{clientId}-{topic}-offsets")).Build();
+        _admin = new AdminClientBuilder(settings.Admin($"{clientId}-{topic}-offsets")).LogTo(settings.ClientLog(logger, $"{clientId}-{topic}-offsets")).Build();
         _gaps = new OffsetGapDetector(failOnDataLoss,
             "The query stops rather than go on without these messages; to go on from the broker's offsets instead, counting and logging such losses, run with --fail-on-data-loss false (Spark's failOnDataLoss)");
         _gaps.DataLost += loss => _log.LogError("{Message}", loss.Message);

@@ -105,7 +105,7 @@ public sealed class KafkaGroupTaskAssignment : ITaskAssignment
             // The group's heartbeat runs on librdkafka's thread; this one only serves rebalances, which may wait for a batch.
             config.MaxPollIntervalMs ??= (int)Math.Clamp((_releaseTimeout + TimeSpan.FromMinutes(1)).TotalMilliseconds, 60_000, int.MaxValue);
             using var consumer = new ConsumerBuilder<Ignore, Ignore>(config)
-                .SetErrorHandler((_, error) => _log.Log(error.IsFatal ? LogLevel.Error : LogLevel.Debug, "consumer group {Group}: {Reason}", _groupId, error.Reason))
+                .LogTo(_settings.ClientLog(_log, $"{_groupId}-{_instance}"))
                 .SetPartitionsAssignedHandler((_, partitions) => Assigned(partitions))
                 .SetPartitionsRevokedHandler((_, partitions) => Revoked(partitions.Select(p => p.TopicPartition).ToList()))
                 .SetPartitionsLostHandler((_, partitions) => Lost(partitions.Select(p => p.TopicPartition).ToList()))

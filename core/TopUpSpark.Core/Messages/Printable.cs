@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TopUpSpark.Consumer.Dashboard;
+namespace TopUpSpark.Core.Messages;
 
 /// <summary>
 /// Makes text from messages safe to print in logs and terminals: control characters (which could move

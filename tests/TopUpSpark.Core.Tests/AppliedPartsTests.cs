@@ -1,8 +1,7 @@
 using NUnit.Framework;
-using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Core.Messages;
 
-namespace TopUpSpark.Consumer.Tests;
+namespace TopUpSpark.Core.Tests;
 
 public class AppliedPartsTests
 {

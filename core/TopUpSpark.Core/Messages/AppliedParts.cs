@@ -1,11 +1,9 @@
-using TopUpSpark.Core.Messages;
-
-namespace TopUpSpark.Consumer.Dashboard;
+namespace TopUpSpark.Core.Messages;
 
 /// <summary>
-/// Which tasks of which query's batch the dashboard has counted in which window (<see cref="BatchPart"/>):
+/// Which tasks of which query's batch a reader (the dashboard, topup-sql) has counted in which window (<see cref="BatchPart"/>):
 /// a batch replayed after a crash publishes its parts again, and each must be counted once. Bounded: it
-/// remembers the newest <c>windowLimit</c> windows (the history chart's, so a window that left the chart
+/// remembers the newest <c>windowLimit</c> windows (the dashboard: its history chart's, so a window that left the chart
 /// is forgotten with it) and at most <see cref="TaskLimit"/> task numbers, forgetting the oldest windows first.
 /// </summary>
 public sealed class AppliedParts(int windowLimit)

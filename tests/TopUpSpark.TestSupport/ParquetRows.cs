@@ -1,7 +1,7 @@
 using Parquet;
 using Parquet.Schema;
 
-namespace TopUpSpark.Job.Tests;
+namespace TopUpSpark.TestSupport;
 
 /// <summary>Reads every parquet file of a sink folder back as rows of column name → value.</summary>
 public static class ParquetRows
