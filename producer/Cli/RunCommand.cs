@@ -44,7 +44,7 @@ internal sealed class RunCommand
         "Send as fast as possible; batch k is stamped ts = start-ts + k*interval");
     private readonly Flag<long?> _startTs = Flags.Create<long?>("--start-ts", "TOPUP_START_TS", null,
         "Event time (Unix seconds) of the first --replay batch; default: now").Accepting(Accept.UnixTimeBetween(EarliestStart, LatestStart));
-    private readonly Flag<CountRange> _late = Flags.Create("--late", "TOPUP_LATE", CountRange.None,
+    private readonly Flag<CountRange> _late = Flags.Range("--late", "TOPUP_LATE", CountRange.None,
         "Customers of each batch (a random number MIN-MAX, at most the batch's) held back with their bureau rows and sent with the " +
         "next batch, keeping their ts: late data for the job's watermark; 0-0 sends everything on time");
     private readonly Option<int?> _lateSeed = Flags.Create<int?>("--late-seed", "TOPUP_LATE_SEED", null,

@@ -20,12 +20,12 @@ internal static class StreamCommand
         var groupBy = Flags.Create<string?>("--group-by", "TOPUP_STREAM_GROUP_BY", null,
             "Column whose values each get --count rows per batch (e.g. a machine id); default: --count rows of the whole file");
         groupBy.HelpName = "COLUMN";
-        var count = Flags.Create("--count", "TOPUP_STREAM_COUNT", new CountRange(1, 5),
+        var count = Flags.Range("--count", "TOPUP_STREAM_COUNT", new CountRange(1, 5),
                 "Rows per batch and group value, a fresh random number MIN-MAX each time, in file order, wrapping at the end")
             .Accepting(range => range.Min >= 1 ? null : $"must have MIN at least 1, got {range}");
         var interval = Flags.Duration("--interval", "TOPUP_STREAM_INTERVAL", TimeSpan.FromSeconds(5), "Time between batches")
             .Accepting(Accept.Positive).Accepting(value => value <= TimeSpan.FromDays(1) ? null : $"must be at most 1d, got {Duration.Format(value)}");
-        var late = Flags.Create("--late", "TOPUP_STREAM_LATE", CountRange.None,
+        var late = Flags.Range("--late", "TOPUP_STREAM_LATE", CountRange.None,
             "Rows of each batch (a random number MIN-MAX, at most the batch's) held back and sent with the next batch, keeping their ts");
         var seed = Flags.Create<int?>("--seed", "TOPUP_STREAM_SEED", null, "Seed of the rows per batch; default: a fresh one each run");
         var lateSeed = Flags.Create<int?>("--late-seed", "TOPUP_STREAM_LATE_SEED", null, "Seed of how many and which rows --late holds back; default: a fresh one each run");
