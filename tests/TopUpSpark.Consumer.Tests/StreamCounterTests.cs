@@ -118,3 +118,31 @@ public sealed class StreamCounterTests
         Assert.That(groups.Sum(s => s.Total), Is.EqualTo(ids));
     }
 }
+
+/// <summary><c>counts --text</c>: the table of the bucket that closed last.</summary>
+public sealed class StreamCountsTextTests
+{
+    [Test]
+    public void The_table_shows_the_closed_buckets_records_and_late_records_per_stream_and_the_windows_totals()
+    {
+        var start = new DateTimeOffset(2026, 5, 1, 10, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        var counter = new StreamCounter(new StreamCountsOptions(["customer"], "State", TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5)), "test:9092", "group", time);
+        var onTime = start.ToUnixTimeSeconds();
+        foreach (var state in new[] { "GUJARAT", "GUJARAT", "KERALA\u001b[2J" })
+            counter.Count("customer", Encoding.UTF8.GetBytes($"{{\"State\":\"{state.Replace("\u001b", "\\u001b")}\",\"ts\":\"{onTime}\"}}"), "test");
+        counter.Count("customer", Encoding.UTF8.GetBytes($"{{\"State\":\"GUJARAT\",\"ts\":\"{onTime - 60}\"}}"), "test");
+        time.Advance(TimeSpan.FromSeconds(5));
+        counter.Count("customer", Encoding.UTF8.GetBytes($"{{\"State\":\"GUJARAT\",\"ts\":\"{onTime + 5}\"}}"), "test");
+
+        var lines = StreamCountsText.Render(counter.Publish()).Split('\n', StringSplitOptions.TrimEntries);
+
+        Assert.That(lines[0], Does.StartWith("bucket 2026-05-01 10:00:00 UTC (+5s) · window 20s"));
+        Assert.That(Cells(lines, "customer"), Is.EqualTo(new[] { "4", "1×", "4", "1×", "5" }), "the closed bucket: 4 records, 1 late; the current one is not shown yet");
+        Assert.That(Cells(lines, "customer · GUJARAT"), Is.EqualTo(new[] { "3", "1×", "3", "1×", "4" }));
+        Assert.That(Cells(lines, "customer · KERALA\\u001b[2J"), Is.EqualTo(new[] { "1", "0", "1", "0", "1" }), "control characters are shown, not sent");
+    }
+
+    private static string[] Cells(string[] lines, string stream) =>
+        lines.Single(l => l.StartsWith(stream + "  ", StringComparison.Ordinal))[stream.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
