@@ -55,6 +55,8 @@ public sealed class StreamCountsText(TextWriter output)
             $"  Kafka {(status.Connection.Connected ? "connected" : "NOT connected")} · {status.Messages:N0} read · {status.Unreadable:N0} unreadable · {status.LostMessages:N0} lost");
         foreach (var unreadable in status.RecentUnreadable.Take(3))
             text.AppendLine(CultureInfo.InvariantCulture, $"  unreadable {Printable.Text(unreadable.Source)}: {Printable.Text(unreadable.Reason, 160)}");
+        // A blank line between one bucket's table and the next.
+        text.AppendLine();
         return text.ToString();
     }
 
