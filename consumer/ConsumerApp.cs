@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Kafka;
 using TopUpSpark.Consumer.Map;
+using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Consumer.Text;
 using TopUpSpark.Consumer.Web;
 using TopUpSpark.Core.Kafka;
@@ -23,7 +24,13 @@ public sealed record ConsumerOptions(
     string StateAliasesPath)
 {
     public static readonly TimeSpan DefaultMaxWindowAhead = TimeSpan.FromDays(1);
+
+    /// <summary>When set, the server also counts the records of these streams and serves them at <c>/streams</c>, linked from the map.</summary>
+    public StreamCountsOptions? Streams { get; init; }
 }
+
+/// <summary>What <c>topup-consumer counts</c> does, as its flags set it.</summary>
+public sealed record CountsOptions(KafkaSettings Kafka, StreamCountsOptions Counts, IPAddress Host, int Port, bool Text);
 
 /// <summary>
 /// The consumer: reads <c>topup-by-state</c> and shows it live on the web dashboard, in an HTML
@@ -56,29 +63,28 @@ public static class ConsumerApp
         var groupId = $"topup-dashboard-{Guid.NewGuid():N}"[..28];
         var state = new DashboardState(options.Topic, options.Kafka.BootstrapServers, groupId, options.History, time.GetUtcNow());
         var processor = new StateCountsProcessor(state, aliases, options.MaxWindowAhead, loggers.CreateLogger("messages"), time);
-        var reader = new TopUpByStateReader(options.Kafka, options.Topic, groupId, state, processor, loggers.CreateLogger("kafka"), time);
-        var payload = new DashboardPayload(map, time);
-
-        // The server first: a port that is taken ends the run before anything else started.
-        DashboardServer? server = null;
-        if (options.Serve && !options.Text)
-        {
-            try
-            {
-                server = await DashboardServer.StartAsync(options.Host, options.Port, state, payload, loggers, cancel);
-            }
-            catch (IOException e)
-            {
-                log.LogError("cannot serve the dashboard on {Host}:{Port}: {Reason}", options.Host, options.Port, e.Message);
-                return 2;
-            }
-            if (!IPAddress.IsLoopback(options.Host))
-                log.LogWarning("the dashboard listens on {Host}, not loopback: anyone who can reach this machine can read it", options.Host);
-            log.LogInformation("dashboard at {Address}", server.Address);
-            listening?.Invoke(server.Address);
-        }
+        var reader = new LiveTopicReader(options.Kafka, [options.Topic], groupId, state,
+            (result, source) => processor.Process(result.Message.Key, result.Message.Value ?? [], result.Message.Headers, source), loggers.CreateLogger("kafka"), time);
+        var serve = options.Serve && !options.Text;
+        var streamCounts = serve && options.Streams is not null;
+        var payload = new DashboardPayload(map, time, streamsServed: streamCounts);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        // The server before the map's reader: a port that is taken ends the run before it started.
+        var streams = streamCounts ? StreamCountsService.Start(options.Kafka, options.Streams!, loggers, time, stop.Token) : null;
+        DashboardServer? server = null;
+        if (serve)
+        {
+            var view = streams is null ? null : new StreamsView(streams.Counter, new StreamCountsPayload(time, mapServed: true));
+            server = await ServeAsync(() => DashboardServer.StartAsync(options.Host, options.Port, state, payload, loggers, cancel, view),
+                options.Host, options.Port, log, listening);
+            if (server is null)
+            {
+                await StopAsync(stop, streams);
+                return 2;
+            }
+        }
+
         var readerTask = reader.RunAsync(stop.Token);
         var outputs = new List<Task>();
         try
@@ -94,8 +100,8 @@ public static class ConsumerApp
                 var output = terminal ?? Console.Out;
                 outputs.Add(new TextDashboard(output, clearScreen: terminal is null && !Console.IsOutputRedirected).RunAsync(state, stop.Token));
             }
-            // Until Ctrl-C / SIGTERM, or until the reader gives up.
-            await Task.WhenAny(readerTask, Task.Delay(Timeout.Infinite, cancel));
+            // Until Ctrl-C / SIGTERM, or until a reader gives up.
+            await Task.WhenAny(readerTask, streams?.Completion ?? Task.Delay(Timeout.Infinite, cancel), Task.Delay(Timeout.Infinite, cancel));
         }
         finally
         {
@@ -106,6 +112,7 @@ public static class ConsumerApp
         try
         {
             await readerTask;
+            if (streams is not null) await streams.Completion;
         }
         catch (Confluent.Kafka.KafkaException e)
         {
@@ -116,5 +123,89 @@ public static class ConsumerApp
         log.LogInformation("stopped: {Accepted} messages accepted, {Rejected} rejected, {Late} late windows, {Repeated} repeated parts ignored, {Lost} messages lost",
             final.MessagesAccepted, final.MessagesRejected, final.LateWindows, final.RepeatedPartsIgnored, final.LostMessages);
         return 0;
+    }
+
+    /// <summary>
+    /// <c>topup-consumer counts</c>: records per stream per processing-time bucket and per window, on the
+    /// streams page (<c>/</c> leads there) and/or as a terminal table, until cancelled.
+    /// </summary>
+    /// <returns>The process exit code: 0 after a normal stop, 1 when Kafka failed fatally, 2 for a bad setup.</returns>
+    public static async Task<int> RunCountsAsync(
+        CountsOptions options, ILoggerFactory loggers, CancellationToken cancel, Action<Uri>? listening = null, TextWriter? terminal = null,
+        TimeProvider? time = null)
+    {
+        var log = loggers.CreateLogger("consumer");
+        time ??= TimeProvider.System;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var streams = StreamCountsService.Start(options.Kafka, options.Counts, loggers, time, stop.Token);
+        DashboardServer? server = null;
+        if (!options.Text)
+        {
+            var view = new StreamsView(streams.Counter, new StreamCountsPayload(time, mapServed: false));
+            server = await ServeAsync(() => DashboardServer.StartAsync(options.Host, options.Port, view, loggers, cancel), options.Host, options.Port, log, listening);
+            if (server is null)
+            {
+                await StopAsync(stop, streams);
+                return 2;
+            }
+        }
+        Task? text = options.Text ? new StreamCountsText(terminal ?? Console.Out).RunAsync(streams.Counter, stop.Token) : null;
+        try
+        {
+            await Task.WhenAny(streams.Completion, Task.Delay(Timeout.Infinite, cancel));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            if (text is not null) await text;
+            if (server is not null) await server.DisposeAsync();
+        }
+        try
+        {
+            await streams.Completion;
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            log.LogError("the consumer stopped: {Reason}", e.Message);
+            return 1;
+        }
+        var final = streams.Counter.Publish();
+        log.LogInformation("stopped: {Messages} records counted, {Late} late, {Unreadable} unreadable, {Lost} lost",
+            final.Status.Messages, final.Series.Where(s => s.Group is null).Sum(s => s.TotalLate), final.Status.Unreadable, final.Status.LostMessages);
+        return 0;
+    }
+
+    /// <summary>Starts a server, logging where it listens; null (logged) when the address cannot be used.</summary>
+    private static async Task<DashboardServer?> ServeAsync(Func<Task<DashboardServer>> start, IPAddress host, int port, ILogger log, Action<Uri>? listening)
+    {
+        DashboardServer server;
+        try
+        {
+            server = await start();
+        }
+        catch (IOException e)
+        {
+            log.LogError("cannot serve the dashboard on {Host}:{Port}: {Reason}", host, port, e.Message);
+            return null;
+        }
+        if (!IPAddress.IsLoopback(host))
+            log.LogWarning("the dashboard listens on {Host}, not loopback: anyone who can reach this machine can read it", host);
+        log.LogInformation("dashboard at {Address}", server.Address);
+        listening?.Invoke(server.Address);
+        return server;
+    }
+
+    private static async Task StopAsync(CancellationTokenSource stop, StreamCountsService? streams)
+    {
+        await stop.CancelAsync();
+        if (streams is null) return;
+        try
+        {
+            await streams.Completion;
+        }
+        catch (Confluent.Kafka.KafkaException)
+        {
+            // Stopping anyway: the setup error is what the caller reports.
+        }
     }
 }

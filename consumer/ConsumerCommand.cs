@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using TopUpSpark.Consumer.Map;
+using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Kafka;
@@ -17,11 +18,8 @@ public static class ConsumerCommand
         var kafkaConnection = Flags.KafkaConnection();
         var topic = Flags.Create("--topic", "TOPUP_OUTPUT_TOPIC", Topics.TopUpByState, "Topic of the per-state counts of predicted top-ups")
             .Accepting(Accept.TopicName);
-        var host = Flags.Create("--host", "TOPUP_DASHBOARD_HOST", "127.0.0.1",
-            "Address the dashboard listens on; loopback by default (any other address makes it readable from the network)")
-            .Accepting(value => value == "localhost" || IPAddress.TryParse(value, out _) ? null : $"must be an IP address (e.g. 127.0.0.1) or localhost, got '{value}'");
-        var port = Flags.Create("--port", "TOPUP_DASHBOARD_PORT", 8050, "Port of the dashboard (0: any free port, shown in the log)")
-            .Accepting(Accept.Between(0, 65535));
+        var host = HostFlag();
+        var port = PortFlag();
         var html = Flags.Create<string?>("--html", "TOPUP_DASHBOARD_HTML", null,
             "Also write a self-contained HTML snapshot (plotly.js and the map inlined, opens offline) to FILE after every update");
         html.HelpName = "FILE";
@@ -39,18 +37,72 @@ public static class ConsumerCommand
             "JSON file that maps the data's state names to the map's regions");
         aliases.HelpName = "FILE";
 
+        var streams = new StreamCountsFlags("streams-");
+
         var root = new RootCommand(
             "Reads the per-state counts of predicted top-ups from Kafka and shows the newest window live: a web dashboard " +
             "(choropleth of India, top-ups per window, consumer status) on 127.0.0.1, an offline HTML snapshot (--html), " +
-            "or a terminal table (--text).")
+            "or a terminal table (--text). The web dashboard also counts the input streams' records live at /streams " +
+            "(--streams-… flags); 'counts' does that alone.")
         {
             topic, host, port, html, text, noServer, history, maxWindowAhead, aliases,
         };
         kafkaConnection.AddTo(root);
+        streams.AddTo(root);
+        root.Subcommands.Add(CountsCommand());
         noServer.Requires(off => off,
             result => (html.TryGetValue(result, out var file) && file is not null) || (text.TryGetValue(result, out var onTerminal) && onTerminal),
             "--html FILE or --text: otherwise the consumer shows nothing at all");
-        root.SetAction(async (parse, cancel) =>
+        root.SetAction(WithKafka(kafkaConnection, (parse, kafka, loggers, cancel) =>
+        {
+            var hostName = parse.GetValue(host)!;
+            var options = new ConsumerOptions(
+                kafka,
+                parse.GetValue(topic)!,
+                HostAddress(hostName),
+                parse.GetValue(port),
+                Serve: !parse.GetValue(noServer),
+                parse.GetValue(html),
+                parse.GetValue(text),
+                parse.GetValue(history),
+                parse.GetValue(maxWindowAhead),
+                parse.GetValue(aliases)!)
+            {
+                Streams = streams.Resolve(parse),
+            };
+            return ConsumerApp.RunAsync(options, loggers, cancel);
+        }));
+        return root;
+    }
+
+    /// <summary><c>counts</c>: the stream counts alone, on the streams page and/or the terminal.</summary>
+    private static Command CountsCommand()
+    {
+        var kafkaConnection = Flags.KafkaConnection();
+        var streams = new StreamCountsFlags("");
+        var host = HostFlag();
+        var port = PortFlag();
+        var text = Flags.Create("--text", "TOPUP_COUNTS_TEXT", false,
+            "Print each closed bucket's counts on the terminal instead of serving the streams page");
+        var command = new Command("counts",
+            "Counts the records arriving on Kafka topics (a plain consumer, no streaming engine), per topic and per value of --group-by, " +
+            "in --bucket buckets and in the last --window by processing time, marking records whose ts is older than their bucket as late: " +
+            "live line charts at /streams (the map dashboard's look) or a terminal table (--text)")
+        {
+            host, port, text,
+        };
+        streams.AddTo(command);
+        kafkaConnection.AddTo(command);
+        command.SetAction(WithKafka(kafkaConnection, (parse, kafka, loggers, cancel) =>
+            ConsumerApp.RunCountsAsync(new CountsOptions(kafka, streams.Resolve(parse), HostAddress(parse.GetValue(host)!), parse.GetValue(port),
+                parse.GetValue(text)), loggers, cancel)));
+        return command;
+    }
+
+    /// <summary>A command's action with its loggers and Kafka settings; settings librdkafka cannot use end it with one line and exit code 2.</summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> WithKafka(
+        KafkaConnectionFlags kafkaConnection, Func<ParseResult, KafkaSettings, ILoggerFactory, CancellationToken, Task<int>> run) =>
+        async (parse, cancel) =>
         {
             using var loggers = ProgramLogging.Create();
             KafkaSettings kafka;
@@ -63,20 +115,17 @@ public static class ConsumerCommand
                 loggers.CreateLogger("consumer").LogError("{Reason}", e.Message);
                 return 2;
             }
-            var hostName = parse.GetValue(host)!;
-            var options = new ConsumerOptions(
-                kafka,
-                parse.GetValue(topic)!,
-                hostName == "localhost" ? IPAddress.Loopback : IPAddress.Parse(hostName),
-                parse.GetValue(port),
-                Serve: !parse.GetValue(noServer),
-                parse.GetValue(html),
-                parse.GetValue(text),
-                parse.GetValue(history),
-                parse.GetValue(maxWindowAhead),
-                parse.GetValue(aliases)!);
-            return await ConsumerApp.RunAsync(options, loggers, cancel);
-        });
-        return root;
-    }
+            return await run(parse, kafka, loggers, cancel);
+        };
+
+    private static Flag<string> HostFlag() =>
+        Flags.Create("--host", "TOPUP_DASHBOARD_HOST", "127.0.0.1",
+                "Address the dashboard listens on; loopback by default (any other address makes it readable from the network)")
+            .Accepting(value => value == "localhost" || IPAddress.TryParse(value, out _) ? null : $"must be an IP address (e.g. 127.0.0.1) or localhost, got '{value}'");
+
+    private static Flag<int> PortFlag() =>
+        Flags.Create("--port", "TOPUP_DASHBOARD_PORT", 8050, "Port of the dashboard (0: any free port, shown in the log)").Accepting(Accept.Between(0, 65535));
+
+
+    private static IPAddress HostAddress(string host) => host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
 }

@@ -1,4 +1,5 @@
 using TopUpSpark.Core;
+using TopUpSpark.Core.Cli;
 
 namespace TopUpSpark.Producer;
 
@@ -32,6 +33,15 @@ public sealed record ProducerOptions
     /// <summary>Event time of the first replayed batch; null means now.</summary>
     public DateTimeOffset? ReplayStart { get; init; }
 
+    /// <summary>
+    /// Customers of each batch (a random number in this range, at most the batch's) held back and sent with
+    /// the next batch, keeping their ts; <see cref="CountRange.None"/> sends everything on time.
+    /// </summary>
+    public CountRange Late { get; init; } = CountRange.None;
+
+    /// <summary>Seed of which and how many customers are held back; null draws a fresh one.</summary>
+    public int? LateSeed { get; init; }
+
     public string ClientId { get; init; } = "topup-producer";
 
     public void Validate()
@@ -44,6 +54,8 @@ public sealed record ProducerOptions
             throw new ArgumentException($"the interval must be positive (got {Interval.TotalSeconds} s)");
         if (MaxBatches is < 1)
             throw new ArgumentException($"the number of batches must be at least 1 (got {MaxBatches})");
+        if (Late.Min < 0 || Late.Min > Late.Max)
+            throw new ArgumentException($"the late range must be MIN-MAX with 0 ≤ MIN ≤ MAX (got {Late})");
         if (string.IsNullOrWhiteSpace(CustomerTopic) || string.IsNullOrWhiteSpace(BureauTopic))
             throw new ArgumentException("topic names must not be empty");
     }

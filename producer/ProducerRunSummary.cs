@@ -12,3 +12,6 @@ public sealed record ProducerRunSummary(
 {
     public long Messages => CustomerMessages + BureauMessages;
 }
+
+/// <summary>What a <see cref="CsvStreamProducer"/> run sent. <see cref="DeliveryFailures"/> counts messages Kafka did not acknowledge.</summary>
+public sealed record StreamRunSummary(long Batches, long Messages, long Bytes, long DeliveryFailures, TimeSpan Elapsed);

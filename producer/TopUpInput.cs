@@ -1,10 +1,5 @@
-using System.Globalization;
-using System.Text;
-using CsvHelper;
-using CsvHelper.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
 
 namespace TopUpSpark.Producer;
@@ -18,13 +13,10 @@ namespace TopUpSpark.Producer;
 /// </summary>
 public sealed class TopUpInput
 {
-    /// <summary>Rejections logged one by one per file; the rest are counted in one line.</summary>
-    private const int RejectionsLoggedPerFile = 50;
-
     private static readonly IReadOnlyList<PreparedRow> NoRows = [];
     private readonly Dictionary<string, List<PreparedRow>> _bureauById;
 
-    private TopUpInput(DataFile customers, DataFile bureau, Dictionary<string, List<PreparedRow>> bureauById, long orphanBureauRows,
+    private TopUpInput(CsvMessageFile customers, CsvMessageFile bureau, Dictionary<string, List<PreparedRow>> bureauById, long orphanBureauRows,
         string eventTimeColumn)
     {
         CustomerFile = customers.Path;
@@ -72,10 +64,10 @@ public sealed class TopUpInput
     {
         logger ??= NullLogger.Instance;
         var shape = new PreparedRow.MessageShape(schema.EventTimeColumn);
-        var customers = DataFile.Read(customerFile, schema.Customer, shape, logger);
+        var customers = Read(customerFile, schema.Customer, shape, logger);
         if (customers.Rows.Count == 0)
             throw new InputDataException($"{customerFile} has no customer row that can be sent");
-        var bureau = DataFile.Read(bureauFile, schema.Bureau, shape, logger);
+        var bureau = Read(bureauFile, schema.Bureau, shape, logger);
         var bureauById = new Dictionary<string, List<PreparedRow>>(StringComparer.Ordinal);
         foreach (var row in bureau.Rows)
         {
@@ -93,82 +85,24 @@ public sealed class TopUpInput
         return new TopUpInput(customers, bureau, bureauById, orphans, schema.EventTimeColumn);
     }
 
-    private sealed record DataFile(string Path, string[] Headers, List<PreparedRow> Rows, List<RejectedRow> Rejected)
+    private static CsvMessageFile Read(string path, DatasetSchema schema, PreparedRow.MessageShape shape, ILogger logger) =>
+        CsvMessageFile.Read(path, schema.Name, schema.KeyColumn, groupColumn: null, (file, headers) => CheckHeader(file, headers, schema), shape, logger);
+
+    private static void CheckHeader(string path, string[] headers, DatasetSchema schema)
     {
-        public static DataFile Read(string path, DatasetSchema schema, PreparedRow.MessageShape shape, ILogger logger)
-        {
-            if (!File.Exists(path))
-                throw new InputDataException($"{schema.Name} file not found: {path}");
-            string? brokenQuoting = null;
-            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                BadDataFound = args => brokenQuoting = args.Field,
-                DetectColumnCountChanges = false,
-                TrimOptions = TrimOptions.None,
-            };
-            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-            using var parser = new CsvParser(reader, config);
-            if (!parser.Read())
-                throw new InputDataException($"{path} is empty: expected a header line naming the {schema.Name} columns");
-            var headers = parser.Record!;
-            CheckHeader(path, headers, schema);
-            var key = Array.IndexOf(headers, schema.KeyColumn);
-            var rows = new List<PreparedRow>();
-            var rejected = new List<RejectedRow>();
-            var store = new MessageStore();
-            while (parser.Read())
-            {
-                var record = parser.Record!;
-                var reason =
-                    brokenQuoting is not null ? $"malformed quoting near \"{Shorten(brokenQuoting)}\""
-                    : record.Length != headers.Length ? $"{record.Length} values where the header has {headers.Length} columns"
-                    : string.IsNullOrWhiteSpace(record[key]) ? $"empty {schema.KeyColumn}"
-                    : null;
-                brokenQuoting = null;
-                if (reason is null)
-                {
-                    var encoded = InputMessageCodec.Encode(headers, record, shape.EventTimeColumn, "");
-                    rows.Add(new PreparedRow(record[key], store.Store(shape.Prefix(encoded)), shape));
-                    continue;
-                }
-                var rejection = new RejectedRow(path, StartLine(parser), reason);
-                rejected.Add(rejection);
-                if (rejected.Count <= RejectionsLoggedPerFile)
-                    logger.LogWarning("skipped {Rejection}", rejection);
-            }
-            if (rejected.Count > RejectionsLoggedPerFile)
-                logger.LogWarning("skipped {More} more bad row(s) in {File} ({Total} in all)",
-                    rejected.Count - RejectionsLoggedPerFile, path, rejected.Count);
-            return new DataFile(path, headers, rows, rejected);
-        }
-
-        /// <summary>The line the current record starts on (the header is line 1); a quoted value may span lines.</summary>
-        private static long StartLine(CsvParser parser)
-        {
-            var raw = parser.RawRecord;
-            var lineBreaks = raw.Count(c => c == '\n');
-            var linesSpanned = raw.EndsWith('\n') ? lineBreaks : lineBreaks + 1;
-            return parser.RawRow - linesSpanned + 1;
-        }
-
-        private static void CheckHeader(string path, string[] headers, DatasetSchema schema)
-        {
-            var expected = schema.ColumnNames.ToList();
-            var missing = expected.Except(headers, StringComparer.Ordinal).ToList();
-            var unexpected = headers.Except(expected, StringComparer.Ordinal).ToList();
-            var repeated = headers.GroupBy(h => h, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-            if (missing.Count == 0 && unexpected.Count == 0 && repeated.Count == 0) return;
-            var problems = new List<string>();
-            if (missing.Count > 0) problems.Add($"missing column(s) {Quote(missing)}");
-            if (unexpected.Count > 0) problems.Add($"unexpected column(s) {Quote(unexpected)}");
-            if (repeated.Count > 0) problems.Add($"repeated column(s) {Quote(repeated)}");
-            throw new InputDataException(
-                $"{path}: the header does not match the schema's '{schema.Name}' columns: {string.Join("; ", problems)}. " +
-                $"Expected (any order): {Quote(expected)}");
-        }
-
-        private static string Quote(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
-
-        private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+        var expected = schema.ColumnNames.ToList();
+        var missing = expected.Except(headers, StringComparer.Ordinal).ToList();
+        var unexpected = headers.Except(expected, StringComparer.Ordinal).ToList();
+        var repeated = headers.GroupBy(h => h, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (missing.Count == 0 && unexpected.Count == 0 && repeated.Count == 0) return;
+        var problems = new List<string>();
+        if (missing.Count > 0) problems.Add($"missing column(s) {Quote(missing)}");
+        if (unexpected.Count > 0) problems.Add($"unexpected column(s) {Quote(unexpected)}");
+        if (repeated.Count > 0) problems.Add($"repeated column(s) {Quote(repeated)}");
+        throw new InputDataException(
+            $"{path}: the header does not match the schema's '{schema.Name}' columns: {string.Join("; ", problems)}. " +
+            $"Expected (any order): {Quote(expected)}");
     }
+
+    private static string Quote(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TopUpSpark.Core.Kafka;
@@ -15,17 +14,10 @@ namespace TopUpSpark.Producer;
 /// </summary>
 public sealed class TopUpProducer
 {
-    /// <summary>How long the last messages get to be acknowledged when the run ends or is stopped.</summary>
-    private static readonly TimeSpan FinalFlushTimeout = TimeSpan.FromSeconds(30);
-
     private readonly TopUpInput _input;
     private readonly KafkaSettings _kafka;
     private readonly ProducerOptions _options;
     private readonly ILogger _logger;
-    private readonly Action<DeliveryReport<string, byte[]>> _onDelivery;
-    private long _deliveryFailures;
-    // The failures counted when the previous batch was acknowledged: the rest belong to the batch being acknowledged.
-    private long _failuresBeforeBatch;
 
     public TopUpProducer(TopUpInput input, KafkaSettings kafka, ProducerOptions options, ILogger? logger = null)
     {
@@ -34,7 +26,6 @@ public sealed class TopUpProducer
         _kafka = kafka;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _onDelivery = OnDelivery;
     }
 
     /// <summary>
@@ -50,42 +41,32 @@ public sealed class TopUpProducer
 
     private async Task<ProducerRunSummary> RunCoreAsync(CancellationToken cancel)
     {
-        Interlocked.Exchange(ref _deliveryFailures, 0);
-        using var producer = BuildProducer();
+        using var sender = new KafkaSender(_kafka, _options.ClientId, _options.Replay, _logger);
         var random = _options.Seed is { } seed ? new Random(seed) : new Random();
+        var holdBack = new LateHoldBack<PreparedRow>(_options.Late, _options.LateSeed);
         var customers = _input.Customers;
         var replayStart = (_options.ReplayStart ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
-        long batches = 0, customerMessages = 0, bureauMessages = 0, bytes = 0;
+        long batches = 0, customerMessages = 0, bureauMessages = 0;
         var cursor = 0;
         var pass = 0;
         var reachedEnd = false;
 
-        void Send(string topic, string key, byte[] value)
+        // A customer's row, then all its bureau rows: the unit that is sent on time or held back together.
+        int SendCustomers(IReadOnlyList<PreparedRow> batchCustomers, long ts)
         {
-            var message = new Message<string, byte[]> { Key = key, Value = value };
-            while (true)
+            foreach (var customer in batchCustomers) sender.Send(_options.CustomerTopic, customer.Id, customer.Message(ts));
+            var bureauRows = 0;
+            foreach (var customer in batchCustomers)
+            foreach (var row in _input.BureauRowsOf(customer.Id))
             {
-                try
-                {
-                    producer.Produce(topic, message, _onDelivery);
-                    bytes += value.Length + key.Length;
-                    return;
-                }
-                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    // The client's queue is full: let its threads drain some of it.
-                    Thread.Sleep(1);
-                }
-                catch (ProduceException<string, byte[]> e)
-                {
-                    // A message Kafka refuses outright (e.g. larger than message.max.bytes) is counted; the rest goes on.
-                    if (Interlocked.Increment(ref _deliveryFailures) <= 10)
-                        _logger.LogError("could not send the {Topic} row of ID {Id}: {Reason}", topic, key, e.Error.Reason);
-                    return;
-                }
+                sender.Send(_options.BureauTopic, customer.Id, row.Message(ts));
+                bureauRows++;
             }
+            customerMessages += batchCustomers.Count;
+            bureauMessages += bureauRows;
+            return bureauRows;
         }
 
         try
@@ -93,7 +74,7 @@ public sealed class TopUpProducer
             while (!reachedEnd && (_options.MaxBatches is not { } limit || batches < limit))
             {
                 var number = batches;
-                if (!_options.Replay) await WaitUntilDue(number, clock, cancel);
+                if (!_options.Replay) await KafkaSender.WaitUntilDue(number, _options.Interval, clock, _logger, cancel);
                 cancel.ThrowIfCancellationRequested();
                 var ts = _options.Replay
                     ? replayStart + (long)Math.Floor(number * _options.Interval.TotalSeconds)
@@ -101,31 +82,28 @@ public sealed class TopUpProducer
 
                 var size = random.Next(_options.MinCustomers, _options.MaxCustomers + 1);
                 size = _options.StopAtEnd ? Math.Min(size, customers.Count - cursor) : Math.Min(size, customers.Count);
-                var ids = new string[size];
+                var rows = new PreparedRow[size];
                 var batchPass = pass;
                 for (var i = 0; i < size; i++)
                 {
-                    var row = customers[cursor];
-                    ids[i] = row.Id;
-                    Send(_options.CustomerTopic, row.Id, row.Message(ts));
+                    rows[i] = customers[cursor];
                     if (++cursor < customers.Count) continue;
                     cursor = 0;
                     pass++;
                     reachedEnd = _options.StopAtEnd;
                 }
-                var bureauRows = 0;
-                foreach (var id in ids)
-                foreach (var row in _input.BureauRowsOf(id))
-                {
-                    Send(_options.BureauTopic, id, row.Message(ts));
-                    bureauRows++;
-                }
-                customerMessages += size;
-                bureauMessages += bureauRows;
+                var last = reachedEnd || batches + 1 == _options.MaxBatches;
+                var (onTime, due) = holdBack.Split(rows, ts, last);
+                var bureauRows = SendCustomers(onTime, ts);
+                var lateBureauRows = SendCustomers(due.Units, due.Ts);
                 batches++;
 
-                var undelivered = _options.Replay ? 0 : WaitForAcknowledgement(producer, number, cancel);
-                var batch = new ProducedBatch(number, ts, ids, bureauRows, batchPass);
+                var undelivered = _options.Replay ? 0 : sender.WaitForAcknowledgement(_options.Interval, number, cancel);
+                var batch = new ProducedBatch(number, ts, Ids(onTime), bureauRows, batchPass)
+                {
+                    HeldBackIds = Ids(holdBack.Pending.Units),
+                    Late = due.Units.Count > 0 ? new LateDelivery(due.Ts, Ids(due.Units), lateBureauRows) : null,
+                };
                 LogBatch(batch, clock, ref lastReport, customerMessages + bureauMessages, undelivered);
                 BatchProduced?.Invoke(batch);
                 if (pass > batchPass && !reachedEnd)
@@ -137,14 +115,16 @@ public sealed class TopUpProducer
         {
             _logger.LogInformation("stopping: no new batches; flushing what was sent");
         }
-
-        var unsent = producer.Flush(FinalFlushTimeout);
-        if (unsent > 0)
+        // Stopped before the batch that would have carried them: the held-back customers go out now, late, rather than never.
+        var unsentLate = holdBack.TakePending();
+        if (unsentLate.Units.Count > 0)
         {
-            Interlocked.Add(ref _deliveryFailures, unsent);
-            _logger.LogError("{Unsent} message(s) were still unacknowledged after {Timeout} s and may be lost", unsent, FinalFlushTimeout.TotalSeconds);
+            SendCustomers(unsentLate.Units, unsentLate.Ts);
+            _logger.LogInformation("sent the {Count} customer(s) held back from the last batch (ts={Ts})", unsentLate.Units.Count, unsentLate.Ts);
         }
-        var summary = new ProducerRunSummary(batches, customerMessages, bureauMessages, bytes, Interlocked.Read(ref _deliveryFailures),
+
+        sender.FinalFlush();
+        var summary = new ProducerRunSummary(batches, customerMessages, bureauMessages, sender.Bytes, sender.DeliveryFailures,
             reachedEnd, clock.Elapsed);
         _logger.LogInformation(
             "sent {Batches} batches: {Customers} customer and {Bureau} bureau messages ({Megabytes:F1} MB) in {Seconds:F1} s; {Failures} delivery failure(s)",
@@ -152,83 +132,7 @@ public sealed class TopUpProducer
         return summary;
     }
 
-    private void OnDelivery(DeliveryReport<string, byte[]> report)
-    {
-        if (!report.Error.IsError) return;
-        if (Interlocked.Increment(ref _deliveryFailures) <= 10)
-            _logger.LogError("Kafka did not accept a message for {Topic}: {Reason}", report.Topic, report.Error.Reason);
-    }
-
-    private IProducer<string, byte[]> BuildProducer()
-    {
-        try
-        {
-            return new ProducerBuilder<string, byte[]>(ProducerConfig()).LogTo(_kafka.ClientLog(_logger, _options.ClientId)).Build();
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // librdkafka refuses unknown keys and bad values of --kafka settings here.
-            throw new KafkaSettingsException($"the Kafka producer settings are not valid: {e.Message}");
-        }
-    }
-
-    private ProducerConfig ProducerConfig()
-    {
-        var config = _kafka.Producer(_options.ClientId);
-        // Reports are only read for their error; copying keys and values back would cost throughput.
-        SetUnlessGiven(config, "dotnet.producer.delivery.report.fields", "none");
-        // A consumer keeps each message set it fetched in memory, decompressed, until it has read every
-        // message in it. librdkafka's 1 MB sets cost a streaming job reading a few hundred messages per
-        // partition per batch about 1 MiB per partition (about 60 MiB of peak RSS over 64 partitions); 64 KiB sets,
-        // nearer the Java client's 16 KiB, cost it next to nothing, and the replay about 10 % of its speed.
-        SetUnlessGiven(config, "batch.size", "65536");
-        if (_options.Replay)
-        {
-            // Replay favours throughput: bigger, fuller batches and room for a whole pass in the client queue.
-            SetUnlessGiven(config, "linger.ms", "50");
-            SetUnlessGiven(config, "queue.buffering.max.messages", "1000000");
-            SetUnlessGiven(config, "queue.buffering.max.kbytes", "2097152");
-        }
-        return config;
-    }
-
-    private void SetUnlessGiven(ProducerConfig config, string key, string value)
-    {
-        if (!_kafka.PassThrough.ContainsKey(key)) config.Set(key, value);
-    }
-
-    /// <summary>Batch k is due at k·interval after the start, however long earlier batches took.</summary>
-    private async Task WaitUntilDue(long number, Stopwatch clock, CancellationToken cancel)
-    {
-        var due = _options.Interval * number;
-        var wait = due - clock.Elapsed;
-        if (wait > TimeSpan.Zero)
-            await Task.Delay(wait, cancel);
-        else if (-wait > _options.Interval)
-            _logger.LogWarning("batch {Batch} is {Behind:F1} s behind its schedule (sending or acknowledgement is slower than the interval)",
-                number, -wait.TotalSeconds);
-    }
-
-    /// <summary>
-    /// In interval mode a batch is reported once Kafka has answered for every message of it: while Kafka does
-    /// not answer, the producer waits as long as librdkafka keeps trying (<c>message.timeout.ms</c>, 5 min by
-    /// default), says so every interval, and later batches wait their turn. Returns how many of the batch's
-    /// messages Kafka did not take.
-    /// </summary>
-    private long WaitForAcknowledgement(IProducer<string, byte[]> producer, long number, CancellationToken cancel)
-    {
-        var waiting = Stopwatch.StartNew();
-        while (producer.Flush(_options.Interval) > 0)
-        {
-            cancel.ThrowIfCancellationRequested();
-            _logger.LogWarning("batch {Batch} is not acknowledged by Kafka at {Bootstrap} after {Seconds:F0} s; waiting (a message is given up after message.timeout.ms)",
-                number, _kafka.BootstrapServers, waiting.Elapsed.TotalSeconds);
-        }
-        var failures = Interlocked.Read(ref _deliveryFailures);
-        var undelivered = failures - _failuresBeforeBatch;
-        _failuresBeforeBatch = failures;
-        return undelivered;
-    }
+    private static string[] Ids(IReadOnlyList<PreparedRow> rows) => rows.Select(row => row.Id).ToArray();
 
     private void LogBatch(ProducedBatch batch, Stopwatch clock, ref TimeSpan lastReport, long messages, long undelivered)
     {
@@ -237,9 +141,14 @@ public sealed class TopUpProducer
             if (undelivered > 0)
                 _logger.LogError("batch {Batch}: NOT delivered: Kafka did not take {Undelivered} of its messages; {Customers} customers, {BureauRows} bureau rows, ts={Ts}",
                     batch.Number, undelivered, batch.CustomerIds.Count, batch.BureauRows, batch.Ts);
-            else
+            else if (_options.Late.IsNone)
                 _logger.LogInformation("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z)",
                     batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime);
+            else
+                _logger.LogInformation(
+                    "batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts} ({Time:yyyy-MM-dd HH:mm:ss}Z); {HeldBack} held back; {Late} late customers ({LateBureau} bureau rows) from ts={LateTs}",
+                    batch.Number, batch.CustomerIds.Count, batch.BureauRows, batch.Ts, batch.Timestamp.UtcDateTime, batch.HeldBackIds.Count,
+                    batch.Late?.CustomerIds.Count ?? 0, batch.Late?.BureauRows ?? 0, batch.Late?.Ts.ToString() ?? "-");
             return;
         }
         _logger.LogDebug("batch {Batch}: {Customers} customers, {BureauRows} bureau rows, ts={Ts}",

@@ -8,11 +8,12 @@
 #
 # Options: --batches N  --out DIR (default output/demo)  --data DIR (default data)  --model FILE (default <data>/topup.model)
 #          --customers N (size of generated data, default the course's 128,655)  --port P (dashboard, default 8050)
+#          --late MIN-MAX (customers per batch the producer holds back one batch, default 0-2; 0-0 sends all on time)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-batches=""; out="output/demo"; data="data"; model=""; customers=""; port=8050
+batches=""; out="output/demo"; data="data"; model=""; customers=""; port=8050; late="0-2"
 while [ $# -gt 0 ]; do
   case "$1" in
     --batches) batches="$2"; shift 2 ;;
@@ -21,7 +22,8 @@ while [ $# -gt 0 ]; do
     --model) model="$2"; shift 2 ;;
     --customers) customers="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --late) late="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -93,12 +95,13 @@ start dashboard dotnet "$consumer_dll" --port "$port" --html "$out/dashboard.htm
 wait_for "the dashboard" 60 port_open
 start job dotnet "$job_dll" --model "$model" --out "$out" --trigger default
 sleep 2
-start producer dotnet "$producer_dll" --data "$data" ${batches:+--batches "$batches"}
+# A few customers of each batch arrive one batch late, with their own ts: the streams page marks them, the job judges them by its watermark.
+start producer dotnet "$producer_dll" --data "$data" --late "$late" ${batches:+--batches "$batches"}
 producer_pid=${pids[-1]}
 job_pid=${pids[-2]}
 
 echo
-echo "demo: live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); Ctrl-C stops everything"
+echo "demo: live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams; Ctrl-C stops everything"
 echo
 
 if [ -z "$batches" ]; then

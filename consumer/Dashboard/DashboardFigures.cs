@@ -137,28 +137,37 @@ public static class DashboardFigures
             trace.SetProperty("fillcolor", "rgba(47,109,181,0.12)");
             trace.SetProperty("hovertemplate", "window ending %{x|%Y-%m-%d %H:%M:%S} UTC<br><b>%{y:,d}</b> predicted top-ups<extra></extra>");
         }
-        var layout = BaseLayout($"Predicted top-ups per window (last {capacity:N0} windows)");
+        // One point alone would get a range of a second or two, with repeated tick labels.
+        var range = history.Count == 1 ? (history[0].WindowEnd.AddMinutes(-1), history[0].WindowEnd.AddMinutes(1)) : ((DateTimeOffset, DateTimeOffset)?)null;
+        var layout = TimeLineLayout($"Predicted top-ups per window (last {capacity:N0} windows)", "window end (UTC)", "%H:%M:%S\n%b %d", "top-ups", range);
         layout.SetProperty("margin", new { l = 48, r = 16, t = 44, b = 40 });
-        var xAxis = new Dictionary<string, object>
-        {
-            ["type"] = "date",
-            ["title"] = new { text = "window end (UTC)" },
-            ["gridcolor"] = "#e5e9f0",
-            ["tickformat"] = "%H:%M:%S\n%b %d",
-        };
-        // One point alone would get a range of a second or two, with repeated tick labels. The range is set
-        // either way, since plotly.js keeps a range it was given when a later layout leaves it out.
-        if (history.Count == 1)
-            xAxis["range"] = new[] { Timestamp(history[0].WindowEnd.AddMinutes(-1)), Timestamp(history[0].WindowEnd.AddMinutes(1)) };
-        else
-            xAxis["autorange"] = true;
-        layout.SetProperty("xaxis", xAxis);
-        layout.SetProperty("yaxis", new { title = new { text = "top-ups" }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
-        layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
         return ToJson(GenericChart.addLayout(layout, chart));
     }
 
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    /// <summary>The layout of a line chart over time, in the dashboard's look: counts from zero, whole numbers.</summary>
+    /// <param name="range">A fixed time range, or null to fit the data.</param>
+    internal static Layout TimeLineLayout(string title, string xTitle, string tickFormat, string yTitle, (DateTimeOffset From, DateTimeOffset To)? range)
+    {
+        var layout = BaseLayout(title);
+        var xAxis = new Dictionary<string, object>
+        {
+            ["type"] = "date",
+            ["title"] = new { text = xTitle },
+            ["gridcolor"] = "#e5e9f0",
+            ["tickformat"] = tickFormat,
+        };
+        // The range is set either way, since plotly.js keeps a range it was given when a later layout leaves it out.
+        if (range is var (from, to))
+            xAxis["range"] = new[] { Timestamp(from), Timestamp(to) };
+        else
+            xAxis["autorange"] = true;
+        layout.SetProperty("xaxis", xAxis);
+        layout.SetProperty("yaxis", new { title = new { text = yTitle }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
+        layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
+        return layout;
+    }
+
+    internal static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Escapes text for plotly.js labels, which interpret a few HTML tags and character references.</summary>
     public static string Html(string text)
@@ -179,7 +188,7 @@ public static class DashboardFigures
         return builder.ToString();
     }
 
-    private static Layout BaseLayout(string title)
+    internal static Layout BaseLayout(string title)
     {
         var layout = new Layout();
         layout.SetProperty("title", new { text = title, x = 0.01, xanchor = "left", font = new { size = 16, color = InkColour } });
@@ -191,7 +200,7 @@ public static class DashboardFigures
     }
 
     /// <summary>Plotly.NET's figure JSON, minus its empty frames.</summary>
-    private static JsonNode ToJson(GenericChart chart)
+    internal static JsonNode ToJson(GenericChart chart)
     {
         var figure = JsonNode.Parse(GenericChart.toFigureJson(chart))!.AsObject();
         figure.Remove("frames");

@@ -1,3 +1,4 @@
+using TopUpSpark.Consumer.Kafka;
 namespace TopUpSpark.Consumer.Dashboard;
 
 /// <summary>Predicted top-ups of one map region, and the data's names that were counted for it.</summary>
@@ -64,14 +65,7 @@ public sealed record OffsetGap(DateTimeOffset At, string Topic, int Partition, l
 
 /// <summary>How the dashboard's Kafka consumer is doing. Holds no credentials: pass-through settings never appear here.</summary>
 public sealed record ConsumerStatus(
-    string Topic,
-    string BootstrapServers,
-    string GroupId,
-    DateTimeOffset StartedAt,
-    bool Connected,
-    int AssignedPartitions,
-    int PositionedPartitions,
-    long? Lag,
+    ReaderConnection Connection,
     DateTimeOffset? LastMessageAt,
     long MessagesAccepted,
     long MessagesRejected,
@@ -81,8 +75,10 @@ public sealed record ConsumerStatus(
     long LostMessages,
     IReadOnlyList<OffsetGap> RecentGaps)
 {
-    /// <summary>Connected, with every assigned partition positioned: a message produced now will be read.</summary>
-    public bool Ready => Connected && AssignedPartitions > 0 && PositionedPartitions == AssignedPartitions;
+    public string Topic => Connection.Topic;
+    public bool Connected => Connection.Connected;
+    public long? Lag => Connection.Lag;
+    public bool Ready => Connection.Ready;
 }
 
 /// <summary>

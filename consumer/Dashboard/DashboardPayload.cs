@@ -12,7 +12,8 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// changed. Serialised with System.Text.Json's default encoder, which escapes &lt; &gt; &amp; ' and
 /// non-ASCII, so the text is also safe inside an HTML &lt;script&gt; block.
 /// </summary>
-public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
+/// <param name="streamsServed">Whether the same server also serves the streams page, which the map then links.</param>
+public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool streamsServed = false)
 {
     private readonly Lock _gate = new();
     private (long Version, string Json)? _payload;
@@ -44,6 +45,7 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
             ["dataVersion"] = snapshot.DataVersion,
             ["windowVersion"] = snapshot.WindowVersion,
             ["generatedAt"] = Time(time.GetUtcNow()),
+            ["streamsServed"] = streamsServed,
             ["map"] = mapFigure.Figure.DeepClone(),
             ["history"] = historyFigure.Figure.DeepClone(),
             ["window"] = snapshot.Window is { } window
@@ -67,26 +69,12 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
                     }).ToArray()),
                 }
                 : null,
-            ["status"] = new JsonObject
+            ["status"] = status.Connection.AddTo(new JsonObject
             {
-                ["topic"] = status.Topic,
-                ["bootstrapServers"] = status.BootstrapServers,
-                ["groupId"] = status.GroupId,
-                ["startedAt"] = Time(status.StartedAt),
-                ["connected"] = status.Connected,
-                ["ready"] = status.Ready,
-                ["assignedPartitions"] = status.AssignedPartitions,
-                ["positionedPartitions"] = status.PositionedPartitions,
-                ["lag"] = status.Lag,
                 ["lastMessageAt"] = status.LastMessageAt is { } last ? Time(last) : null,
                 ["messagesAccepted"] = status.MessagesAccepted,
                 ["messagesRejected"] = status.MessagesRejected,
-                ["recentRejections"] = new JsonArray(status.RecentRejections.Select(r => (JsonNode)new JsonObject
-                {
-                    ["at"] = Time(r.At),
-                    ["source"] = r.Source,
-                    ["reason"] = r.Reason,
-                }).ToArray()),
+                ["recentRejections"] = Rejections(status.RecentRejections),
                 ["lateWindows"] = status.LateWindows,
                 ["repeatedPartsIgnored"] = status.RepeatedPartsIgnored,
                 ["lostMessages"] = status.LostMessages,
@@ -99,12 +87,21 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time)
                     ["actualOffset"] = g.ActualOffset,
                     ["missing"] = g.Missing,
                 }).ToArray()),
-            },
+            }, Time),
         };
         return payload.ToJsonString(JsonOptions);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
-    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>Rejected or unreadable messages as the pages list them.</summary>
+    internal static JsonArray Rejections(IEnumerable<RejectedMessage> rejections) =>
+        new(rejections.Select(r => (JsonNode)new JsonObject
+        {
+            ["at"] = Time(r.At),
+            ["source"] = r.Source,
+            ["reason"] = r.Reason,
+        }).ToArray());
+
+    internal static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using TopUpSpark.Consumer.Kafka;
 using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Consumer.Dashboard;
@@ -20,7 +21,7 @@ public enum WindowOutcome
 /// consumer's status. Thread-safe; every change publishes a new immutable <see cref="DashboardSnapshot"/>
 /// and wakes whoever waits in <see cref="NextAsync"/>.
 /// </summary>
-public sealed class DashboardState
+public sealed class DashboardState : IReaderStatus
 {
     /// <summary>How many recent rejections and data-loss gaps are kept for the page.</summary>
     public const int RecentLimit = 10;
@@ -31,26 +32,18 @@ public sealed class DashboardState
     private WindowCounts? _window;
     private ConsumerStatus _status;
     private long _version, _dataVersion, _windowVersion;
-    private DashboardSnapshot _snapshot;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SnapshotFeed<DashboardSnapshot> _feed;
 
     public DashboardState(string topic, string bootstrapServers, string groupId, int historyCapacity, DateTimeOffset startedAt)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(historyCapacity, 1);
         _historyCapacity = historyCapacity;
-        _status = new ConsumerStatus(topic, bootstrapServers, groupId, startedAt, Connected: false, AssignedPartitions: 0,
-            PositionedPartitions: 0, Lag: null, LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
+        _status = new ConsumerStatus(ReaderConnection.Starting(topic, bootstrapServers, groupId, startedAt), LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
             LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
-        _snapshot = Build();
+        _feed = new SnapshotFeed<DashboardSnapshot>(Build(), snapshot => snapshot.Version);
     }
 
-    public DashboardSnapshot Current
-    {
-        get
-        {
-            lock (_gate) return _snapshot;
-        }
-    }
+    public DashboardSnapshot Current => _feed.Current;
 
     /// <summary>
     /// Takes a decoded window: the newest end replaces the map's window, the same end adds to it, an older
@@ -115,12 +108,12 @@ public sealed class DashboardState
         RecentGaps = Recent(gap, s.RecentGaps),
     });
 
-    public void SetConnection(bool connected) => UpdateStatus(s => s with { Connected = connected });
+    public void SetConnection(bool connected) => UpdateStatus(s => s with { Connection = s.Connection with { Connected = connected } });
 
     public void SetPartitions(int assigned, int positioned) =>
-        UpdateStatus(s => s with { AssignedPartitions = assigned, PositionedPartitions = positioned });
+        UpdateStatus(s => s with { Connection = s.Connection with { AssignedPartitions = assigned, PositionedPartitions = positioned } });
 
-    public void SetLag(long? lag) => UpdateStatus(s => s with { Lag = lag });
+    public void SetLag(long? lag) => UpdateStatus(s => s with { Connection = s.Connection with { Lag = lag } });
 
     /// <summary>
     /// Every snapshot whose data (not just the consumer's status) changed, starting with the current one;
@@ -143,28 +136,8 @@ public sealed class DashboardState
     /// The current snapshot as soon as its <see cref="DashboardSnapshot.Version"/> differs from
     /// <paramref name="seenVersion"/>; after <paramref name="maxWait"/> the current one regardless; null once cancelled.
     /// </summary>
-    public async Task<DashboardSnapshot?> NextAsync(long seenVersion, TimeSpan? maxWait, CancellationToken cancel)
-    {
-        Task changed;
-        lock (_gate)
-        {
-            if (_snapshot.Version != seenVersion) return _snapshot;
-            changed = _changed.Task;
-        }
-        try
-        {
-            await (maxWait is { } wait ? changed.WaitAsync(wait, cancel) : changed.WaitAsync(cancel));
-        }
-        catch (TimeoutException)
-        {
-            // Nothing changed within maxWait: the caller gets the same snapshot again (a keep-alive).
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-        return Current;
-    }
+    public Task<DashboardSnapshot?> NextAsync(long seenVersion, TimeSpan? maxWait, CancellationToken cancel) =>
+        _feed.NextAsync(seenVersion, maxWait, cancel);
 
     private void UpdateStatus(Func<ConsumerStatus, ConsumerStatus> change)
     {
@@ -200,10 +173,7 @@ public sealed class DashboardState
     private void Publish()
     {
         _version++;
-        _snapshot = Build();
-        var changed = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.SetResult();
+        _feed.Publish(Build());
     }
 
     private DashboardSnapshot Build() => new(

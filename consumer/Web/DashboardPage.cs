@@ -31,6 +31,7 @@ public static class DashboardPage
         """<link rel="stylesheet" href="dashboard.css">""",
         $"""
          <script src="{WebAssets.PlotlyScript}"></script>
+         <script src="{WebAssets.SharedScript}"></script>
          <script src="{WebAssets.PageScript}"></script>
          """);
 
@@ -38,9 +39,10 @@ public static class DashboardPage
     public static string Snapshot(string payloadJson)
     {
         var plotly = InlineScript(WebAssets.ReadText(WebAssets.PlotlyScript));
+        var shared = InlineScript(WebAssets.ReadText(WebAssets.SharedScript));
         var script = InlineScript(WebAssets.ReadText(WebAssets.PageScript));
-        // Only the two inline scripts, identified by their hashes, may run; the data blocks are inert JSON.
-        var policy = $"default-src 'none'; script-src 'sha256-{Sha256(plotly)}' 'sha256-{Sha256(script)}'; " +
+        // Only the three inline scripts, identified by their hashes, may run; the data blocks are inert JSON.
+        var policy = $"default-src 'none'; script-src 'sha256-{Sha256(plotly)}' 'sha256-{Sha256(shared)}' 'sha256-{Sha256(script)}'; " +
                      "style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'";
         var notices = WebAssets.ReadText(WebAssets.ThirdPartyNotices);
         if (notices.Contains("--", StringComparison.Ordinal))
@@ -55,6 +57,7 @@ public static class DashboardPage
              {JsonBlock("india-geojson", WebAssets.ReadText(WebAssets.IndiaGeoJson))}
              {JsonBlock("world-topojson", WebAssets.ReadText(WebAssets.WorldTopoJson))}
              <script>{plotly}</script>
+             <script>{shared}</script>
              <script>{script}</script>
              <!--
              {notices}

@@ -11,13 +11,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TopUpSpark.Consumer.Dashboard;
+using TopUpSpark.Consumer.Streams;
 
 namespace TopUpSpark.Consumer.Web;
 
 /// <summary>
-/// The live dashboard: an ASP.NET Core (Kestrel) server on loopback by default. <c>/</c> is the page,
+/// The live dashboard: an ASP.NET Core (Kestrel) server on loopback by default. <c>/</c> is the map page,
 /// <c>/events</c> pushes the page's data as Server-Sent Events on every change (plus a keep-alive),
-/// <c>/api/state</c> answers the same data once. Only GET, only the dashboard's own files, strict CSP.
+/// <c>/api/state</c> answers the same data once. <c>/streams</c>, <c>/streams/events</c> and <c>/api/streams</c>
+/// are the same for the input streams' record counts, when they are counted. Only GET, only the
+/// dashboard's own files, strict CSP.
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
@@ -34,8 +37,19 @@ public sealed class DashboardServer : IAsyncDisposable
     /// <summary>Where the dashboard listens, e.g. http://127.0.0.1:8050/ (the actual port when 0 was asked for).</summary>
     public Uri Address { get; }
 
-    public static async Task<DashboardServer> StartAsync(
-        IPAddress host, int port, DashboardState state, DashboardPayload payload, ILoggerFactory loggerFactory, CancellationToken cancel)
+    /// <summary>The map at <c>/</c>, and the streams page when <paramref name="streams"/> is given.</summary>
+    public static Task<DashboardServer> StartAsync(
+        IPAddress host, int port, DashboardState state, DashboardPayload payload, ILoggerFactory loggerFactory, CancellationToken cancel,
+        StreamsView? streams = null) =>
+        StartAsync(host, port, (state, payload), streams, loggerFactory, cancel);
+
+    /// <summary>The streams page alone (<c>topup-consumer counts</c>); <c>/</c> leads to it.</summary>
+    public static Task<DashboardServer> StartAsync(IPAddress host, int port, StreamsView streams, ILoggerFactory loggerFactory, CancellationToken cancel) =>
+        StartAsync(host, port, null, streams, loggerFactory, cancel);
+
+    private static async Task<DashboardServer> StartAsync(
+        IPAddress host, int port, (DashboardState State, DashboardPayload Payload)? map, StreamsView? streams, ILoggerFactory loggerFactory,
+        CancellationToken cancel)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -73,16 +87,34 @@ public sealed class DashboardServer : IAsyncDisposable
             await next(context);
         });
 
-        var page = Encoding.UTF8.GetBytes(DashboardPage.Live());
-        app.MapGet("/", () => Results.Bytes(page, "text/html; charset=utf-8"));
         foreach (var (path, contentType) in WebAssets.ContentTypes)
         {
             var bytes = WebAssets.Read(path);
             app.MapGet("/" + path, () => Results.Bytes(bytes, contentType));
         }
-        app.MapGet("/api/state", () => Results.Text(payload.For(state.Current), "application/json; charset=utf-8"));
-        app.MapGet("/events", (HttpContext context, IHostApplicationLifetime lifetime) =>
-            TypedResults.ServerSentEvents(Updates(state, payload, context.RequestAborted, lifetime.ApplicationStopping), eventType: "update"));
+        if (map is var (state, payload))
+        {
+            var page = Encoding.UTF8.GetBytes(DashboardPage.Live());
+            app.MapGet("/", () => Results.Bytes(page, "text/html; charset=utf-8"));
+            app.MapGet("/api/state", () => Results.Text(payload.For(state.Current), "application/json; charset=utf-8"));
+            app.MapGet("/events", (HttpContext context, IHostApplicationLifetime lifetime) =>
+                TypedResults.ServerSentEvents(Updates(state.NextAsync, s => s.Version, payload.For, context.RequestAborted, lifetime.ApplicationStopping),
+                    eventType: "update"));
+        }
+        else
+        {
+            app.MapGet("/", () => Results.Redirect("streams"));
+        }
+        if (streams is not null)
+        {
+            var page = WebAssets.Read(WebAssets.StreamsPage);
+            app.MapGet("/streams", () => Results.Bytes(page, "text/html; charset=utf-8"));
+            app.MapGet("/api/streams", () => Results.Text(streams.Payload.For(streams.Counter.Current), "application/json; charset=utf-8"));
+            app.MapGet("/streams/events", (HttpContext context, IHostApplicationLifetime lifetime) =>
+                TypedResults.ServerSentEvents(
+                    Updates(streams.Counter.NextAsync, s => s.Version, streams.Payload.For, context.RequestAborted, lifetime.ApplicationStopping),
+                    eventType: "update"));
+        }
 
         await app.StartAsync(cancel);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -90,16 +122,18 @@ public sealed class DashboardServer : IAsyncDisposable
         return new DashboardServer(app, address);
     }
 
-    private static async IAsyncEnumerable<string> Updates(
-        DashboardState state, DashboardPayload payload, CancellationToken requestAborted, CancellationToken stopping,
-        [EnumeratorCancellation] CancellationToken enumeration = default)
+    /// <summary>A page's data on every change of its snapshot, and again every <see cref="KeepAlive"/>.</summary>
+    private static async IAsyncEnumerable<string> Updates<TSnapshot>(
+        Func<long, TimeSpan?, CancellationToken, Task<TSnapshot?>> next, Func<TSnapshot, long> versionOf, Func<TSnapshot, string> payload,
+        CancellationToken requestAborted, CancellationToken stopping, [EnumeratorCancellation] CancellationToken enumeration = default)
+        where TSnapshot : class
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping, enumeration);
         var seen = long.MinValue;
-        while (await state.NextAsync(seen, KeepAlive, cancel.Token) is { } snapshot)
+        while (await next(seen, KeepAlive, cancel.Token) is { } snapshot)
         {
-            seen = snapshot.Version;
-            yield return payload.For(snapshot);
+            seen = versionOf(snapshot);
+            yield return payload(snapshot);
         }
     }
 

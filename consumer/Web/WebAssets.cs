@@ -15,7 +15,11 @@ public static class WebAssets
     public const string ThirdPartyNotices = "assets/THIRD-PARTY-NOTICES.txt";
     public const string PageTemplate = "index.html";
     public const string PageScript = "dashboard.js";
+    /// <summary>What the map's and the streams page's scripts share; loaded before either.</summary>
+    public const string SharedScript = "page.js";
     public const string PageStyle = "dashboard.css";
+    public const string StreamsPage = "streams.html";
+    public const string StreamsScript = "streams.js";
 
     /// <summary>The folder plotly.js's <c>config.topojsonURL</c> points at (it appends <c>world_110m.json</c>).</summary>
     public const string TopoJsonFolder = "assets/topojson/";
@@ -32,7 +36,9 @@ public static class WebAssets
         [IndiaGeoJson] = "application/geo+json",
         [ThirdPartyNotices] = "text/plain; charset=utf-8",
         [PageScript] = "text/javascript; charset=utf-8",
+        [SharedScript] = "text/javascript; charset=utf-8",
         [PageStyle] = "text/css; charset=utf-8",
+        [StreamsScript] = "text/javascript; charset=utf-8",
     };
 
     public static byte[] Read(string path)

@@ -44,6 +44,11 @@ internal sealed class RunCommand
         "Send as fast as possible; batch k is stamped ts = start-ts + k*interval");
     private readonly Flag<long?> _startTs = Flags.Create<long?>("--start-ts", "TOPUP_START_TS", null,
         "Event time (Unix seconds) of the first --replay batch; default: now").Accepting(Accept.UnixTimeBetween(EarliestStart, LatestStart));
+    private readonly Flag<CountRange> _late = Flags.Range("--late", "TOPUP_LATE", CountRange.None,
+        "Customers of each batch (a random number MIN-MAX, at most the batch's) held back with their bureau rows and sent with the " +
+        "next batch, keeping their ts: late data for the job's watermark; 0-0 sends everything on time");
+    private readonly Option<int?> _lateSeed = Flags.Create<int?>("--late-seed", "TOPUP_LATE_SEED", null,
+        "Seed of how many and which customers --late holds back; default: a fresh one each run");
     private readonly KafkaConnectionFlags _kafka = Flags.KafkaConnection();
 
     // A step of more than a day between batches is no longer a stream; the job's windows are seconds long.
@@ -61,12 +66,13 @@ internal sealed class RunCommand
             "Replays customer.csv and bureau.csv into Kafka as the course's Task 1: every --interval seconds the next " +
             "--min-customers..--max-customers customers (file order) go to the customer topic and all bureau rows of those " +
             "IDs to the bureau topic, one ts per batch. Running the producer is the default command; 'generate' writes " +
-            "synthetic data.");
+            "synthetic data; 'stream' replays any CSV into one topic.");
         flags.AddTo(root);
         var run = new Command("run", "Run the producer (the same as giving no command)");
         new RunCommand().AddTo(run);
         root.Subcommands.Add(run);
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(StreamCommand.Create());
         return root;
     }
 
@@ -75,7 +81,7 @@ internal sealed class RunCommand
         Option[] options =
         [
             _data, _customerFile, _bureauFile, _schema, _customerTopic, _bureauTopic, _interval,
-            _minCustomers, _maxCustomers, _seed, _batches, _stopAtEnd, _replay, _startTs,
+            _minCustomers, _maxCustomers, _seed, _batches, _stopAtEnd, _replay, _startTs, _late, _lateSeed,
         ];
         foreach (var option in options) command.Options.Add(option);
         _kafka.AddTo(command);
@@ -103,6 +109,8 @@ internal sealed class RunCommand
                 StopAtEnd = parse.GetValue(_stopAtEnd),
                 Replay = parse.GetValue(_replay),
                 ReplayStart = parse.GetValue(_startTs) is { } startTs ? DateTimeOffset.FromUnixTimeSeconds(startTs) : null,
+                Late = parse.GetValue(_late),
+                LateSeed = parse.GetValue(_lateSeed),
             };
             options.Validate();
             var kafka = _kafka.Resolve(parse, loggerFactory);
@@ -113,8 +121,8 @@ internal sealed class RunCommand
                 parse.GetValue(_bureauFile) ?? Path.Combine(data, "bureau.csv"),
                 schema, logger);
             logger.LogInformation(
-                "producing to {Bootstrap}: topics {CustomerTopic} and {BureauTopic}, {Min}-{Max} customers per batch, {Mode}",
-                kafka.BootstrapServers, options.CustomerTopic, options.BureauTopic, options.MinCustomers, options.MaxCustomers,
+                "producing to {Bootstrap}: topics {CustomerTopic} and {BureauTopic}, {Min}-{Max} customers per batch ({Late} held back to the next), {Mode}",
+                kafka.BootstrapServers, options.CustomerTopic, options.BureauTopic, options.MinCustomers, options.MaxCustomers, options.Late,
                 options.Replay ? $"replay (ts step {options.Interval.TotalSeconds} s)" : $"every {options.Interval.TotalSeconds} s");
             var producer = new TopUpProducer(input, kafka, options, logger);
             var summary = await producer.RunAsync(cancel);

@@ -37,7 +37,7 @@ public class DashboardOutputTests
     ];
 
     [Test]
-    public void The_snapshot_carries_data_only_escaped_and_allows_only_its_own_two_scripts()
+    public void The_snapshot_carries_data_only_escaped_and_allows_only_its_own_three_scripts()
     {
         var html = DashboardPage.Snapshot(new DashboardPayload(Map, TimeProvider.System).For(StateWith(SampleMessages).Current));
 
@@ -48,10 +48,10 @@ public class DashboardOutputTests
         var policy = Regex.Match(html, "<meta http-equiv=\"Content-Security-Policy\" content=\"([^\"]+)\">").Groups[1].Value;
         Assert.That(policy, Does.StartWith("default-src 'none'; script-src 'sha256-"));
         var inlineScripts = Regex.Matches(html, "<script>(.*?)</script>", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
-        Assert.That(inlineScripts, Has.Count.EqualTo(2), "plotly.js and the page script");
+        Assert.That(inlineScripts, Has.Count.EqualTo(3), "plotly.js, the shared page helpers and the page script");
         foreach (var script in inlineScripts)
             Assert.That(policy, Does.Contain($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(script)))}'"));
-        Assert.That(Regex.Matches(html, "<script[ >]").Count, Is.EqualTo(5), "two scripts and three inert JSON blocks");
+        Assert.That(Regex.Matches(html, "<script[ >]").Count, Is.EqualTo(6), "three scripts and three inert JSON blocks");
         Assert.That(html, Does.Contain("react-datamaps-india 0.6.0 (MIT)"), "the map data's licence travels with the file");
     }
 

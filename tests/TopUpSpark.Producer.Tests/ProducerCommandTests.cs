@@ -17,6 +17,10 @@ public class ProducerCommandTests
     [TestCase(new[] { "--interval", "NaN" }, "--interval must be a number, got 'NaN'")]
     [TestCase(new[] { "--batches", "0" }, "--batches must be at least 1, got 0")]
     [TestCase(new[] { "--customer-topic", "" }, "--customer-topic must not be empty")]
+    [TestCase(new[] { "--late", "3-1" }, "--late must have MIN ≤ MAX, got 3 > 1, got '3-1'")]
+    [TestCase(new[] { "--late", "-1" }, "--late must be a range MIN-MAX of whole numbers from 0 (e.g. 1-3), or one number, got '-1'")]
+    [TestCase(new[] { "--late", "1-x" }, "--late must be a range MIN-MAX of whole numbers from 0 (e.g. 1-3), or one number, got '1-x'")]
+    [TestCase(new[] { "--late-seed", "x" }, "--late-seed must be a whole number, got 'x'")]
     [TestCase(new[] { "generate", "--customers", "0" }, "--customers must be between 1 and 10000000, got 0")]
     [TestCase(new[] { "generate", "--out", " " }, "--out must not be empty")]
     public Task A_refused_flag_is_named_with_the_accepted_range(string[] args, string message) =>
@@ -36,6 +40,8 @@ public class ProducerCommandTests
 
     [TestCase("--replay", "--start-ts", "1764000000", "--interval", "0.5", "--min-customers", "30", "--max-customers", "30", "--batches", "1")]
     [TestCase("run", "--seed", "-7", "--stop-at-end", "--kafka", "linger.ms=5")]
+    [TestCase("--late", "1-3", "--late-seed", "5")]
+    [TestCase("--late", "2")]
     [TestCase("generate", "--customers", "1", "--seed", "-1")]
     public void Good_values_parse(params string[] args) => Assert.That(RunCommand.Root().Parse(args).Errors, Is.Empty);
 }

@@ -3,7 +3,9 @@
 // textContent or plotly.js labels the server escaped: never through innerHTML.
 "use strict";
 (() => {
-  const byId = (id) => document.getElementById(id);
+  const { byId, utc, cell, row, item, setLive, renderConnection } = window.TopUpPage;
+  // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
+  const show = window.TopUpPage.latestOnly(render);
   const INDIA_GEOJSON = "assets/india-states.geojson";
   const plotConfig = {
     displaylogo: false,
@@ -17,25 +19,7 @@
 
   let shownWindowVersion = -1;
   let shownDataVersion = -1;
-  let latest = null;
-  let rendering = false;
   let lastMessageAt = null;
-
-  // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
-  async function show(payload) {
-    latest = payload;
-    if (rendering) return;
-    rendering = true;
-    try {
-      while (latest) {
-        const next = latest;
-        latest = null;
-        await render(next);
-      }
-    } finally {
-      rendering = false;
-    }
-  }
 
   async function render(payload) {
     if (payload.windowVersion !== shownWindowVersion) {
@@ -48,6 +32,8 @@
       shownDataVersion = payload.dataVersion;
     }
     renderStatus(payload.status);
+    // The streams page lives on the same server; a snapshot opened from a file has no server.
+    byId("pages").hidden = isSnapshot || !payload.streamsServed;
     document.body.dataset.windowVersion = String(payload.windowVersion);
     document.body.dataset.version = String(payload.version);
   }
@@ -90,15 +76,7 @@
   }
 
   function renderStatus(status) {
-    const connected = byId("st-connected");
-    connected.textContent = status.connected ? "connected" : "not connected";
-    connected.className = status.connected ? "ok" : "bad";
-    byId("st-topic").textContent = status.topic;
-    byId("st-bootstrap").textContent = status.bootstrapServers;
-    byId("st-group").textContent = status.groupId;
-    byId("st-since").textContent = `${utc(status.startedAt)} (newer windows only)`;
-    byId("st-partitions").textContent = `${status.positionedPartitions} of ${status.assignedPartitions} positioned`;
-    byId("st-lag").textContent = status.lag === null ? "unknown" : `${numbers.format(status.lag)} message${status.lag === 1 ? "" : "s"}`;
+    renderConnection(status, "newer windows only", numbers);
     lastMessageAt = status.lastMessageAt ? new Date(status.lastMessageAt) : null;
     renderLastMessage();
     byId("st-messages").textContent = `${numbers.format(status.messagesAccepted)} accepted · ${numbers.format(status.messagesRejected)} rejected`;
@@ -128,36 +106,6 @@
     }
     const seconds = Math.max(0, Math.round((Date.now() - lastMessageAt.getTime()) / 1000));
     target.textContent = `${utc(lastMessageAt.toISOString())} (${seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`} ago)`;
-  }
-
-  function utc(iso) {
-    return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
-  }
-
-  function cell(text, className, span) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (className) td.className = className;
-    if (span) td.colSpan = span;
-    return td;
-  }
-
-  function row(cells, className) {
-    const tr = document.createElement("tr");
-    if (className) tr.className = className;
-    tr.append(...cells);
-    return tr;
-  }
-
-  function item(text) {
-    const li = document.createElement("li");
-    li.textContent = text;
-    return li;
-  }
-
-  function setLive(state, text) {
-    byId("live").dataset.state = state;
-    byId("live-text").textContent = text;
   }
 
   function fromJsonBlock(id) {

@@ -29,6 +29,14 @@ public static class Flags
         return option;
     }
 
+    /// <summary>A range of whole counts written MIN-MAX (or one number), e.g. --late 1-3.</summary>
+    public static Flag<CountRange> Range(string name, string environmentVariable, CountRange defaultValue, string description)
+    {
+        var option = Create(name, environmentVariable, defaultValue, description);
+        option.HelpName = "MIN-MAX";
+        return option;
+    }
+
     /// <summary>A flag that may be repeated; the variable holds values separated by ';'.</summary>
     public static Flag<string[]> Repeated(string name, string environmentVariable, string description) =>
         new(name, environmentVariable, [], $"{description} (repeatable) [env: {environmentVariable}, ';'-separated]",
@@ -56,6 +64,7 @@ public static class Flags
             _ when target == typeof(double) => Number,
             _ when target == typeof(bool) => TrueOrFalse,
             _ when target == typeof(TimeSpan) => DurationValue,
+            _ when target == typeof(CountRange) => text => CountRange.Parse(text),
             _ when target.IsEnum => text => EnumName(target, text),
             _ => throw new NotSupportedException($"a flag of type {target.Name}"),
         };

@@ -6,18 +6,28 @@ using TopUpSpark.Core.Kafka;
 
 namespace TopUpSpark.Consumer.Kafka;
 
+/// <summary>What a <see cref="LiveTopicReader"/> reports about itself, for a page or table to show.</summary>
+public interface IReaderStatus
+{
+    void SetConnection(bool connected);
+    void SetPartitions(int assigned, int positioned);
+    void SetLag(long? lag);
+    void RecordGap(OffsetGap gap);
+}
+
 /// <summary>
-/// Reads <c>topup-by-state</c> in a consumer group of its own, starting from the latest offsets (a
-/// dashboard shows what happens from now on), and feeds every message to the processor. Reports the
+/// Reads topics (<c>topup-by-state</c> for the map, the input topics for the stream counts) in a consumer
+/// group of its own, starting from the latest offsets (a dashboard shows what happens from now on), and
+/// hands every message to <c>handle</c> with where it came from (<c>topic[partition]@offset</c>). Reports the
 /// connection (from librdkafka's statistics), the lag, and offset gaps: messages the broker dropped
 /// before they could be read (Spark's failOnDataLoss=false: counted, logged and shown, not fatal).
 /// </summary>
-public sealed class TopUpByStateReader(
+public sealed class LiveTopicReader(
     KafkaSettings settings,
-    string topic,
+    IReadOnlyList<string> topics,
     string groupId,
-    DashboardState state,
-    StateCountsProcessor processor,
+    IReaderStatus state,
+    Action<ConsumeResult<byte[]?, byte[]>, string> handle,
     ILogger logger,
     TimeProvider time)
 {
@@ -59,9 +69,9 @@ public sealed class TopUpByStateReader(
             .SetPartitionsRevokedHandler((_, partitions) => Unassigned(partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => Unassigned(partitions.Select(p => p.TopicPartition)))
             .Build();
-        consumer.Subscribe(topic);
+        consumer.Subscribe(topics);
         logger.LogInformation("reading {Topic} from {Bootstrap} in consumer group {Group}, from the latest offsets",
-            topic, settings.BootstrapServers, groupId);
+            Topics, settings.BootstrapServers, groupId);
         var lagMeasuredAt = TimeSpan.Zero;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
@@ -79,7 +89,7 @@ public sealed class TopUpByStateReader(
         }
         catch (KafkaException e) when (e.Error.IsFatal)
         {
-            logger.LogError("stopped reading {Topic}: fatal Kafka error {Reason} ({Code})", topic, e.Error.Reason, e.Error.Code);
+            logger.LogError("stopped reading {Topic}: fatal Kafka error {Reason} ({Code})", Topics, e.Error.Reason, e.Error.Code);
             throw;
         }
         finally
@@ -88,6 +98,8 @@ public sealed class TopUpByStateReader(
             consumer.Close();
         }
     }
+
+    private string Topics => string.Join(", ", topics);
 
     private void Handle(ConsumeResult<byte[]?, byte[]> result)
     {
@@ -101,7 +113,7 @@ public sealed class TopUpByStateReader(
         }
         _gaps.Observe(partition, result.Offset.Value);
         MarkPositioned(partition);
-        processor.Process(result.Message.Key, result.Message.Value ?? [], result.Message.Headers, $"{partition.Topic}[{partition.Partition.Value}]@{result.Offset.Value}");
+        handle(result, $"{partition.Topic}[{partition.Partition.Value}]@{result.Offset.Value}");
     }
 
     /// <summary>A partition this reader had before resumes where it stopped, so a rebalance neither skips nor re-reads.</summary>
