@@ -6,9 +6,12 @@ namespace TopUpSpark.Bench;
 /// <summary>How the published tables write the numbers of a result.</summary>
 public static class Figures
 {
-    public static string Whole(JsonNode? value) => value!.GetValue<double>().ToString("N0", CultureInfo.InvariantCulture);
+    /// <summary>A JSON number as a double, whether it was written from a whole or a fractional number.</summary>
+    public static double Number(JsonNode? value) => double.Parse(value!.ToJsonString(), CultureInfo.InvariantCulture);
 
-    public static string Percent(JsonNode? share) => share!.GetValue<double>().ToString("P0", CultureInfo.InvariantCulture);
+    public static string Whole(JsonNode? value) => Number(value).ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string Percent(JsonNode? share) => Number(share).ToString("P0", CultureInfo.InvariantCulture);
 
     /// <summary>A <see cref="Spread"/>'s JSON: "median (min – max over N runs)".</summary>
     public static string Spread(JsonNode? spread, Func<JsonNode?, string> format) =>

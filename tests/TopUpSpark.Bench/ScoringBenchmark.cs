@@ -160,9 +160,10 @@ public sealed class ScoringBenchmark : IBenchmark
             row.Numeric.Select(v => random.NextDouble() < 0.02 ? double.NaN : v).ToArray(),
             row.Categorical.Select(v => random.NextDouble() switch { < 0.05 => null, < 0.10 => $"unseen-{i}", _ => v }).ToArray())).ToArray();
 
+    // ML.NET's own engine is measured as the reference the compiled scorer is compared with, not against the target.
     public IEnumerable<ReportRow> Report(JsonObject result) =>
-        result["models"]!.AsObject().Select(model => new ReportRow(
-            $"scoring, one core: {model.Key.Replace('_', ' ')}",
-            Figures.Spread(model.Value!["rows_per_second"], Figures.Whole) + " rows/s",
-            $"≥ {Figures.Whole(model.Value["target_rows_per_second"])} rows/s", model.Value["target_met"]!.GetValue<bool>()));
+        result["models"]!.AsObject().Select(model => model.Key.EndsWith("_engine", StringComparison.Ordinal)
+            ? new ReportRow($"scoring, one core: {model.Key.Replace('_', ' ')} (the reference)", Figures.Spread(model.Value!["rows_per_second"], Figures.Whole) + " rows/s")
+            : new ReportRow($"scoring, one core: {model.Key.Replace('_', ' ')}", Figures.Spread(model.Value!["rows_per_second"], Figures.Whole) + " rows/s",
+                $"≥ {Figures.Whole(model.Value["target_rows_per_second"])} rows/s", model.Value["target_met"]!.GetValue<bool>()));
 }
