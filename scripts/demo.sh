@@ -34,12 +34,21 @@ mkdir -p "$run_dir"
 export TOPUP_BROKER_FILE="$(cd "$run_dir" && pwd)/embedded-broker.json"
 
 pids=()
+# stop_process <pid>: SIGTERM (each program finishes its step and says so), SIGKILL if still there after 30 s
+stop_process() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+# Stops in the reverse order of starting — producer, job (its summary), dashboard, then the broker they all
+# use — so nothing loses its broker while still talking to it.
 cleanup() {
   trap - EXIT INT TERM
   if [ ${#pids[@]} -gt 0 ]; then
-    echo "demo: stopping ${#pids[@]} process(es)…"
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    echo "demo: stopping ${#pids[@]} process(es), the broker last…"
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_process "${pids[i]}"; done
+    sleep 0.3   # the last lines through the prefixing pipes
   fi
 }
 trap cleanup EXIT
@@ -66,10 +75,12 @@ if [ ! -f "$model" ]; then
     $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" )
 fi
 
-# start <name> <command…>: runs in the background, its output prefixed on the terminal and kept in <run>/<name>.log
+# start <name> <command…>: runs in the background, its output prefixed on the terminal and kept in <run>/<name>.log.
+# The pipe ignores Ctrl-C and SIGTERM: it ends when the program's output does, so the program's last lines
+# (the job's summary) are still shown and kept when it is stopped.
 start() {
   local name=$1; shift
-  "$@" > >(tee -a "$run_dir/$name.log" | sed -u "s/^/[$name] /") 2>&1 &
+  "$@" > >(trap '' INT TERM; tee -a "$run_dir/$name.log" | sed -u "s/^/[$name] /") 2>&1 &
   pids+=($!)
 }
 wait_for() { # <what> <seconds> <test command…>

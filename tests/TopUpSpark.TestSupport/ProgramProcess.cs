@@ -132,6 +132,13 @@ public sealed partial class ProgramProcess : IDisposable
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>Signals every process of the group <paramref name="leader"/> leads, as a terminal's Ctrl-C (SIGINT) does its foreground job.</summary>
+    public static void SignalGroup(int leader, int signal)
+    {
+        if (SendSignal(-leader, signal) != 0)
+            throw new InvalidOperationException($"kill(-{leader}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SendSignal(int pid, int signal);
 

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using NUnit.Framework;
+using TopUpSpark.Producer.DataGeneration;
+using TopUpSpark.TestSupport;
+
+namespace TopUpSpark.Job.Tests;
+
+/// <summary>
+/// <c>scripts/demo.sh</c> as a user runs it in a terminal, stopped with Ctrl-C: the terminal sends SIGINT to
+/// the whole foreground process group, which the test does to a process group of the demo's own.
+/// </summary>
+public class DemoScriptTests
+{
+    private const int SigInt = 2;
+    private string _work = "";
+
+    [OneTimeSetUp]
+    public async Task DataModelAndPublishedJob()
+    {
+        _work = RepositoryRoot.NewScratchDirectory("demo-script");
+        DataGenerator.Generate(new GeneratorOptions { Customers = 2_000, Seed = 3, OutputDirectory = Path.Combine(_work, "data") });
+        await JobTestBed.ImportCourseModel(_work);
+    }
+
+    [OneTimeTearDown]
+    public void Delete() => Directory.Delete(_work, recursive: true);
+
+    [Test]
+    public async Task Ctrl_C_stops_the_producer_the_job_and_the_dashboard_before_the_broker_and_shows_the_jobs_summary()
+    {
+        var output = new List<string>();
+        var info = new ProcessStartInfo("setsid")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path,
+        };
+        foreach (var argument in new[] { "bash", "scripts/demo.sh", "--out", Path.Combine(_work, "out"), "--data", Path.Combine(_work, "data"),
+                     "--model", Path.Combine(_work, "course.model"), "--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            info.ArgumentList.Add(argument);
+        info.Environment["TOPUP_PUBLISH_DIR"] = Path.Combine(_work, "publish");
+        using var demo = Process.Start(info)!;
+        demo.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
+        demo.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
+        demo.BeginOutputReadLine();
+        demo.BeginErrorReadLine();
+        try
+        {
+            // Running: the job has taken a batch with rows.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(8);
+            while (!Lines().Any(l => l.StartsWith("[job]", StringComparison.Ordinal) && l.Contains(" rows (bureau ") && !l.Contains(": 0 rows")))
+            {
+                Assert.That(demo.HasExited, Is.False, string.Join('\n', Lines()));
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the demo did not run a batch with rows:\n" + string.Join('\n', Lines()));
+                await Task.Delay(500);
+            }
+
+            // setsid made the demo's shell the leader of a process group of its own, as a terminal's foreground job is.
+            ProgramProcess.SignalGroup(demo.Id, SigInt);
+            Assert.That(demo.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "the demo stopped after Ctrl-C");
+            demo.WaitForExit();
+        }
+        finally
+        {
+            if (!demo.HasExited) ProgramProcess.SignalGroup(demo.Id, ProgramProcess.SigKill);
+        }
+
+        var lines = Lines();
+        int Index(string prefix, string text) =>
+            lines.FindIndex(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.Contains(text, StringComparison.Ordinal));
+        var stopping = lines.FindIndex(l => l.StartsWith("demo: stopping", StringComparison.Ordinal));
+        var producerSent = Index("[producer]", "batches:");
+        var jobSummary = Index("[job]", "summary:");
+        var dashboardStopped = Index("[dashboard]", "stopped:");
+        var brokerStopped = Index("[broker]", "embedded Kafka stopped");
+        Assert.That(new[] { stopping, producerSent, jobSummary, dashboardStopped, brokerStopped }, Has.All.GreaterThanOrEqualTo(0), string.Join('\n', lines));
+        Assert.That(new[] { stopping, producerSent, jobSummary, dashboardStopped, brokerStopped }, Is.Ordered, string.Join('\n', lines));
+        Assert.That(lines.Where(l => l.Contains("Connection refused", StringComparison.Ordinal)), Is.Empty, "nothing outlived the broker");
+        Assert.That(File.ReadAllText(Path.Combine(_work, "out", "run", "job.log")), Does.Contain("summary:"), "the job's log keeps its summary too");
+
+        List<string> Lines()
+        {
+            lock (output) return output.ToList();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
