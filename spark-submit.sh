@@ -111,7 +111,7 @@ while [ $# -gt 0 ]; do
       esac ;;
     --packages|--jars|--py-files|--files|--driver-memory|--executor-memory|--num-executors|--executor-cores|--class)
       need_value "$@"; note "ignoring $1 $2 (Kafka support and the model runtime are built in)"; shift 2 ;;
-    --help|-h) sed -n '2,19p' "$0"; echo; publish_program spark-job; exec dotnet "$(published_dll spark-job topup-job)" --help ;;
+    --help|-h) usage_from_header "$0"; echo; echo "The job's flags:"; publish_program spark-job; exec dotnet "$(published_dll spark-job topup-job)" --help ;;
     --) shift; job_args+=("$@"); break ;;
     *.dll|*.jar|*.py|spark-job|spark-job/) note "application '$1' is implied: running the TopUp job"; shift ;;
     *) job_args+=("$1"); shift ;;

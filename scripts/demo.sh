@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --customers) customers="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --late) late="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) usage_from_header "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

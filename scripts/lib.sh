@@ -3,6 +3,9 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# usage_from_header <script> : the script's opening comment block without its '#' marks, as its --help
+usage_from_header() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
+
 # build_program <project dir> : builds quietly, fails loudly with the compiler's output
 build_program() { quietly "build of $1" dotnet build "$REPO_ROOT/$1" -c Release -nologo -v quiet; }
 

@@ -84,6 +84,21 @@ public class DemoScriptTests
         }
     }
 
+    [Test]
+    public void Help_prints_usage_text_not_the_scripts_source()
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path };
+        info.ArgumentList.Add("scripts/demo.sh");
+        info.ArgumentList.Add("--help");
+        using var demo = Process.Start(info)!;
+        var output = demo.StandardOutput.ReadToEnd() + demo.StandardError.ReadToEnd();
+        Assert.That(demo.WaitForExit(TimeSpan.FromSeconds(30)), Is.True);
+
+        Assert.That(demo.ExitCode, Is.Zero, output);
+        Assert.That(output, Does.StartWith("The whole pipeline on this machine").And.Contain("Options: --batches N").And.Contain("--late MIN-MAX"));
+        Assert.That(output.Split('\n').Where(line => line.StartsWith('#') || line.StartsWith("set -", StringComparison.Ordinal)), Is.Empty);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

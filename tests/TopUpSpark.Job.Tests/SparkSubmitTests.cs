@@ -124,4 +124,15 @@ public class SparkSubmitTests
         Assert.That(output, Does.Not.Contain("hunter2"), "no secret value in spark-submit.sh's line nor in the job's errors");
         Assert.That(exit, Is.EqualTo(2), output);
     }
+
+    [Test]
+    public void Help_prints_usage_text_and_the_jobs_flags_not_the_scripts_source()
+    {
+        var (exit, output) = SparkSubmit("--help");
+
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.StartWith("spark-submit for the TopUp job.").And.Contain("  --master local | local[N] | local[*]")
+            .And.Contain("The job's flags:").And.Contain("--watermark <duration>"));
+        Assert.That(output.Split('\n').Where(line => line.StartsWith('#') || line.StartsWith("set -", StringComparison.Ordinal)), Is.Empty);
+    }
 }
