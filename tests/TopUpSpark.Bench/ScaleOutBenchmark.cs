@@ -37,16 +37,16 @@ public sealed class ScaleOutBenchmark : IBenchmark
                     context.Log($"round {round}, {name}: {result["records_per_s"]} records/s, last window out after {result["seconds_until_last_window"]} s, {result["late_rows_dropped"]} late rows dropped");
                     runs[name].Add(result);
                 }
-            double Median(string name, string figure) => new Spread(runs[name].Select(r => Figures.Number(r[figure])).ToList()).Median;
-            var overhead = 1 - Median("one-in-group", "records_per_s") / Median("standalone", "records_per_s");
+            Spread Figure(string name, string figure) => Spread.Of(runs[name], r => Figures.Number(r[figure]));
+            var overhead = 1 - Figure("one-in-group", "records_per_s").Median / Figure("standalone", "records_per_s").Median;
             context.Log($"group overhead: {overhead:P1} of standalone records/s, medians of {Runs} rounds (target ≤ 10 %)");
             JsonObject Summary(string name) => new()
             {
                 ["instances"] = runs[name][0]["instances"]!.DeepClone(),
                 ["consumer_group"] = runs[name][0]["consumer_group"]!.DeepClone(),
-                ["records_per_s"] = new Spread(runs[name].Select(r => Figures.Number(r["records_per_s"])).ToList()).ToJson(),
-                ["seconds_until_last_window"] = new Spread(runs[name].Select(r => Figures.Number(r["seconds_until_last_window"])).ToList()).ToJson(2),
-                ["late_rows_dropped"] = new Spread(runs[name].Select(r => Figures.Number(r["late_rows_dropped"])).ToList()).ToJson(),
+                ["records_per_s"] = Figure(name, "records_per_s").ToJson(),
+                ["seconds_until_last_window"] = Figure(name, "seconds_until_last_window").ToJson(2),
+                ["late_rows_dropped"] = Figure(name, "late_rows_dropped").ToJson(),
                 ["each_run"] = new JsonArray(runs[name].Select(r => (JsonNode)r.DeepClone()).ToArray()),
             };
             return new JsonObject

@@ -113,15 +113,17 @@ public sealed class ScoringBenchmark : IBenchmark
             wall.Add(count / clock.Elapsed.TotalSeconds);
             cpu.Add(count / (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds);
         }
-        var median = new Spread(wall).Median;
-        context.Log($"{model.Kind}: median {median:N0} rows/s (min {wall.Min():N0}, max {wall.Max():N0}; CPU time: median {new Spread(cpu).Median:N0}) over {runs} runs of {count:N0} rows");
+        var wallRates = new Spread(wall);
+        var cpuRates = new Spread(cpu);
+        var median = wallRates.Median;
+        context.Log($"{model.Kind}: median {median:N0} rows/s (min {wallRates.Min:N0}, max {wallRates.Max:N0}; CPU time: median {cpuRates.Median:N0}) over {runs} runs of {count:N0} rows");
         return new JsonObject
         {
             ["kind"] = model.Kind,
             ["rows_per_run"] = count,
             ["runs"] = runs,
-            ["rows_per_second"] = new Spread(wall).ToJson(),
-            ["rows_per_cpu_second"] = new Spread(cpu).ToJson(),
+            ["rows_per_second"] = wallRates.ToJson(),
+            ["rows_per_cpu_second"] = cpuRates.ToJson(),
             ["nanoseconds_per_row_median"] = Math.Round(1e9 / median, 1),
             ["target_rows_per_second"] = TargetRowsPerSecond,
             ["target_met"] = median >= TargetRowsPerSecond,

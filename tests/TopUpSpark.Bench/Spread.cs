@@ -7,6 +7,9 @@ public sealed class Spread(IReadOnlyList<double> runs)
 {
     public IReadOnlyList<double> Runs { get; } = runs.Count > 0 ? runs : throw new ArgumentException("no runs", nameof(runs));
 
+    /// <summary>One figure of each run.</summary>
+    public static Spread Of<TRun>(IEnumerable<TRun> runs, Func<TRun, double> figure) => new(runs.Select(figure).ToList());
+
     public double Median
     {
         get

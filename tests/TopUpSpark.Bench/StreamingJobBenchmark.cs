@@ -64,9 +64,9 @@ public sealed class StreamingJobBenchmark : IBenchmark
             context.Log($"job with a 256 MiB GC heap cap: {capped.Rate:F0} records/s, peak RSS {capped.Summary.PeakWorkingSetMiB} MiB");
 
             var live = await CourseRate(context, cluster, models["default_model"], cancel);
-            var rawRate = new Spread(rawRuns.Select(r => r.Rate).ToList());
+            var rawRate = Spread.Of(rawRuns, r => r.Rate);
             var defaultRuns = jobRuns["default_model"];
-            var ratio = new Spread(defaultRuns.Select(r => r.Rate / r.RawRate).ToList());
+            var ratio = Spread.Of(defaultRuns, r => r.Rate / r.RawRate);
             var rss = defaultRuns.Max(r => r.Summary.PeakWorkingSetMiB);
             var targets = new JsonArray(
                 Target(context, "full replay, default model: records/s as a share of the raw read's msg/s (median)", 100 * ratio.Median, TargetPercentOfRaw, "%", atLeast: true),
@@ -107,11 +107,11 @@ public sealed class StreamingJobBenchmark : IBenchmark
     {
         ["input_records"] = runs[0].Summary.InputRows,
         ["batches"] = runs[0].Summary.Batches,
-        ["records_per_s"] = new Spread(runs.Select(r => r.Rate).ToList()).ToJson(),
-        ["ratio_to_raw_read"] = new Spread(runs.Select(r => r.Rate / r.RawRate).ToList()).ToJson(3),
-        ["batch_ms_p50"] = new Spread(runs.Select(r => (double)r.Summary.BatchMillisP50).ToList()).ToJson(),
-        ["batch_ms_p99"] = new Spread(runs.Select(r => (double)r.Summary.BatchMillisP99).ToList()).ToJson(),
-        ["peak_rss_mib"] = new Spread(runs.Select(r => (double)r.Summary.PeakWorkingSetMiB).ToList()).ToJson(),
+        ["records_per_s"] = Spread.Of(runs, r => r.Rate).ToJson(),
+        ["ratio_to_raw_read"] = Spread.Of(runs, r => r.Rate / r.RawRate).ToJson(3),
+        ["batch_ms_p50"] = Spread.Of(runs, r => r.Summary.BatchMillisP50).ToJson(),
+        ["batch_ms_p99"] = Spread.Of(runs, r => r.Summary.BatchMillisP99).ToJson(),
+        ["peak_rss_mib"] = Spread.Of(runs, r => r.Summary.PeakWorkingSetMiB).ToJson(),
         ["joined_rows"] = runs[0].Summary.JoinedRows,
         ["predicted_topups"] = runs[0].Summary.PredictedTopUps,
         ["late_rows_dropped"] = runs[0].Summary.LateRowsDropped,
