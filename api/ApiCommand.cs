@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Logging;
@@ -26,7 +27,7 @@ public static class ApiCommand
         var maxBody = Flags.Create("--max-body-bytes", "TOPUP_API_MAX_BODY_BYTES", defaults.MaxBodyBytes, "Largest request body; larger ones are answered 400").Accepting(Accept.AtLeast(1024));
         var rateLimit = Flags.Create("--rate-limit", "TOPUP_API_RATE_LIMIT", defaults.RateLimit, "Requests per second one client address may make; more are answered 429").Accepting(Accept.AtLeast(1));
         var deliveryTimeout = Flags.Duration("--delivery-timeout", "TOPUP_API_DELIVERY_TIMEOUT", defaults.DeliveryTimeout,
-            "How long a request waits for Kafka to acknowledge its events; then it is answered 503 (nothing was acknowledged: send again)").Accepting(Accept.Positive);
+            "How long a request waits for Kafka to acknowledge its events; then it is answered 503 and the client sends the events again").Accepting(Accept.Positive);
         var redisTimeout = Flags.Duration("--redis-timeout", "TOPUP_API_REDIS_TIMEOUT", defaults.RedisTimeout,
             "How long a look-up waits for Redis; then it is answered 503 (also the time the start waits to connect)").Accepting(Accept.Positive);
 
@@ -37,6 +38,7 @@ public static class ApiCommand
             listen, redis, redisKeyPrefix, customerTopic, bureauTopic, schema, maxEvents, maxBody, rateLimit, deliveryTimeout, redisTimeout,
         };
         kafka.AddTo(root);
+        root.Subcommands.Add(ExampleCommand.Create());
         root.SetAction(async (parse, cancel) =>
         {
             var options = new ApiOptions
@@ -56,6 +58,7 @@ public static class ApiCommand
             using var loggers = ProgramLogging.Create();
             await using var api = await TopUpApi.StartAsync(options, kafka.Resolve(parse, loggers), cancel);
             await api.WaitForShutdownAsync(cancel);
+            loggers.CreateLogger("topup-api").LogInformation("topup-api stopping: finishing the requests in flight");
             return 0;
         });
         return root;
