@@ -13,8 +13,8 @@ public sealed class KafkaUnavailableException(string message) : Exception(messag
 
 /// <summary>
 /// The API's Kafka side: the project's idempotent producer (acks=all, the producer's murmur2 key partitioner, so
-/// a customer's events land in the same partition number as the producer's), without linger — each request
-/// waits for its own acknowledgement, and concurrent requests still share Kafka requests — and with a delivery
+/// a customer's events land in the same partition number as the producer's), with a short linger — each request
+/// waits for its own acknowledgement, and concurrent requests share Kafka requests — and with a delivery
 /// timeout after which an event counts as not taken. A producer that failed for good (librdkafka's fatal
 /// errors, e.g. the idempotence sequence lost) is replaced, so one outage does not end ingestion.
 /// </summary>
@@ -33,6 +33,10 @@ public sealed class EventPublisher : IDisposable
         _log = log;
         _deliveryTimeout = deliveryTimeout;
         _config = kafka.FlushingProducer("topup-api");
+        // Concurrent requests' events wait up to 2 ms to share one Kafka request: a few times less CPU per event than a
+        // request each (measured with ab -c 32), for at most 2 ms more before the acknowledgement.
+        if (!kafka.PassThrough.ContainsKey("linger.ms") && !kafka.PassThrough.ContainsKey("queue.buffering.max.ms"))
+            _config.LingerMs = 2;
         if (!kafka.PassThrough.ContainsKey("message.timeout.ms") && !kafka.PassThrough.ContainsKey("delivery.timeout.ms"))
             _config.MessageTimeoutMs = (int)deliveryTimeout.TotalMilliseconds;
         // Only the partition and offset of a report are read: copying keys and values back would cost throughput.

@@ -70,8 +70,8 @@ public sealed class TopUpApi : IAsyncDisposable
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetTokenBucketLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new TokenBucketRateLimiterOptions
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, System.Net.IPAddress>(http => RateLimitPartition.GetTokenBucketLimiter(
+                http.Connection.RemoteIpAddress ?? System.Net.IPAddress.None, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.RateLimit,
                     TokensPerPeriod = options.RateLimit,
@@ -93,9 +93,8 @@ public sealed class TopUpApi : IAsyncDisposable
             {
                 var prediction = await store.GetAsync(id);
                 return prediction is null
-                    ? Results.Problem(statusCode: 404, title: "no prediction for this customer",
-                        detail: $"the job has not scored customer '{Printable.Text(id, 100)}' (or its prediction expired)")
-                    : Results.Ok(prediction);
+                    ? Answers.Problem(404, "no prediction for this customer", $"the job has not scored customer '{Printable.Text(id, 100)}' (or its prediction expired)")
+                    : Answers.Json(prediction, ApiJsonContext.Default.CustomerPrediction);
             }))
             .WithName("GetPrediction").WithSummary("The latest prediction for a customer: probability, prediction, model id, window, ts and when it was scored")
             .Produces<CustomerPrediction>().ProducesProblem(404).ProducesProblem(503);
@@ -103,9 +102,9 @@ public sealed class TopUpApi : IAsyncDisposable
             {
                 var window = await store.LatestWindowAsync();
                 return window is null
-                    ? Results.Problem(statusCode: 404, title: "no window yet", detail: "the job has not predicted a top-up in any window yet")
-                    : Results.Ok(new LatestWindowResponse(window.WindowEnd, window.Counts.Sum(c => c.Count),
-                        window.Counts.Select(c => new StateTotal(c.State, c.Count)).ToList()));
+                    ? Answers.Problem(404, "no window yet", "the job has not predicted a top-up in any window yet")
+                    : Answers.Json(new LatestWindowResponse(window.WindowEnd, window.Counts.Sum(c => c.Count),
+                        window.Counts.Select(c => new StateTotal(c.State, c.Count)).ToList()), ApiJsonContext.Default.LatestWindowResponse);
             }))
             .WithName("GetLatestWindow").WithSummary("The newest window's predicted top-ups per state")
             .Produces<LatestWindowResponse>().ProducesProblem(404).ProducesProblem(503);
@@ -150,17 +149,17 @@ public sealed class TopUpApi : IAsyncDisposable
                 var arrival = DateTimeOffset.UtcNow;
                 var (body, bodyError) = await ReadBodyAsync(http.Request, maxBodyBytes);
                 if (bodyError is not null)
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [bodyError] }, title: $"the {name} events were not accepted");
+                    return Answers.Invalid($"the {name} events were not accepted: nothing was published", new Dictionary<string, string[]> { ["body"] = [bodyError] });
                 if (!parser.TryParse(body, arrival, out var events, out var errors))
-                    return Results.ValidationProblem(errors, title: $"the {name} events were not accepted: nothing was published");
+                    return Answers.Invalid($"the {name} events were not accepted: nothing was published", errors);
                 try
                 {
                     var accepted = await publisher.PublishAsync(topic, events);
-                    return Results.Json(new IngestResponse(accepted.Length, accepted), statusCode: StatusCodes.Status202Accepted);
+                    return Answers.Json(new IngestResponse(accepted.Length, accepted), ApiJsonContext.Default.IngestResponse, StatusCodes.Status202Accepted);
                 }
                 catch (KafkaUnavailableException e)
                 {
-                    return Results.Problem(statusCode: 503, title: "Kafka unavailable", detail: e.Message);
+                    return Answers.Problem(503, "Kafka unavailable", e.Message);
                 }
             })
             .WithName(name == "customer" ? "PostCustomers" : "PostBureau")
@@ -197,7 +196,7 @@ public sealed class TopUpApi : IAsyncDisposable
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return Results.Problem(statusCode: 503, title: "Redis unavailable", detail: $"Redis did not answer: {e.Message}");
+            return Answers.Problem(503, "Redis unavailable", $"Redis did not answer: {e.Message}");
         }
     }
 
@@ -209,3 +208,4 @@ public sealed class TopUpApi : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
