@@ -56,6 +56,7 @@ public class IngestTests
         using var response = await _http.PostAsJsonAsync("/v1/customers", body);
         var after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+        Assert.That(response.Headers.TransferEncodingChunked, Is.Not.True, "a Content-Length: HTTP/1.0 clients (ab) keep the connection alive only then");
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.That(answer["accepted"]!.GetValue<int>(), Is.EqualTo(ids.Length));
 
@@ -137,6 +138,7 @@ public class IngestTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), $"{what}: {text}");
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That(response.Headers.TransferEncodingChunked, Is.Not.True);
         var errors = JsonNode.Parse(text)!["errors"]!.AsObject();
         Assert.That(errors.Select(e => e.Key), Does.Contain(field), text);
         Assert.That(Events.Count(_kafka, Topics.Customer), Is.EqualTo(before), $"{what}: nothing may be published");

@@ -49,6 +49,7 @@ public class LookupTests
 
         using var found = await http.GetAsync("/v1/customers/C-42/prediction");
         Assert.That(found.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(found.Headers.TransferEncodingChunked, Is.Not.True, "a Content-Length: HTTP/1.0 clients (ab) keep the connection alive only then");
         var served = JsonNode.Parse(await found.Content.ReadAsStringAsync())!;
         Assert.That(served["id"]!.GetValue<string>(), Is.EqualTo("C-42"));
         Assert.That(served["probability"]!.GetValue<double>(), Is.EqualTo(0.8125));
