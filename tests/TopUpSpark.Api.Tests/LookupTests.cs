@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
-using StackExchange.Redis;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Serving;
@@ -15,20 +14,17 @@ public class LookupTests
 {
     private EmbeddedKafkaCluster _cluster = null!;
     private RedisServer _redis = null!;
-    private ConnectionMultiplexer _connection = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
         _cluster = EmbeddedKafkaCluster.Start(topics: Topics.All, partitions: 4);
         _redis = await RedisServer.StartAsync();
-        _connection = await RedisConnection.ConnectAsync(_redis.Endpoint, TimeSpan.FromSeconds(10));
     }
 
     [OneTimeTearDown]
-    public async Task Stop()
+    public void Stop()
     {
-        await _connection.DisposeAsync();
         _redis.Dispose();
         _cluster.Dispose();
     }
@@ -40,7 +36,7 @@ public class LookupTests
     [Test]
     public async Task A_stored_prediction_is_served_and_an_unknown_customer_is_404()
     {
-        var store = new RedisPredictionStore(_connection.GetDatabase(), "lookup:", timeToLive: null);
+        var store = new RedisPredictionStore(_redis.Connection.GetDatabase(), "lookup:", timeToLive: null);
         var window = new DateTimeOffset(2026, 12, 3, 10, 0, 30, TimeSpan.Zero);
         var prediction = new CustomerPrediction("C-42", 0.8125, 1, "course.model@abc", window.AddSeconds(-30), window, window.AddSeconds(-12), window.AddSeconds(7.25));
         await store.WriteAsync([prediction], [new WindowCounts(window, [("GUJARAT", 2), ("ORISSA", 5)])], new WritingBatch(Guid.NewGuid(), 3, [0, 1]));

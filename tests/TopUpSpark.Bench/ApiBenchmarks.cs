@@ -95,29 +95,27 @@ internal sealed class ApiUnderLoad : IAsyncDisposable
     private readonly RedisServer _redis;
     private readonly ProgramProcess _api;
 
-    private ApiUnderLoad(EmbeddedKafkaCluster cluster, RedisServer redis, StackExchange.Redis.ConnectionMultiplexer connection, ProgramProcess api, Uri address)
+    private ApiUnderLoad(EmbeddedKafkaCluster cluster, RedisServer redis, ProgramProcess api, Uri address)
     {
         _cluster = cluster;
         _redis = redis;
-        Redis = connection;
         _api = api;
         Address = address;
     }
 
     public Uri Address { get; }
-    public StackExchange.Redis.ConnectionMultiplexer Redis { get; }
+    public StackExchange.Redis.ConnectionMultiplexer Redis => _redis.Connection;
 
     public static async Task<ApiUnderLoad> StartAsync(BenchContext context)
     {
         var cluster = EmbeddedKafkaCluster.Start(topics: Topics.All, partitions: 4);
         var redis = await RedisServer.StartAsync();
-        var connection = await RedisConnection.ConnectAsync(redis.Endpoint, TimeSpan.FromSeconds(10));
         var api = ProgramProcess.Start(ProgramProcess.Dll("api", "topup-api"), Path.Combine(context.WorkDirectory, "api.log"),
             ["--listen", "http://127.0.0.1:0", "--redis", redis.Endpoint, "--bootstrap-servers", cluster.BootstrapServers]);
         var listening = await api.WaitForLineAsync(l => l.Contains("topup-api listening on ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var address = new Uri(Regex.Match(listening, @"listening on (http://[^/\s]+/)").Groups[1].Value);
         context.Log($"topup-api at {address}, embedded broker {cluster.BootstrapServers}, redis-server {redis.Endpoint}");
-        return new ApiUnderLoad(cluster, redis, connection, api, address);
+        return new ApiUnderLoad(cluster, redis, api, address);
     }
 
     /// <summary>How many messages the topic holds (the sum of its partitions' high watermarks).</summary>
@@ -133,7 +131,6 @@ internal sealed class ApiUnderLoad : IAsyncDisposable
         _api.Signal(ProgramProcess.SigTerm);
         await _api.WaitForExitAsync(TimeSpan.FromSeconds(30));
         _api.Dispose();
-        await Redis.DisposeAsync();
         _redis.Dispose();
         _cluster.Dispose();
     }

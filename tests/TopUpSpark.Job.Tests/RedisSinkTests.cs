@@ -20,36 +20,27 @@ public class RedisSinkTests
     ]);
 
     private RedisServer _redis = null!;
-    private ConnectionMultiplexer _connection = null!;
 
     [OneTimeSetUp]
-    public async Task Start()
-    {
-        _redis = await RedisServer.StartAsync();
-        _connection = await RedisConnection.ConnectAsync(_redis.Endpoint, TimeSpan.FromSeconds(10));
-    }
+    public async Task Start() => _redis = await RedisServer.StartAsync();
 
     [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _connection.DisposeAsync();
-        _redis.Dispose();
-    }
+    public void Stop() => _redis.Dispose();
 
     private static object?[] Row(string id, DateTimeOffset windowEnd, int secondsBeforeEnd, string state, double prediction, double probability) =>
         [id, windowEnd.AddSeconds(-30), windowEnd, windowEnd.AddSeconds(-secondsBeforeEnd), state, prediction, probability];
 
     private (RedisPredictionSink Sink, RedisPredictionStore Store) NewSink(string prefix, TimeSpan? ttl = null)
     {
-        var store = new RedisPredictionStore(_connection.GetDatabase(), prefix, ttl);
+        var store = new RedisPredictionStore(_redis.Connection.GetDatabase(), prefix, ttl);
         return (new RedisPredictionSink(store, "model@1", TimeProvider.System, NullLogger.Instance), store);
     }
 
     /// <summary>Every key under the prefix with its whole content (hash, set or sorted set), for comparing Redis before and after.</summary>
     private async Task<SortedDictionary<string, string>> Snapshot(string prefix)
     {
-        var server = _connection.GetServer(_redis.Endpoint);
-        var database = _connection.GetDatabase();
+        var server = _redis.Connection.GetServer(_redis.Endpoint);
+        var database = _redis.Connection.GetDatabase();
         var snapshot = new SortedDictionary<string, string>(StringComparer.Ordinal);
         await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
         {
@@ -119,7 +110,7 @@ public class RedisSinkTests
     {
         var (sink, _) = NewSink("ttl:", TimeSpan.FromMinutes(10));
         sink.Write([Row("A", Window, 3, "GUJARAT", 1, 0.8)], Scored, new BatchPart(Guid.NewGuid(), "q", 1, [0]));
-        var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync("ttl:prediction:A");
+        var ttl = await _redis.Connection.GetDatabase().KeyTimeToLiveAsync("ttl:prediction:A");
         Assert.That(ttl, Is.Not.Null.And.InRange(TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10)));
     }
 }

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using StackExchange.Redis;
+using TopUpSpark.Serving;
 
 namespace TopUpSpark.TestSupport;
 
 /// <summary>
 /// Debian's redis-server on a free loopback port, in memory only (no snapshots, no append-only file), in a
-/// folder of its own; stopped and removed on dispose. scripts/test.sh installs it (redis-server).
+/// folder of its own, with a client connected to it for the test's own reads and writes; stopped and removed on
+/// dispose. scripts/test.sh installs it (redis-server).
 /// </summary>
 public sealed class RedisServer : IDisposable
 {
@@ -21,6 +24,9 @@ public sealed class RedisServer : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>A client of this server, for what the test itself reads or writes.</summary>
+    public ConnectionMultiplexer Connection { get; private set; } = null!;
 
     /// <summary>HOST:PORT, as --redis takes it.</summary>
     public string Endpoint => $"127.0.0.1:{Port}";
@@ -58,6 +64,7 @@ public sealed class RedisServer : IDisposable
             }
             await Task.Delay(50);
         }
+        server.Connection = await RedisConnection.ConnectAsync(server.Endpoint, Waits.HangBound);
         return server;
     }
 
@@ -90,6 +97,7 @@ public sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
+        Connection?.Dispose();
         if (!_process.HasExited)
         {
             _process.Kill();
