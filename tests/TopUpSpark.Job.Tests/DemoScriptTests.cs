@@ -78,6 +78,13 @@ public class DemoScriptTests
         Assert.That(lines.Where(l => l.Contains("Connection refused", StringComparison.Ordinal)), Is.Empty, "nothing outlived the broker");
         Assert.That(File.ReadAllText(Path.Combine(_work, "out", "run", "job.log")), Does.Contain("summary:"), "the job's log keeps its summary too");
 
+        // The first minutes are told step by step, each stamped with the time since the demo started.
+        var steps = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^demo: \[\d+:\d{2}\] ")).ToList();
+        var expected = new[] { "building the programs", "starting the broker", "live map at" };
+        Assert.That(expected.Select(step => steps.FindIndex(l => l.Contains(step, StringComparison.Ordinal))), Is.Ordered.And.All.GreaterThanOrEqualTo(0),
+            string.Join('\n', lines));
+        Assert.That(lines, Has.Some.Matches<string>(l => l.StartsWith("  built TopUpSpark.Job", StringComparison.Ordinal)), "each program is named as it is built");
+
         List<string> Lines()
         {
             lock (output) return output.ToList();
