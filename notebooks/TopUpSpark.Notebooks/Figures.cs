@@ -4,26 +4,26 @@ namespace TopUpSpark.Notebooks;
 
 /// <summary>
 /// The dashboard's Plotly.NET figures for a notebook cell: each is a self-contained HTML fragment (plotly.js
-/// inline, nothing fetched), shown with <c>display(HTML(…))</c>. They work in a .NET Interactive kernel
+/// inline, nothing fetched). They work in a .NET Interactive kernel
 /// whose own FSharp.Core is older than Plotly.NET's (see <see cref="PlotlyLoadContext"/>).
 /// </summary>
 public static class Figures
 {
     /// <summary>The dashboard's choropleth of India for one window; state names go through the alias table (consumer/state-aliases.json).</summary>
-    public static string Map(StateCountsMessage window, string stateAliasesFile) =>
-        PlotlyLoadContext.Call(nameof(PlotlyFigures.Map), window, stateAliasesFile);
+    public static HtmlFragment Map(StateCountsMessage window, string stateAliasesFile) =>
+        new(PlotlyLoadContext.Call(nameof(PlotlyFigures.Map), window, stateAliasesFile));
 
     /// <summary>The dashboard's line chart of predicted top-ups per window.</summary>
-    public static string WindowHistory(IEnumerable<(DateTimeOffset WindowEnd, long Total)> windows)
+    public static HtmlFragment WindowHistory(IEnumerable<(DateTimeOffset WindowEnd, long Total)> windows)
     {
         var ordered = windows.OrderBy(w => w.WindowEnd).ToArray();
-        return PlotlyLoadContext.Call(nameof(PlotlyFigures.WindowHistory), ordered.Select(w => w.WindowEnd).ToArray(), ordered.Select(w => w.Total).ToArray());
+        return new(PlotlyLoadContext.Call(nameof(PlotlyFigures.WindowHistory), ordered.Select(w => w.WindowEnd).ToArray(), ordered.Select(w => w.Total).ToArray()));
     }
 
     /// <summary>A column chart, one bar per category, in the dashboard's look.</summary>
-    public static string Bars(string title, string categoryTitle, string valueTitle, IEnumerable<(string Category, double Value)> bars)
+    public static HtmlFragment Bars(string title, string categoryTitle, string valueTitle, IEnumerable<(string Category, double Value)> bars)
     {
         var list = bars.ToArray();
-        return PlotlyLoadContext.Call(nameof(PlotlyFigures.Bars), title, categoryTitle, valueTitle, list.Select(b => b.Category).ToArray(), list.Select(b => b.Value).ToArray());
+        return new(PlotlyLoadContext.Call(nameof(PlotlyFigures.Bars), title, categoryTitle, valueTitle, list.Select(b => b.Category).ToArray(), list.Select(b => b.Value).ToArray()));
     }
 }

@@ -34,11 +34,20 @@ public sealed class SqlTable
     {
         var index = Columns.ToList().IndexOf(name);
         if (index < 0) throw new ArgumentException($"no column '{name}'; the columns are {string.Join(", ", Columns)}", nameof(name));
-        return Rows.Select(row => row[index] is { } value ? (T)Convert.ChangeType(value is System.Numerics.BigInteger big ? (decimal)big : value, typeof(T), CultureInfo.InvariantCulture) : default!).ToList();
+        return Rows.Select(row => row[index] is { } value ? (T)ConvertTo(value, typeof(T)) : default!).ToList();
     }
 
+    private static object ConvertTo(object value, Type type) => value switch
+    {
+        _ when type.IsInstanceOfType(value) => value,
+        // DuckDB gives TIMESTAMPTZ as DateTime in the session's zone, which the notebooks set to UTC.
+        DateTime time when type == typeof(DateTimeOffset) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+        System.Numerics.BigInteger big => Convert.ChangeType((decimal)big, type, CultureInfo.InvariantCulture),
+        _ => Convert.ChangeType(value, type, CultureInfo.InvariantCulture),
+    };
+
     /// <summary>An HTML table with a row count; numbers right-aligned, times UTC as ISO 8601.</summary>
-    public string ToHtml()
+    public HtmlFragment ToHtml()
     {
         var html = new StringBuilder("<table class=\"topup-sql\"><thead><tr>");
         foreach (var column in Columns) html.Append("<th>").Append(WebUtility.HtmlEncode(column)).Append("</th>");
@@ -50,7 +59,7 @@ public sealed class SqlTable
                 html.Append(IsNumber(value) ? "<td style=\"text-align:right\">" : "<td style=\"text-align:left\">").Append(WebUtility.HtmlEncode(Text(value))).Append("</td>");
             html.Append("</tr>");
         }
-        return html.Append("</tbody></table>").Append(CultureInfo.InvariantCulture, $"<p>{Rows.Count:N0} row(s)</p>").ToString();
+        return new HtmlFragment(html.Append("</tbody></table>").Append(CultureInfo.InvariantCulture, $"<p>{Rows.Count:N0} row(s)</p>").ToString());
     }
 
     private static bool IsNumber(object? value) => value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal or System.Numerics.BigInteger;
