@@ -35,7 +35,8 @@ install_kernel
 quietly "build" dotnet build "$REPO_ROOT/TopUpSpark.sln" -c Release -nologo -v quiet
 if [ "$1" = --lab ]; then
   ensure_command jupyter-notebook jupyter-notebook
-  exec jupyter notebook --notebook-dir="$REPO_ROOT/notebooks"
+  as_root=(); [ "$(id -u)" -eq 0 ] && as_root=(--allow-root)
+  exec jupyter notebook "${as_root[@]}" --notebook-dir="$REPO_ROOT/notebooks"
 fi
 mkdir -p "$REPO_ROOT/artifacts/notebooks"
 for name in "$@"; do

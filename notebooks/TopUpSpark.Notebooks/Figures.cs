@@ -1,3 +1,4 @@
+using System.Net;
 using TopUpSpark.Core.Messages;
 
 namespace TopUpSpark.Notebooks;
@@ -26,4 +27,11 @@ public static class Figures
         var list = bars.ToArray();
         return new(PlotlyLoadContext.Call(nameof(PlotlyFigures.Bars), title, categoryTitle, valueTitle, list.Select(b => b.Category).ToArray(), list.Select(b => b.Value).ToArray()));
     }
+
+    /// <summary>
+    /// An SVG file (e.g. docs/pipeline.svg) as an image. As an <c>img</c> with a data URI rather than an
+    /// <c>image/svg+xml</c> output, which nbconvert's HTML export strips down to its text.
+    /// </summary>
+    public static HtmlFragment Svg(string path, string description) =>
+        new($"""<img alt="{WebUtility.HtmlEncode(description)}" style="max-width:100%" src="data:image/svg+xml;base64,{Convert.ToBase64String(File.ReadAllBytes(path))}">""");
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using NUnit.Framework;
-using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Notebooks.Tests;
 
@@ -12,37 +11,24 @@ public class DemoNotebookTests
     [Test]
     public void Demo_notebook_runs_every_cell_in_the_kernel_and_shows_the_logs_tables_line_chart_and_map()
     {
-        var temporary = RepositoryRoot.NewScratchDirectory("demo-notebook");
-        try
+        JupyterRun.ExecuteAndCheck("TopUpDemo", (run, summary, _) =>
         {
-            var run = JupyterRun.Execute("TopUpDemo", temporary);
-            Assert.That(run.Errors(), Is.Empty, "no cell fails");
-            Assert.That(run.CodeCellsExecuted, Is.EqualTo(run.CodeCellCount), "every code cell ran");
-
-            using var summary = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(temporary, "summary.json", SearchOption.AllDirectories).Single()));
-            var root = summary.RootElement;
-            Assert.That(root.GetProperty("error").ValueKind, Is.EqualTo(JsonValueKind.Null));
-            Assert.That(root.GetProperty("predictedTopUps").GetInt64(), Is.GreaterThan(0));
+            Assert.That(summary.GetProperty("predictedTopUps").GetInt64(), Is.GreaterThan(0));
 
             var jobCell = run.CodeCellContaining("TopUpJob.RunAsync");
             Assert.That(run.Text(jobCell), Does.Match(@"\d\d:\d\d:\d\d\.\d{3}Z info: topup-job\[0\] TopUp job"), "the job's log lines are in its cell's output");
-            Assert.That(string.Join("", run.Html(jobCell)), Does.Contain(Count(root, "scoredRows")).And.Contain("PredictedTopUps"), "the job's summary is displayed");
+            Assert.That(string.Join("", run.Html(jobCell)), Does.Contain(Count(summary, "scoredRows")).And.Contain("PredictedTopUps"), "the job's summary is displayed");
 
             var scoredCell = run.CodeCellContaining("DeserializeUntypedAsync");
-            Assert.That(run.Text(scoredCell), Does.StartWith($"{Count(root, "scoredRows")} scored rows, {Count(root, "predictedTopUps")} predicted top-ups"),
+            Assert.That(run.Text(scoredCell), Does.StartWith($"{Count(summary, "scoredRows")} scored rows, {Count(summary, "predictedTopUps")} predicted top-ups"),
                 "the scored rows read back from parquet are the job's");
 
-            var figuresCell = run.CodeCellContaining("Figures.Map");
-            var figures = run.Html(figuresCell);
+            var figures = run.Html(run.CodeCellContaining("Figures.Map"));
             Assert.That(figures, Has.Count.EqualTo(2), "the line chart and the map");
             Assert.That(figures[0], Does.Contain("Plotly.newPlot(").And.Contain("\"type\":\"scatter\"").And.Contain("Predicted top-ups per window"), "the line chart");
             Assert.That(figures[1], Does.Contain("Plotly.newPlot(").And.Contain("\"type\":\"choropleth\"").And.Contain("-india"), "the map");
             Assert.That(File.Exists(Path.ChangeExtension(run.ExecutedPath, ".html")), Is.True, "the HTML export is kept");
-        }
-        finally
-        {
-            Directory.Delete(temporary, recursive: true);
-        }
+        });
     }
 
     private static string Count(JsonElement summary, string property) =>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
@@ -32,8 +34,31 @@ public sealed partial class JupyterRun
     public JsonArray Cells { get; }
     public TimeSpan Elapsed { get; }
 
-    /// <summary>Executes notebooks/<paramref name="name"/>.ipynb with the kernel's temporary folder set to <paramref name="temporaryDirectory"/>.</summary>
-    public static JupyterRun Execute(string name, string temporaryDirectory)
+    /// <summary>
+    /// Executes notebooks/<paramref name="name"/>.ipynb with a temporary folder of its own, asserts that every code cell
+    /// ran without error, and hands the run, with the job's summary.json and output folder from that temporary
+    /// folder (where the notebook's run writes), to <paramref name="check"/>. The temporary folder goes afterwards.
+    /// </summary>
+    public static void ExecuteAndCheck(string name, Action<JupyterRun, JsonElement, string> check)
+    {
+        var temporary = RepositoryRoot.NewScratchDirectory(name);
+        try
+        {
+            var run = Execute(name, temporary);
+            Assert.That(run.Errors(), Is.Empty, "no cell fails");
+            Assert.That(run.CodeCellsExecuted, Is.EqualTo(run.CodeCellCount), "every code cell ran");
+            var summaryFile = Directory.GetFiles(temporary, "summary.json", SearchOption.AllDirectories).Single();
+            using var summary = JsonDocument.Parse(File.ReadAllText(summaryFile));
+            Assert.That(summary.RootElement.GetProperty("error").ValueKind, Is.EqualTo(JsonValueKind.Null), "the job's run succeeded");
+            check(run, summary.RootElement, Path.GetDirectoryName(summaryFile)!);
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    private static JupyterRun Execute(string name, string temporaryDirectory)
     {
         RequireKernel();
         Directory.CreateDirectory(OutputDirectory);
@@ -70,6 +95,18 @@ public sealed partial class JupyterRun
     /// <summary>The HTML code cell <paramref name="number"/> displayed, one entry per displayed value.</summary>
     public IReadOnlyList<string> Html(int number) =>
         Outputs(CodeCell(number)).Where(o => o["data"]?["text/html"] is not null).Select(o => Joined(o["data"]!["text/html"])).ToList();
+
+    /// <summary>The rows of the SQL table (SqlTable's HTML) code cell <paramref name="number"/> displayed, column name → cell text.</summary>
+    public IReadOnlyList<Dictionary<string, string>> SqlRows(int number)
+    {
+        var table = Html(number).Where(html => html.Contains("<table class=\"topup-sql\">", StringComparison.Ordinal)).ToList();
+        Assert.That(table, Has.Count.EqualTo(1), $"code cell {number} displays one SQL table");
+        var header = TableHeader().Matches(table[0]).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        return TableRow().Matches(table[0])
+            .Select(row => TableCell().Matches(row.Groups[1].Value).Select(c => WebUtility.HtmlDecode(c.Groups[1].Value)).ToList())
+            .Select(cells => header.Zip(cells).ToDictionary(pair => pair.First, pair => pair.Second))
+            .ToList();
+    }
 
     /// <summary>The first code cell whose source contains <paramref name="marker"/>, 1-based among code cells.</summary>
     public int CodeCellContaining(string marker) =>
@@ -150,6 +187,15 @@ public sealed partial class JupyterRun
     {
         lock (output) return string.Join('\n', output.ToString().Split('\n').TakeLast(60));
     }
+
+    [GeneratedRegex("<th>(.*?)</th>")]
+    private static partial Regex TableHeader();
+
+    [GeneratedRegex("<tr>((?:<td.*?</td>)+)</tr>")]
+    private static partial Regex TableRow();
+
+    [GeneratedRegex("<td[^>]*>(.*?)</td>")]
+    private static partial Regex TableCell();
 
     [GeneratedRegex(@"\x1b\[[0-9;]*m")]
     private static partial Regex AnsiEscape();
