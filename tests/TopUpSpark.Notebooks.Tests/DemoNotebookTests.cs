@@ -23,6 +23,13 @@ public class DemoNotebookTests
             Assert.That(run.Text(scoredCell), Does.StartWith($"{Count(summary, "scoredRows")} scored rows, {Count(summary, "predictedTopUps")} predicted top-ups"),
                 "the scored rows read back from parquet are the job's");
 
+            Assert.That(run.TableRows(scoredCell), Has.Count.EqualTo(10), "the ten most likely customers, as a table");
+
+            var publishedCell = run.CodeCellContaining("display(Table.Of(topUpsByState))");
+            long Total(int table) => run.TableRows(publishedCell, table).Sum(row => long.Parse(row["PredictedTopUps"], CultureInfo.InvariantCulture));
+            Assert.That(Total(0), Is.EqualTo(summary.GetProperty("predictedTopUps").GetInt64()), "the per-state table holds the job's predicted top-ups");
+            Assert.That(Total(1), Is.EqualTo(summary.GetProperty("predictedTopUps").GetInt64()), "the per-window table holds the job's predicted top-ups");
+
             var figures = run.Html(run.CodeCellContaining("Figures.Map"));
             Assert.That(figures, Has.Count.EqualTo(2), "the line chart and the map");
             Assert.That(figures[0], Does.Contain("Plotly.newPlot(").And.Contain("\"type\":\"scatter\"").And.Contain("Predicted top-ups per window"), "the line chart");

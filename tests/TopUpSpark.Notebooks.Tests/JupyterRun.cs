@@ -96,13 +96,14 @@ public sealed partial class JupyterRun
     public IReadOnlyList<string> Html(int number) =>
         Outputs(CodeCell(number)).Where(o => o["data"]?["text/html"] is not null).Select(o => Joined(o["data"]!["text/html"])).ToList();
 
-    /// <summary>The rows of the SQL table (SqlTable's HTML) code cell <paramref name="number"/> displayed, column name → cell text.</summary>
-    public IReadOnlyList<Dictionary<string, string>> SqlRows(int number)
+    /// <summary>The rows of the <paramref name="which"/>th table (TopUpSpark.Notebooks.Table's HTML) code cell <paramref name="number"/> displayed, column name → cell text.</summary>
+    public IReadOnlyList<Dictionary<string, string>> TableRows(int number, int which = 0)
     {
-        var table = Html(number).Where(html => html.Contains("<table class=\"topup-sql\">", StringComparison.Ordinal)).ToList();
-        Assert.That(table, Has.Count.EqualTo(1), $"code cell {number} displays one SQL table");
-        var header = TableHeader().Matches(table[0]).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
-        return TableRow().Matches(table[0])
+        var tables = Html(number).Where(html => html.Contains("<table class=\"topup-table\">", StringComparison.Ordinal)).ToList();
+        Assert.That(tables, Has.Count.GreaterThan(which), $"code cell {number} displays a table");
+        var table = tables[which];
+        var header = TableHeader().Matches(table).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        return TableRow().Matches(table)
             .Select(row => TableCell().Matches(row.Groups[1].Value).Select(c => WebUtility.HtmlDecode(c.Groups[1].Value)).ToList())
             .Select(cells => header.Zip(cells).ToDictionary(pair => pair.First, pair => pair.Second))
             .ToList();

@@ -28,37 +28,37 @@ public class ReportNotebookTests
             var diagram = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "docs", "pipeline.svg")));
             Assert.That(run.Html(run.CodeCellContaining("pipeline.svg")).Single(), Does.Contain($"src=\"data:image/svg+xml;base64,{diagram}\""), "the architecture diagram");
 
-            var overall = run.SqlRows(run.CodeCellContaining("AS scored_customers, sum(prediction)")).Single();
+            var overall = run.TableRows(run.CodeCellContaining("AS scored_customers, sum(prediction)")).Single();
             Assert.That(Number(overall["scored_customers"]), Is.EqualTo(predictions.Count), "scored customers: the parquet rows");
             Assert.That(Number(overall["predicted_topups"]), Is.EqualTo(predicted.Count), "predicted top-ups: the parquet rows with prediction 1");
 
             var byStateCell = run.CodeCellContaining("FROM topup_by_state GROUP BY ALL ORDER BY predicted_topups");
-            Assert.That(run.SqlRows(byStateCell).Sum(row => Number(row["predicted_topups"])), Is.EqualTo(Summary("predictedTopUps")), "by state: the job's published total");
+            Assert.That(run.TableRows(byStateCell).Sum(row => Number(row["predicted_topups"])), Is.EqualTo(Summary("predictedTopUps")), "by state: the job's published total");
 
             var byWindowCell = run.CodeCellContaining("Figures.WindowHistory");
-            var byWindow = run.SqlRows(byWindowCell);
+            var byWindow = run.TableRows(byWindowCell);
             Assert.That(byWindow.Sum(row => Number(row["predicted_topups"])), Is.EqualTo(Summary("predictedTopUps")), "by window: the job's published total");
             Assert.That(byWindow.Select(row => row["window_end"]),
                 Is.EquivalentTo(predicted.Select(row => Utc(row["window_end"])).Distinct()), "the windows with predicted top-ups");
 
-            var share = run.SqlRows(run.CodeCellContaining("percent_predicted"));
+            var share = run.TableRows(run.CodeCellContaining("percent_predicted"));
             Assert.That(share.Sum(row => Number(row["scored_customers"])), Is.EqualTo(predictions.Count), "share: every scored customer has a state");
             Assert.That(share.Sum(row => Number(row["predicted_topups"])), Is.EqualTo(predicted.Count));
 
-            var probabilities = run.SqlRows(run.CodeCellContaining("floor(probability * 10)"))
+            var probabilities = run.TableRows(run.CodeCellContaining("floor(probability * 10)"))
                 .ToDictionary(row => row["probability"], row => Number(row["customers"]));
             var expectedProbabilities = predictions
                 .GroupBy(row => Math.Floor(Convert.ToDouble(row["probability"], CultureInfo.InvariantCulture) * 10) / 10)
                 .ToDictionary(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key:0.0}–{g.Key + 0.1:0.0}"), g => (long)g.Count());
             Assert.That(probabilities, Is.EquivalentTo(expectedProbabilities), "customers per tenth of probability");
 
-            var months = run.SqlRows(run.CodeCellContaining("\"Top-up_Month\" AS topup_month"))
+            var months = run.TableRows(run.CodeCellContaining("\"Top-up_Month\" AS topup_month"))
                 .ToDictionary(row => row["topup_month"], row => Number(row["predicted_customers"]));
             Assert.That(months, Is.EquivalentTo(predicted.GroupBy(row => (string)row["Top-up_Month"]!).ToDictionary(g => g.Key, g => (long)g.Count())),
                 "top-up months of the predicted customers");
 
             var unusableCell = run.CodeCellContaining("FROM dead_letters");
-            Assert.That(run.SqlRows(unusableCell).Sum(row => Number(row["messages"])), Is.EqualTo(Summary("deadLetters")), "dead letters: the job's count");
+            Assert.That(run.TableRows(unusableCell).Sum(row => Number(row["messages"])), Is.EqualTo(Summary("deadLetters")), "dead letters: the job's count");
             Assert.That(run.Text(unusableCell), Does.Contain($"{Summary("lateRowsDropped")} late rows dropped; {Summary("deadLetters")} dead letters"));
 
             var charts = new[] { byStateCell, byWindowCell, unusableCell }.SelectMany(run.Html).Where(html => html.Contains("Plotly.newPlot(", StringComparison.Ordinal)).ToList();

@@ -1,14 +1,18 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Net;
+using System.Reflection;
 using System.Text;
 
 namespace TopUpSpark.Notebooks;
 
-/// <summary>A query's result, whole, for a notebook: shown as an HTML table and read column by column for a chart.</summary>
-public sealed class SqlTable
+/// <summary>
+/// Rows for a notebook: a query's result or a sequence of objects, shown as an HTML table (the kernel's own
+/// display of a sequence is a list of collapsed objects in Jupyter) and read column by column for a chart.
+/// </summary>
+public sealed class Table
 {
-    private SqlTable(IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows)
+    private Table(IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows)
     {
         Columns = columns;
         Rows = rows;
@@ -17,7 +21,14 @@ public sealed class SqlTable
     public IReadOnlyList<string> Columns { get; }
     public IReadOnlyList<object?[]> Rows { get; }
 
-    public static SqlTable Query(DbConnection connection, string sql)
+    /// <summary>One column per public property of <typeparamref name="T"/> (e.g. an anonymous type), one row per item.</summary>
+    public static Table Of<T>(IEnumerable<T> items)
+    {
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        return new Table(properties.Select(p => p.Name).ToList(), items.Select(item => properties.Select(p => p.GetValue(item)).ToArray()).ToList());
+    }
+
+    public static Table Query(DbConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -26,7 +37,7 @@ public sealed class SqlTable
         var rows = new List<object?[]>();
         while (reader.Read())
             rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i)).ToArray());
-        return new SqlTable(columns, rows);
+        return new Table(columns, rows);
     }
 
     /// <summary>The values of one column, converted (e.g. DuckDB's BIGINT and HUGEINT sums to double for a chart).</summary>
@@ -49,7 +60,7 @@ public sealed class SqlTable
     /// <summary>An HTML table with a row count; numbers right-aligned, times UTC as ISO 8601.</summary>
     public HtmlFragment ToHtml()
     {
-        var html = new StringBuilder("<table class=\"topup-sql\"><thead><tr>");
+        var html = new StringBuilder("<table class=\"topup-table\"><thead><tr>");
         foreach (var column in Columns) html.Append("<th>").Append(WebUtility.HtmlEncode(column)).Append("</th>");
         html.Append("</tr></thead><tbody>");
         foreach (var row in Rows)
