@@ -188,7 +188,7 @@ public static class DashboardFigures
         return builder.ToString();
     }
 
-    internal static Layout BaseLayout(string title)
+    public static Layout BaseLayout(string title)
     {
         var layout = new Layout();
         layout.SetProperty("title", new { text = title, x = 0.01, xanchor = "left", font = new { size = 16, color = InkColour } });
@@ -200,7 +200,7 @@ public static class DashboardFigures
     }
 
     /// <summary>Plotly.NET's figure JSON, minus its empty frames.</summary>
-    internal static JsonNode ToJson(GenericChart chart)
+    public static JsonNode ToJson(GenericChart chart)
     {
         var figure = JsonNode.Parse(GenericChart.toFigureJson(chart))!.AsObject();
         figure.Remove("frames");

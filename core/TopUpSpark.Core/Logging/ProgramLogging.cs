@@ -11,24 +11,27 @@ public static class ProgramLogging
         LoggerFactory.Create(builder => Configure(builder, minimum, toStandardError));
 
     /// <summary>The same setup on a builder a host owns (topup-api's web host).</summary>
-    public static ILoggingBuilder Configure(ILoggingBuilder builder, LogLevel minimum = LogLevel.Information, bool toStandardError = false)
-    {
-        var level = Environment.GetEnvironmentVariable("TOPUP_LOG_LEVEL") is { Length: > 0 } raw
-                    && Enum.TryParse<LogLevel>(raw, ignoreCase: true, out var parsed)
-            ? parsed
-            : minimum;
-        return builder
-            .SetMinimumLevel(level)
+    public static ILoggingBuilder Configure(ILoggingBuilder builder, LogLevel minimum = LogLevel.Information, bool toStandardError = false) =>
+        builder
+            .SetMinimumLevel(Level(minimum))
             .AddSimpleConsole(options =>
             {
                 options.SingleLine = true;
                 options.UseUtcTimestamp = true;
-                options.TimestampFormat = "HH:mm:ss.fff'Z' ";
+                options.TimestampFormat = TimestampFormat;
                 options.ColorBehavior = LoggerColorBehavior.Disabled;
             })
             .AddConsole(options =>
             {
                 if (toStandardError) options.LogToStandardErrorThreshold = LogLevel.Trace;
             });
-    }
+
+    /// <summary>The level to log from: <c>$TOPUP_LOG_LEVEL</c> when it names one, else <paramref name="minimum"/>.</summary>
+    public static LogLevel Level(LogLevel minimum) =>
+        Environment.GetEnvironmentVariable("TOPUP_LOG_LEVEL") is { Length: > 0 } raw && Enum.TryParse<LogLevel>(raw, ignoreCase: true, out var parsed)
+            ? parsed
+            : minimum;
+
+    /// <summary>The timestamp every log line starts with (UTC).</summary>
+    public const string TimestampFormat = "HH:mm:ss.fff'Z' ";
 }
