@@ -11,6 +11,9 @@ dotnet build tests/TopUpSpark.Bench -c Release -warnaserror -v quiet -nologo
 case " $* " in
   *" --report "*|*" --list "*|*" --help "*) ;;
   # The job runs as spark-submit.sh runs it: published, its libraries precompiled.
-  *) publish_program spark-job ;;
+  *) publish_program spark-job
+     # api-ingest and api-lookup drive topup-api with Apache Bench over a redis-server of their own.
+     ensure_command ab apache2-utils
+     ensure_command redis-server redis-server ;;
 esac
 exec dotnet tests/TopUpSpark.Bench/bin/Release/net10.0/TopUpSpark.Bench.dll "$@"

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine, end to end: embedded Kafka (librdkafka's mock cluster, in memory),
-# the streaming job (embedded engine, not Apache Spark), the producer at the course's rate, and the live
-# map. Builds what it needs, generates data and trains a model when they are absent. Ctrl-C stops it all.
+# the streaming job (embedded engine, not Apache Spark), the producer at the course's rate, the live map, and
+# topup-api over a Redis of its own (Debian's redis-server on a free loopback port) that the job writes its
+# latest predictions to. Builds what it needs, generates data and trains a model when they are absent; prints
+# curl commands for the API. Ctrl-C stops it all.
 #
 #   ./scripts/demo.sh                    run until Ctrl-C
 #   ./scripts/demo.sh --batches 12       bounded: 12 producer batches, then flush the last windows, print a summary, exit 0
 #
 # Options: --batches N  --out DIR (default output/demo)  --data DIR (default data)  --model FILE (default <data>/topup.model)
 #          --customers N (size of generated data, default the course's 128,655)  --port P (dashboard, default 8050)
+#          --api-port P (topup-api, default 8080)
 #          --late MIN-MAX (customers per batch the producer holds back one batch, default 0-2; 0-0 sends all on time)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-batches=""; out="output/demo"; data="data"; model=""; customers=""; port=8050; late="0-2"
+batches=""; out="output/demo"; data="data"; model=""; customers=""; port=8050; api_port=8080; late="0-2"
 while [ $# -gt 0 ]; do
   case "$1" in
     --batches) batches="$2"; shift 2 ;;
@@ -22,6 +25,7 @@ while [ $# -gt 0 ]; do
     --model) model="$2"; shift 2 ;;
     --customers) customers="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
+    --api-port) api_port="$2"; shift 2 ;;
     --late) late="$2"; shift 2 ;;
     -h|--help) usage_from_header "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -41,8 +45,8 @@ stop_process() {
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
-# Stops in the reverse order of starting — producer, job (its summary), dashboard, then the broker they all
-# use — so nothing loses its broker while still talking to it.
+# Stops in the reverse order of starting — producer, job (its summary), API, dashboard, Redis, then the broker
+# they all use — so nothing loses its broker or Redis while still talking to it.
 cleanup() {
   trap - EXIT INT TERM
   [ -n "${first_window_watch:-}" ] && kill "$first_window_watch" 2>/dev/null || true
@@ -55,8 +59,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; cleanup; exit 0' INT TERM
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if port_open "$port"; then
   echo "demo: port $port is in use; pass --port" >&2; exit 2
+fi
+if port_open "$api_port"; then
+  echo "demo: port $api_port is in use; pass --api-port" >&2; exit 2
 fi
 
 # The first minutes, step by step, each line stamped with the time since the demo started.
@@ -64,12 +72,14 @@ elapsed() { printf '%d:%02d' $((SECONDS / 60)) $((SECONDS % 60)); }
 say() { echo "demo: [$(elapsed)] $*"; }
 
 ensure_command npm nodejs npm   # the dashboard's build fetches its pinned front-end packages
+ensure_command redis-server redis-server   # where the job keeps the latest predictions the API serves
 say "building the programs (Release)…"
 # The job runs from its build, not from spark-submit.sh's ReadyToRun publish: that saves the publish's
 # precompilation (a minute on two cores) for the price of compiling Kafka's and parquet's code in the first batch.
-build_programs --progress broker producer models consumer spark-job
+build_programs --progress broker producer models consumer spark-job api
 broker_dll=$(program_dll broker topup-broker); producer_dll=$(program_dll producer topup-producer)
 models_dll=$(program_dll models topup-models); job_dll=$(program_dll spark-job topup-job); consumer_dll=$(program_dll consumer topup-consumer)
+api_dll=$(program_dll api topup-api)
 
 if [ ! -f "$data/customer.csv" ] || [ ! -f "$data/bureau.csv" ]; then
   say "no data in $data/: generating it"
@@ -94,7 +104,6 @@ wait_for() { # <what> <seconds> <test command…>
   for _ in $(seq $((seconds * 10))); do "$@" && return 0; sleep 0.1; done
   echo "demo: $what did not come up within ${seconds}s (see $run_dir/)" >&2; exit 1
 }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
 # Every start of the embedded broker is a new, empty Kafka cluster: a checkpoint of an earlier run holds
 # offsets of the old one, which the job refuses to resume. That run's outputs are kept aside, not mixed in.
@@ -106,11 +115,26 @@ if [ -d "$out/checkpoint" ]; then
   say "a new embedded broker is a new Kafka cluster: starting a fresh checkpoint; the previous run's outputs are in $out/previous-run/"
 fi
 rm -f "$TOPUP_BROKER_FILE" "$run_dir"/*.log
-say "starting the broker, the dashboard, the job and the producer…"
+say "starting the broker, Redis, the dashboard, the API, the job and the producer…"
 start broker dotnet "$broker_dll"
 wait_for "the embedded broker" 30 test -s "$TOPUP_BROKER_FILE"
+redis_port=$(free_port)
+# In memory only: a new broker is a new cluster, and the predictions of an old one would only mislead.
+start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$(cd "$run_dir" && pwd)"
+wait_for "Redis" 30 port_open "$redis_port"
+export TOPUP_REDIS="127.0.0.1:$redis_port"   # the job writes there, the API reads there
 start dashboard dotnet "$consumer_dll" --port "$port" --html "$out/dashboard.html"
-wait_for "the dashboard" 60 port_open
+wait_for "the dashboard" 60 port_open "$port"
+start api dotnet "$api_dll" --listen "http://127.0.0.1:$api_port"
+wait_for "topup-api" 60 port_open "$api_port"
+api="http://127.0.0.1:$api_port"
+dotnet "$api_dll" example --csv "$data/customer.csv" > "$run_dir/example-customer.json"
+# Once the job has scored a customer, a lookup that answers 200.
+start first-prediction bash -c 'for _ in $(seq 900); do
+    key=$(redis-cli -p "$1" --scan --pattern "topup:prediction:*" 2>/dev/null | head -1)
+    if [ -n "$key" ]; then echo "the job has scored customers, e.g.: curl -s $2/v1/customers/${key#topup:prediction:}/prediction"; exit 0; fi
+    sleep 1
+  done' first-prediction "$redis_port" "$api"
 start job dotnet "$job_dll" --model "$model" --out "$out" --trigger default
 sleep 2
 # A few customers of each batch arrive one batch late, with their own ts: the streams page marks them, the job judges them by its watermark.
@@ -120,6 +144,10 @@ job_pid=${pids[-2]}
 
 echo
 say "live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams; Ctrl-C stops everything"
+say "topup-api at $api/ (OpenAPI: $api/openapi/v1.json; Redis at $TOPUP_REDIS); try:"
+echo "  curl -s -H 'Content-Type: application/json' --data @$(cd "$run_dir" && pwd)/example-customer.json $api/v1/customers"
+echo "  curl -s $api/v1/windows/latest"
+echo "  curl -s $api/v1/customers/<ID>/prediction    (404 until the job has scored that ID; [first-prediction] names one)"
 echo
 # The first window needs 30 s of event time and the 5 s watermark's delay behind it.
 (until grep -q "now on the map" "$run_dir/dashboard.log" 2>/dev/null; do sleep 0.5; done; say "first window on the map") &

@@ -68,3 +68,13 @@ ensure_command() {
   $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
     || { echo "could not install $*" >&2; return 1; }
 }
+
+# free_port : a TCP port nothing listens on at 127.0.0.1 (from 20000–59999)
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  echo "no free port found" >&2; return 1
+}

@@ -2,6 +2,7 @@ using System.CommandLine;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Scoring;
+using TopUpSpark.Serving;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sources;
 
@@ -57,6 +58,13 @@ public static class JobCommand
         var instance = Flags.Create("--instance", "TOPUP_INSTANCE", TopUpJobOptions.DefaultInstance,
             "This instance's name: in the checkpoint's record of who runs each task, in logs and progress, and in its progress and summary file names when it shares --out");
 
+        var redis = Flags.Create<string?>("--redis", "TOPUP_REDIS", null,
+            "Redis HOST:PORT to which every scored row's customer's latest prediction (and per-state counts per window) is written for topup-api; default: no Redis sink")
+            .Accepting(RedisConnection.Problem);
+        var redisKeyPrefix = Flags.Create("--redis-key-prefix", "TOPUP_REDIS_KEY_PREFIX", "topup:", "Prefix of every Redis key the job writes (the API reads the same)");
+        var redisTtl = Flags.Duration("--redis-ttl", "TOPUP_REDIS_TTL", TimeSpan.Zero, "How long a customer's prediction stays in Redis after its last write; 0: for good")
+            .Accepting(Accept.NotNegative);
+
         var root = new RootCommand(
             "The TopUp streaming job (course Task 2): reads customer and bureau rows from Kafka, casts them by the schema, " +
             "aggregates bureau rows per ID in 30 s windows, joins them with customers, scores them with the model, writes parquet " +
@@ -65,7 +73,7 @@ public static class JobCommand
         {
             trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
             outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
-            groupId, tasks, instance,
+            groupId, tasks, instance, redis, redisKeyPrefix, redisTtl,
         };
         kafka.AddTo(root);
         flush.Requires(flushes => flushes,
@@ -98,6 +106,9 @@ public static class JobCommand
                 GroupId = parse.GetValue(groupId),
                 Tasks = parse.GetValue(tasks) is { } list && TopUpJobOptions.TryParseTasks(list, out var numbers) ? numbers : null,
                 Instance = parse.GetValue(instance)!,
+                Redis = parse.GetValue(redis),
+                RedisKeyPrefix = parse.GetValue(redisKeyPrefix)!,
+                RedisTtl = parse.GetValue(redisTtl) is { } ttl && ttl > TimeSpan.Zero ? ttl : null,
             };
             var loggers = Core.Logging.ProgramLogging.Create();
             var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Scoring;
+using TopUpSpark.Serving;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sinks;
 
@@ -32,7 +33,13 @@ public static class TopUpJob
             Outage(kafka, options, loggers, "publish"), kafka.ClientLog(loggers.CreateLogger("publish"), $"{options.AppName}-publisher"));
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
             Outage(kafka, options, loggers, "dead-letters"), kafka.ClientLog(loggers.CreateLogger("dead-letters"), $"{options.AppName}-dlq"));
-        using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
+        using var redis = options.Redis is { } endpoint ? await RedisConnection.ConnectAsync(endpoint, TimeSpan.FromSeconds(10)) : null;
+        var serving = redis is null ? null : new RedisPredictionSink(new RedisPredictionStore(redis.GetDatabase(), options.RedisKeyPrefix, options.RedisTtl),
+            ModelId(options.ModelFile), TimeProvider.System, loggers.CreateLogger("redis"));
+        if (redis is not null)
+            log.LogInformation("latest predictions go to Redis at {Redis} (keys {Prefix}prediction:<ID>, TTL {Ttl})", options.Redis, options.RedisKeyPrefix,
+                options.RedisTtl?.ToString() ?? "none");
+        using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers, serving);
         string? failure = null;
         try
         {
@@ -56,6 +63,13 @@ public static class TopUpJob
         File.WriteAllText(options.SummaryFile, JsonSerializer.Serialize(summary, JobSummary.Json));
         log.LogInformation("summary: {Summary}", summary);
         return summary;
+    }
+
+    /// <summary>The model's file name and the start of its SHA-256: which model scored a prediction, even after the file was replaced.</summary>
+    public static string ModelId(string modelFile)
+    {
+        using var file = File.OpenRead(modelFile);
+        return $"{Path.GetFileName(modelFile)}@{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..12]}";
     }
 
     private static KafkaOutage Outage(KafkaSettings kafka, TopUpJobOptions options, ILoggerFactory loggers, string category) =>

@@ -38,6 +38,14 @@ public sealed record TopUpJobOptions
 
     public string Instance { get; init; } = DefaultInstance;
 
+    /// <summary>Redis (HOST:PORT) that receives every customer's latest prediction for topup-api (null: no Redis sink).</summary>
+    public string? Redis { get; init; }
+
+    public string RedisKeyPrefix { get; init; } = "topup:";
+
+    /// <summary>How long a prediction stays in Redis after its last write (null: for good).</summary>
+    public TimeSpan? RedisTtl { get; init; }
+
     public static string DefaultInstance => $"{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>Whether other instances may write into the same output folder.</summary>

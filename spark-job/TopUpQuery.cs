@@ -19,7 +19,7 @@ public static class TopUpQuery
     private const string EventTime = "ts";
 
     public static StreamingQuery Start(TopUpJobOptions options, KafkaSettings kafka, TopUpSchema schema, ITopUpModel model,
-        StateCountsPublisher publisher, KafkaDeadLetterSink deadLetters, ILoggerFactory loggers)
+        StateCountsPublisher publisher, KafkaDeadLetterSink deadLetters, ILoggerFactory loggers, RedisPredictionSink? serving = null)
     {
         // 2.1 A session with two local cores, an application name and UTC as its time zone.
         var spark = StreamingSession.CreateBuilder()
@@ -82,6 +82,10 @@ public static class TopUpQuery
             .Where("prediction = 1", row => row[prediction] is 1.0)
             .Select("window_end", "State")
             .ForeachBatch($"publish per-state counts to {options.OutputTopic}", publisher.Publish, once: true);
+
+        // Serving (beyond the course): each customer's latest prediction, and the per-state counts, to Redis for topup-api.
+        if (serving is not null)
+            scored.Select(RedisPredictionSink.Columns).ForeachBatch("latest predictions to Redis", serving.Write);
 
         // 2.9 One instance runs every task (partition number of the inputs), or a share of them: fixed, or handed out
         //     by a Kafka consumer group that moves a stopped member's tasks to the others.

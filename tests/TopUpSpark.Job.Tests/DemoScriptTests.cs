@@ -28,7 +28,7 @@ public class DemoScriptTests
     public void Delete() => Directory.Delete(_work, recursive: true);
 
     [Test]
-    public async Task A_rerun_starts_a_fresh_checkpoint_and_Ctrl_C_stops_the_producer_the_job_and_the_dashboard_before_the_broker()
+    public async Task A_rerun_starts_a_fresh_checkpoint_and_Ctrl_C_stops_the_producer_the_job_the_api_and_the_dashboard_before_the_broker()
     {
         // A checkpoint left by an earlier run, whose embedded broker is gone with its offsets.
         var earlierCheckpoint = Directory.CreateDirectory(Path.Combine(_work, "out", "checkpoint")).FullName;
@@ -39,7 +39,8 @@ public class DemoScriptTests
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path,
         };
         foreach (var argument in new[] { "bash", "scripts/demo.sh", "--out", Path.Combine(_work, "out"), "--data", Path.Combine(_work, "data"),
-                     "--model", Path.Combine(_work, "course.model"), "--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                     "--model", Path.Combine(_work, "course.model"), "--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--api-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(argument);
         info.Environment["TOPUP_PUBLISH_DIR"] = Path.Combine(_work, "publish");
         using var demo = Process.Start(info)!;
@@ -58,6 +59,17 @@ public class DemoScriptTests
                 await Task.Delay(500);
             }
 
+            // The curl commands the demo prints work: the example event is taken, the job's first scored customer is served.
+            var post = Lines().Single(l => l.TrimStart().StartsWith("curl -s -H 'Content-Type: application/json'", StringComparison.Ordinal));
+            Assert.That(Curl(post), Does.StartWith("202 ").And.Contain("\"accepted\":1"));
+            while (!Lines().Any(l => l.StartsWith("[first-prediction]", StringComparison.Ordinal) && l.Contains("curl -s")))
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the demo named no scored customer:\n" + string.Join('\n', Lines()));
+                await Task.Delay(500);
+            }
+            var lookup = Lines().First(l => l.StartsWith("[first-prediction]", StringComparison.Ordinal) && l.Contains("curl -s"));
+            Assert.That(Curl(lookup[lookup.IndexOf("curl -s", StringComparison.Ordinal)..]), Does.StartWith("200 ").And.Contain("\"probability\":"));
+
             // setsid made the demo's shell the leader of a process group of its own, as a terminal's foreground job is.
             ProgramProcess.SignalGroup(demo.Id, SigInt);
             Assert.That(demo.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "the demo stopped after Ctrl-C");
@@ -74,10 +86,11 @@ public class DemoScriptTests
         var stopping = lines.FindIndex(l => l.StartsWith("demo: stopping", StringComparison.Ordinal));
         var producerSent = Index("[producer]", "batches:");
         var jobSummary = Index("[job]", "summary:");
+        var apiStopped = Index("[api]", "topup-api stopping");
         var dashboardStopped = Index("[dashboard]", "stopped:");
         var brokerStopped = Index("[broker]", "embedded Kafka stopped");
-        Assert.That(new[] { stopping, producerSent, jobSummary, dashboardStopped, brokerStopped }, Has.All.GreaterThanOrEqualTo(0), string.Join('\n', lines));
-        Assert.That(new[] { stopping, producerSent, jobSummary, dashboardStopped, brokerStopped }, Is.Ordered, string.Join('\n', lines));
+        Assert.That(new[] { stopping, producerSent, jobSummary, apiStopped, dashboardStopped, brokerStopped }, Has.All.GreaterThanOrEqualTo(0), string.Join('\n', lines));
+        Assert.That(new[] { stopping, producerSent, jobSummary, apiStopped, dashboardStopped, brokerStopped }, Is.Ordered, string.Join('\n', lines));
         Assert.That(lines.Where(l => l.Contains("Connection refused", StringComparison.Ordinal)), Is.Empty, "nothing outlived the broker");
         Assert.That(File.ReadAllText(Path.Combine(_work, "out", "run", "job.log")), Does.Contain("summary:"), "the job's log keeps its summary too");
 
@@ -112,6 +125,18 @@ public class DemoScriptTests
         Assert.That(demo.ExitCode, Is.Zero, output);
         Assert.That(output, Does.StartWith("The whole pipeline on this machine").And.Contain("Options: --batches N").And.Contain("--late MIN-MAX"));
         Assert.That(output.Split('\n').Where(line => line.StartsWith('#') || line.StartsWith("set -", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    /// <summary>Runs a printed curl command as a user would paste it; returns the HTTP status, a space, and the body.</summary>
+    private static string Curl(string command)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, WorkingDirectory = RepositoryRoot.Path };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command.Trim() + " -o /tmp/demo-curl-$$.body -w '%{http_code} ' && cat /tmp/demo-curl-$$.body && rm -f /tmp/demo-curl-$$.body");
+        using var curl = Process.Start(info)!;
+        var output = curl.StandardOutput.ReadToEnd();
+        Assert.That(curl.WaitForExit(TimeSpan.FromSeconds(30)), Is.True);
+        return output;
     }
 
     private static int FreePort()

@@ -7,9 +7,12 @@ namespace TopUpSpark.Core.Logging;
 public static class ProgramLogging
 {
     /// <param name="toStandardError">Every event to stderr: for programs whose stdout is their result (topup-sql), which logs must not mix with.</param>
-    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information, bool toStandardError = false)
-    {
-        return LoggerFactory.Create(builder => builder
+    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information, bool toStandardError = false) =>
+        LoggerFactory.Create(builder => Configure(builder, minimum, toStandardError));
+
+    /// <summary>The same setup on a builder a host owns (topup-api's web host).</summary>
+    public static ILoggingBuilder Configure(ILoggingBuilder builder, LogLevel minimum = LogLevel.Information, bool toStandardError = false) =>
+        builder
             .SetMinimumLevel(Level(minimum))
             .AddSimpleConsole(options =>
             {
@@ -21,8 +24,7 @@ public static class ProgramLogging
             .AddConsole(options =>
             {
                 if (toStandardError) options.LogToStandardErrorThreshold = LogLevel.Trace;
-            }));
-    }
+            });
 
     /// <summary>The level to log from: <c>$TOPUP_LOG_LEVEL</c> when it names one, else <paramref name="minimum"/>.</summary>
     public static LogLevel Level(LogLevel minimum) =>

@@ -1,0 +1,4 @@
+using TopUpSpark.Api;
+using TopUpSpark.Core.Cli;
+
+return await ProgramHost.RunAsync(ApiCommand.Create(), args);
