@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Core;
@@ -59,7 +58,7 @@ public static class ConsumerCommand
             var options = new ConsumerOptions(
                 kafka,
                 parse.GetValue(topic)!,
-                HostAddress(hostName),
+                Accept.ListenAddressOf(hostName),
                 parse.GetValue(port),
                 Serve: !parse.GetValue(noServer),
                 parse.GetValue(html),
@@ -94,7 +93,7 @@ public static class ConsumerCommand
         streams.AddTo(command);
         kafkaConnection.AddTo(command);
         command.SetAction(WithKafka(kafkaConnection, (parse, kafka, loggers, cancel) =>
-            ConsumerApp.RunCountsAsync(new CountsOptions(kafka, streams.Resolve(parse), HostAddress(parse.GetValue(host)!), parse.GetValue(port),
+            ConsumerApp.RunCountsAsync(new CountsOptions(kafka, streams.Resolve(parse), Accept.ListenAddressOf(parse.GetValue(host)!), parse.GetValue(port),
                 parse.GetValue(text)), loggers, cancel)));
         return command;
     }
@@ -121,11 +120,8 @@ public static class ConsumerCommand
     private static Flag<string> HostFlag() =>
         Flags.Create("--host", "TOPUP_DASHBOARD_HOST", "127.0.0.1",
                 "Address the dashboard listens on; loopback by default (any other address makes it readable from the network)")
-            .Accepting(value => value == "localhost" || IPAddress.TryParse(value, out _) ? null : $"must be an IP address (e.g. 127.0.0.1) or localhost, got '{value}'");
+            .Accepting(Accept.ListenAddress);
 
     private static Flag<int> PortFlag() =>
         Flags.Create("--port", "TOPUP_DASHBOARD_PORT", 8050, "Port of the dashboard (0: any free port, shown in the log)").Accepting(Accept.Between(0, 65535));
-
-
-    private static IPAddress HostAddress(string host) => host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
 }

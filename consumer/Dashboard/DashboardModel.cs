@@ -51,8 +51,8 @@ public sealed record WindowCounts(
     }
 }
 
-/// <summary>One point of the history chart.</summary>
-public sealed record WindowTotal(DateTimeOffset WindowEnd, long Total);
+/// <summary>One point of the history chart, and the largest count of one region of the map in that window.</summary>
+public sealed record WindowTotal(DateTimeOffset WindowEnd, long Total, long LargestRegionCount);
 
 public sealed record RejectedMessage(DateTimeOffset At, string Source, string Reason);
 
@@ -93,4 +93,11 @@ public sealed record DashboardSnapshot(
     WindowCounts? Window,
     IReadOnlyList<WindowTotal> History,
     int HistoryCapacity,
-    ConsumerStatus Status);
+    ConsumerStatus Status)
+{
+    /// <summary>
+    /// The top of the map's colour scale: the largest count of one region in the windows of the history, so a
+    /// shade means the same count in every window shown (at least 1, so an empty map still has a scale).
+    /// </summary>
+    public long ColourScaleMax => Math.Max(1, History.Count == 0 ? 1 : History.Max(h => h.LargestRegionCount));
+}

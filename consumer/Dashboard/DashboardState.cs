@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using TopUpSpark.Consumer.Kafka;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web;
 
 namespace TopUpSpark.Consumer.Dashboard;
 
@@ -27,7 +28,7 @@ public sealed class DashboardState : IReaderStatus
     public const int RecentLimit = 10;
 
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<DateTimeOffset, long> _history = new();
+    private readonly SortedDictionary<DateTimeOffset, WindowCounts> _history = new();
     private readonly int _historyCapacity;
     private WindowCounts? _window;
     private ConsumerStatus _status;
@@ -63,10 +64,10 @@ public sealed class DashboardState : IReaderStatus
                 WindowOutcome.Merged => _window!.Merge(counts),
                 _ => _window!,
             };
-            var historyTotal = checked(_history.GetValueOrDefault(counts.WindowEnd) + counts.Total);
+            var inHistory = _history.TryGetValue(counts.WindowEnd, out var earlier) ? earlier.Merge(counts) : counts;
             var key = StateCountsMessage.FormatKey(counts.WindowEnd);
             error = outcome != WindowOutcome.Late && shown.Total > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} on the map would be", shown.Total)
-                : historyTotal > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} in the history would be", historyTotal)
+                : inHistory.Total > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} in the history would be", inHistory.Total)
                 : null;
             if (error is not null) return false;
 
@@ -75,7 +76,7 @@ public sealed class DashboardState : IReaderStatus
                 _window = shown;
                 _windowVersion++;
             }
-            SetHistoryTotal(counts.WindowEnd, historyTotal);
+            SetHistory(inHistory);
             _status = _status with
             {
                 LastMessageAt = receivedAt,
@@ -161,9 +162,9 @@ public sealed class DashboardState : IReaderStatus
         }
     }
 
-    private void SetHistoryTotal(DateTimeOffset windowEnd, long total)
+    private void SetHistory(WindowCounts window)
     {
-        _history[windowEnd] = total;
+        _history[window.WindowEnd] = window;
         while (_history.Count > _historyCapacity)
             _history.Remove(_history.Keys.First());
     }
@@ -178,5 +179,6 @@ public sealed class DashboardState : IReaderStatus
 
     private DashboardSnapshot Build() => new(
         _version, _dataVersion, _windowVersion, _window,
-        _history.Select(h => new WindowTotal(h.Key, h.Value)).ToList(), _historyCapacity, _status);
+        _history.Values.Select(w => new WindowTotal(w.WindowEnd, w.Total, w.Regions.Count == 0 ? 0 : w.Regions.Max(r => r.Count))).ToList(),
+        _historyCapacity, _status);
 }

@@ -4,7 +4,7 @@ namespace TopUpSpark.Consumer.Web;
 
 /// <summary>
 /// The files the dashboard serves, embedded in this assembly at build time: the page itself
-/// (web/page), plotly.js, the world TopoJSON plotly.js loads, the Indian states' GeoJSON and the
+/// (web/page), plotly.js (from TopUpSpark.Web, shared with the job's UI), the world TopoJSON plotly.js loads, the Indian states' GeoJSON and the
 /// third-party notices (from web/node_modules, see the project file). Nothing is fetched at run time.
 /// </summary>
 public static class WebAssets
@@ -31,7 +31,7 @@ public static class WebAssets
     /// <summary>Every servable path (relative, no leading slash) with its content type.</summary>
     public static IReadOnlyDictionary<string, string> ContentTypes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        [PlotlyScript] = "text/javascript; charset=utf-8",
+        [PlotlyScript] = TopUpSpark.Web.PlotlyScript.ContentType,
         [WorldTopoJson] = "application/json",
         [IndiaGeoJson] = "application/geo+json",
         [ThirdPartyNotices] = "text/plain; charset=utf-8",
@@ -43,6 +43,7 @@ public static class WebAssets
 
     public static byte[] Read(string path)
     {
+        if (path == PlotlyScript) return TopUpSpark.Web.PlotlyScript.Read();
         lock (Gate)
         {
             if (Cache.TryGetValue(path, out var cached)) return cached;

@@ -65,7 +65,7 @@ public class DashboardBrowserTests
             Assert.That(await browser.EvaluateAsync<string[]>("window.__alerts"), Is.Empty);
             Assert.That(logs.At(Microsoft.Extensions.Logging.LogLevel.Warning),
                 Has.Some.Contains(XssStateName).And.Some.Contains("matches no region of the map"));
-            await SaveScreenshot(browser, "dashboard-first-window.png", "the first window, with a state name that is not on the map");
+            await browser.SaveScreenshotAsync("dashboard-first-window.png", "the first window, with a state name that is not on the map");
 
             published.Restart();
             DashboardFeed.Publish(settings,
@@ -85,7 +85,7 @@ public class DashboardBrowserTests
             Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-messages').textContent"), Does.StartWith("2 accepted"));
             Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-connected').textContent"), Is.EqualTo("connected"));
 
-            await SaveScreenshot(browser, "dashboard-live.png", "the live dashboard after the second window");
+            await browser.SaveScreenshotAsync("dashboard-live.png", "the live dashboard after the second window");
             Assert.That(browser.Problems, Is.Empty, "console errors or Content-Security-Policy reports");
 
             await WaitForFile(snapshotFile, contains: "2024-05-01 10:01:00");
@@ -104,16 +104,6 @@ public class DashboardBrowserTests
     private static async Task<Dictionary<string, long>> MapCounts(HeadlessChromium browser) =>
         await browser.EvaluateAsync<Dictionary<string, long>>(
             "(() => { const t = document.getElementById('map').data.find(d => d.name === 'predicted top-ups'); return Object.fromEntries(t.locations.map((l, i) => [l, t.z[i]])); })()");
-
-    internal static async Task SaveScreenshot(HeadlessChromium browser, string fileName, string description)
-    {
-        var folder = Path.Combine(TestContext.CurrentContext.TestDirectory, "screenshots");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, fileName);
-        await File.WriteAllBytesAsync(path, await browser.ScreenshotAsync());
-        TestContext.AddTestAttachment(path, description);
-        TestContext.Out.WriteLine($"screenshot: {path}");
-    }
 
     private static async Task WaitForFile(string path, string contains)
     {

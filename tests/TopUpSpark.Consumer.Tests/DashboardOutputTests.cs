@@ -125,7 +125,7 @@ public class DashboardOutputTests
         Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-repeated').textContent"), Is.EqualTo("1 ignored"));
         Assert.That(await browser.EvaluateAsync<string>("document.getElementById('live-text').textContent"), Does.StartWith("snapshot of "));
 
-        await DashboardBrowserTests.SaveScreenshot(browser, "dashboard-snapshot.png", "the --html snapshot opened from a file");
+        await browser.SaveScreenshotAsync("dashboard-snapshot.png", "the --html snapshot opened from a file");
         Assert.That(browser.Problems, Is.Empty, "a snapshot that tried to load anything, or broke its CSP, logs errors here");
     }
 }

@@ -18,14 +18,16 @@
   const isSnapshot = byId("dashboard-data") !== null;
 
   let shownWindowVersion = -1;
+  let shownColourScaleMax = -1;
   let shownDataVersion = -1;
   let lastMessageAt = null;
 
   async function render(payload) {
-    if (payload.windowVersion !== shownWindowVersion) {
+    if (payload.windowVersion !== shownWindowVersion || payload.colourScaleMax !== shownColourScaleMax) {
       await Plotly.react("map", payload.map.data, payload.map.layout, plotConfig);
       renderWindow(payload.window);
       shownWindowVersion = payload.windowVersion;
+      shownColourScaleMax = payload.colourScaleMax;
     }
     if (payload.dataVersion !== shownDataVersion) {
       await Plotly.react("history", payload.history.data, payload.history.layout, { ...plotConfig, displayModeBar: false });
