@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Job.Ui;
 using TopUpSpark.Scoring;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sources;
@@ -56,6 +57,13 @@ public static class JobCommand
             : null);
         var instance = Flags.Create("--instance", "TOPUP_INSTANCE", TopUpJobOptions.DefaultInstance,
             "This instance's name: in the checkpoint's record of who runs each task, in logs and progress, and in its progress and summary file names when it shares --out");
+        var uiHost = Flags.Create("--ui-host", "TOPUP_UI_HOST", "127.0.0.1",
+                "Address the streaming UI listens on; loopback by default (any other address makes it readable from the network)")
+            .Accepting(Accept.ListenAddress);
+        var uiPort = Flags.Create("--ui-port", "TOPUP_UI_PORT", StreamingUiOptions.DefaultPort,
+                $"Port of the streaming UI (charts of the query's progress, /api/progress); taken: the next of {StreamingUiOptions.PortAttempts} ports, as Spark's UI does; 0: any free port; the log says which")
+            .Accepting(Accept.Between(0, 65535));
+        var noUi = Flags.Create("--no-ui", "TOPUP_NO_UI", false, "Serve no streaming UI");
 
         var root = new RootCommand(
             "The TopUp streaming job (course Task 2): reads customer and bureau rows from Kafka, casts them by the schema, " +
@@ -65,7 +73,7 @@ public static class JobCommand
         {
             trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
             outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
-            groupId, tasks, instance,
+            groupId, tasks, instance, uiHost, uiPort, noUi,
         };
         kafka.AddTo(root);
         flush.Requires(flushes => flushes,
@@ -98,6 +106,7 @@ public static class JobCommand
                 GroupId = parse.GetValue(groupId),
                 Tasks = parse.GetValue(tasks) is { } list && TopUpJobOptions.TryParseTasks(list, out var numbers) ? numbers : null,
                 Instance = parse.GetValue(instance)!,
+                Ui = parse.GetValue(noUi) ? null : new StreamingUiOptions(Accept.ListenAddressOf(parse.GetValue(uiHost)!), parse.GetValue(uiPort)),
             };
             var loggers = Core.Logging.ProgramLogging.Create();
             var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Schema;
+using TopUpSpark.Job.Ui;
 using TopUpSpark.Scoring;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sinks;
@@ -17,7 +18,9 @@ public static class TopUpJob
     public static IReadOnlyList<Assembly> OwnAssemblies { get; } =
         [typeof(TopUpJob).Assembly, typeof(StreamingQuery).Assembly, typeof(ITopUpModel).Assembly, typeof(KafkaSettings).Assembly];
 
-    public static async Task<JobSummary> RunAsync(TopUpJobOptions options, KafkaSettings kafka, ILoggerFactory loggers, CancellationToken cancel)
+    /// <param name="uiListening">Told where the streaming UI listens, once it does (with <see cref="TopUpJobOptions.Ui"/>).</param>
+    public static async Task<JobSummary> RunAsync(TopUpJobOptions options, KafkaSettings kafka, ILoggerFactory loggers, CancellationToken cancel,
+        Action<Uri>? uiListening = null)
     {
         var log = loggers.CreateLogger("topup-job");
         var schema = TopUpSchema.LoadOrDefault(options.SchemaFile);
@@ -33,6 +36,8 @@ public static class TopUpJob
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
             Outage(kafka, options, loggers, "dead-letters"), kafka.ClientLog(loggers.CreateLogger("dead-letters"), $"{options.AppName}-dlq"));
         using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
+        await using var ui = options.Ui is { } where ? await StreamingUi.StartAsync(where, query, options.Instance, loggers, cancel) : null;
+        if (ui is not null) uiListening?.Invoke(ui.Address);
         string? failure = null;
         try
         {

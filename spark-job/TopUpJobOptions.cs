@@ -1,5 +1,6 @@
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Job.Ui;
 using TopUpSpark.Scoring;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sources;
@@ -37,6 +38,9 @@ public sealed record TopUpJobOptions
     public IReadOnlyList<int>? Tasks { get; init; }
 
     public string Instance { get; init; } = DefaultInstance;
+
+    /// <summary>Where the streaming UI listens (null: no UI, <c>--no-ui</c>).</summary>
+    public StreamingUiOptions? Ui { get; init; }
 
     public static string DefaultInstance => $"{Environment.MachineName}-{Environment.ProcessId}";
 
