@@ -17,6 +17,8 @@ public static class ConsumerCommand
         var kafkaConnection = Flags.KafkaConnection();
         var topic = Flags.Create("--topic", "TOPUP_OUTPUT_TOPIC", Topics.TopUpByState, "Topic of the per-state counts of predicted top-ups")
             .Accepting(Accept.TopicName);
+        var progressTopic = Flags.Create("--progress-topic", "TOPUP_PROGRESS_TOPIC", Topics.Progress,
+            "Topic of the job's per-batch late rows dropped and dead letters, shown beside the counts").Accepting(Accept.TopicName);
         var host = HostFlag();
         var port = PortFlag();
         var html = Flags.Create<string?>("--html", "TOPUP_DASHBOARD_HTML", null,
@@ -44,7 +46,7 @@ public static class ConsumerCommand
             "or a terminal table (--text). The web dashboard also counts the input streams' records live at /streams " +
             "(--streams-… flags); 'counts' does that alone.")
         {
-            topic, host, port, html, text, noServer, history, maxWindowAhead, aliases,
+            topic, progressTopic, host, port, html, text, noServer, history, maxWindowAhead, aliases,
         };
         kafkaConnection.AddTo(root);
         streams.AddTo(root);
@@ -67,6 +69,7 @@ public static class ConsumerCommand
                 parse.GetValue(maxWindowAhead),
                 parse.GetValue(aliases)!)
             {
+                ProgressTopic = parse.GetValue(progressTopic)!,
                 Streams = streams.Resolve(parse),
             };
             return ConsumerApp.RunAsync(options, loggers, cancel);

@@ -28,6 +28,8 @@ public static class JobCommand
         var customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", TopUpSpark.Core.Topics.Customer, "Topic of customer rows").Accepting(Accept.TopicName);
         var bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", TopUpSpark.Core.Topics.Bureau, "Topic of bureau rows").Accepting(Accept.TopicName);
         var outputTopic = Flags.Create("--output-topic", "TOPUP_OUTPUT_TOPIC", TopUpSpark.Core.Topics.TopUpByState, "Topic of per-state counts").Accepting(Accept.TopicName);
+        var progressTopic = Flags.Create("--progress-topic", "TOPUP_PROGRESS_TOPIC", TopUpSpark.Core.Topics.Progress,
+            "Topic of each batch's late rows dropped, dead letters and more, for the dashboard").Accepting(Accept.TopicName);
         var watermark = Flags.Duration("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams").Accepting(Accept.NotNegative);
         var window = Flags.Duration("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation").Accepting(Accept.Positive);
         var maxRecords = Flags.Create<long?>("--max-records-per-trigger", "TOPUP_MAX_RECORDS_PER_TRIGGER", null,
@@ -72,7 +74,7 @@ public static class JobCommand
             "follows Spark Structured Streaming's semantics; it is not Apache Spark.")
         {
             trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
-            outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
+            outputTopic, progressTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
             groupId, tasks, instance, uiHost, uiPort, noUi,
         };
         kafka.AddTo(root);
@@ -93,6 +95,7 @@ public static class JobCommand
                 CustomerTopic = parse.GetValue(customerTopic)!,
                 BureauTopic = parse.GetValue(bureauTopic)!,
                 OutputTopic = parse.GetValue(outputTopic)!,
+                ProgressTopic = parse.GetValue(progressTopic)!,
                 WatermarkDelay = parse.GetValue(watermark),
                 WindowLength = parse.GetValue(window),
                 MaxRecordsPerTrigger = parse.GetValue(maxRecords),

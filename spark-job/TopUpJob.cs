@@ -35,7 +35,10 @@ public static class TopUpJob
             Outage(kafka, options, loggers, "publish"), kafka.ClientLog(loggers.CreateLogger("publish"), $"{options.AppName}-publisher"));
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
             Outage(kafka, options, loggers, "dead-letters"), kafka.ClientLog(loggers.CreateLogger("dead-letters"), $"{options.AppName}-dlq"));
+        using var health = new BatchHealthPublisher(SinkProducer(kafka, options, "health"), options.ProgressTopic,
+            kafka.ClientLog(loggers.CreateLogger("health"), $"{options.AppName}-health"));
         using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers);
+        query.Progress += health.Publish;
         await using var ui = options.Ui is { } where ? await StreamingUi.StartAsync(where, query, options.Instance, loggers, cancel) : null;
         if (ui is not null) uiListening?.Invoke(ui.Address);
         string? failure = null;

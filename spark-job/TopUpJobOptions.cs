@@ -20,6 +20,7 @@ public sealed record TopUpJobOptions
     public string CustomerTopic { get; init; } = Topics.Customer;
     public string BureauTopic { get; init; } = Topics.Bureau;
     public string OutputTopic { get; init; } = Topics.TopUpByState;
+    public string ProgressTopic { get; init; } = Topics.Progress;
     public TimeSpan WatermarkDelay { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan WindowLength { get; init; } = TimeSpan.FromSeconds(30);
     public long? MaxRecordsPerTrigger { get; init; }

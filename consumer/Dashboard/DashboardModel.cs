@@ -63,6 +63,16 @@ public sealed record RejectedMessage(DateTimeOffset At, string Source, string Re
 /// </summary>
 public sealed record OffsetGap(DateTimeOffset At, string Topic, int Partition, long ExpectedOffset, long ActualOffset, long Missing);
 
+/// <summary>
+/// What the job's instances said about their batches on <c>topup-progress</c> since the dashboard started: rows
+/// they read, and rows that became no prediction — late rows dropped, dead letters, invalid values, records lost.
+/// </summary>
+public sealed record JobHealth(long Batches, long InputRows, long LateRowsDropped, long DeadLetters, long InvalidValues, long LostRecords, int Instances,
+    DateTimeOffset? LastBatchAt)
+{
+    public static readonly JobHealth None = new(0, 0, 0, 0, 0, 0, 0, null);
+}
+
 /// <summary>How the dashboard's Kafka consumer is doing. Holds no credentials: pass-through settings never appear here.</summary>
 public sealed record ConsumerStatus(
     ReaderConnection Connection,
@@ -73,7 +83,8 @@ public sealed record ConsumerStatus(
     long LateWindows,
     long RepeatedPartsIgnored,
     long LostMessages,
-    IReadOnlyList<OffsetGap> RecentGaps)
+    IReadOnlyList<OffsetGap> RecentGaps,
+    JobHealth Job)
 {
     public string Topic => Connection.Topic;
     public bool Connected => Connection.Connected;

@@ -81,6 +81,17 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
                 ["lateWindows"] = status.LateWindows,
                 ["repeatedPartsIgnored"] = status.RepeatedPartsIgnored,
                 ["lostMessages"] = status.LostMessages,
+                ["job"] = new JsonObject
+                {
+                    ["batches"] = status.Job.Batches,
+                    ["instances"] = status.Job.Instances,
+                    ["inputRows"] = status.Job.InputRows,
+                    ["lateRowsDropped"] = status.Job.LateRowsDropped,
+                    ["deadLetters"] = status.Job.DeadLetters,
+                    ["invalidValues"] = status.Job.InvalidValues,
+                    ["lostRecords"] = status.Job.LostRecords,
+                    ["lastBatchAt"] = status.Job.LastBatchAt is { } batchAt ? Time(batchAt) : null,
+                },
                 ["recentGaps"] = new JsonArray(status.RecentGaps.Select(g => (JsonNode)new JsonObject
                 {
                     ["at"] = Time(g.At),

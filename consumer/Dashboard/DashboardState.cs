@@ -33,6 +33,9 @@ public sealed class DashboardState : IReaderStatus
     private WindowCounts? _window;
     private ConsumerStatus _status;
     private long _version, _dataVersion, _windowVersion;
+    // The last batch each query's set of tasks reported, by which a repeated batch is known; a group that shares the tasks out anew starts new sets.
+    private readonly Dictionary<(Guid Query, string Tasks), long> _lastHealthBatch = [];
+    private readonly HashSet<string> _jobInstances = new(StringComparer.Ordinal);
     private readonly SnapshotFeed<DashboardSnapshot> _feed;
 
     public DashboardState(string topic, string bootstrapServers, string groupId, int historyCapacity, DateTimeOffset startedAt)
@@ -40,7 +43,7 @@ public sealed class DashboardState : IReaderStatus
         ArgumentOutOfRangeException.ThrowIfLessThan(historyCapacity, 1);
         _historyCapacity = historyCapacity;
         _status = new ConsumerStatus(ReaderConnection.Starting(topic, bootstrapServers, groupId, startedAt), LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
-            LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
+            LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: [], JobHealth.None);
         _feed = new SnapshotFeed<DashboardSnapshot>(Build(), snapshot => snapshot.Version);
     }
 
@@ -102,6 +105,33 @@ public sealed class DashboardState : IReaderStatus
         LastMessageAt = receivedAt,
         RepeatedPartsIgnored = s.RepeatedPartsIgnored + 1,
     });
+
+    /// <summary>
+    /// Adds a job batch's health. A batch a query's same tasks already reported (replayed after a crash, or
+    /// reported again) is ignored and counted as a repeat; false then.
+    /// </summary>
+    public bool ApplyBatchHealth(BatchHealthMessage batch, DateTimeOffset receivedAt)
+    {
+        lock (_gate)
+        {
+            var tasks = (batch.QueryId, string.Join(',', batch.Tasks));
+            if (_lastHealthBatch.TryGetValue(tasks, out var last) && batch.BatchId <= last)
+            {
+                UpdateData(s => s with { LastMessageAt = receivedAt, RepeatedPartsIgnored = s.RepeatedPartsIgnored + 1 });
+                return false;
+            }
+            _lastHealthBatch[tasks] = batch.BatchId;
+            _jobInstances.Add(batch.Instance);
+            UpdateData(s => s with
+            {
+                LastMessageAt = receivedAt,
+                Job = new JobHealth(s.Job.Batches + 1, s.Job.InputRows + batch.InputRows, s.Job.LateRowsDropped + batch.LateRowsDropped,
+                    s.Job.DeadLetters + batch.DeadLetters, s.Job.InvalidValues + batch.InvalidValues, s.Job.LostRecords + batch.LostRecords,
+                    _jobInstances.Count, batch.Timestamp),
+            });
+            return true;
+        }
+    }
 
     public void RecordGap(OffsetGap gap) => UpdateData(s => s with
     {

@@ -39,21 +39,23 @@ public static class StreamingUiFigures
         var columns = phases.Select((phase, i) => Column(batches, phase, b => b.DurationMs.GetValueOrDefault(phase), i)).ToList();
         columns.Add(Column(batches, "other", b => Math.Max(0, b.DurationMs.GetValueOrDefault("triggerExecution") - b.DurationMs.Where(d => d.Key != "triggerExecution").Sum(d => d.Value)),
             phases.Count));
-        return Figure(batches, "Batch duration by phase", "ms", columns, stacked: true);
+        return Figure(batches, "Batch duration by phase", "ms", columns, stacked: true,
+            countsUpTo: batches.Count == 0 ? 0 : batches.Max(b => b.DurationMs.GetValueOrDefault("triggerExecution")));
     }
 
     public static JsonNode StateRows(IReadOnlyList<QueryProgress> batches)
     {
         var operators = batches.SelectMany(b => b.StateOperators.Select(s => s.OperatorName)).Distinct().ToList();
         return Figure(batches, "State rows per operator", "rows", operators.Select((name, i) =>
-            Line(batches, name, b => b.StateOperators.FirstOrDefault(s => s.OperatorName == name)?.NumRowsTotal ?? 0, i)).ToList());
+            Line(batches, name, b => b.StateOperators.FirstOrDefault(s => s.OperatorName == name)?.NumRowsTotal ?? 0, i)).ToList(),
+            countsUpTo: batches.Count == 0 ? 0 : batches.Max(b => b.StateOperators.Select(s => s.NumRowsTotal).DefaultIfEmpty().Max()));
     }
 
     /// <summary>The global watermark each batch evicted and emitted with; batches before the first watermark have no point.</summary>
     public static JsonNode Watermark(IReadOnlyList<QueryProgress> batches)
     {
         var points = batches
-            .Select(b => (b.BatchId, At: WatermarkOf(b)))
+            .Select(b => (b.BatchId, At: b.Watermark()))
             .Where(p => p.At is not null)
             .ToList();
         var line = PlotlyChart.Line<long, string, string>(
@@ -67,13 +69,7 @@ public static class StreamingUiFigures
     [
         Column(batches, "late rows dropped", b => b.LateRowsDropped, 1),
         Column(batches, "dead letters", b => b.DeadLetters, 3),
-    ], stacked: false);
-
-    /// <summary>The batch's global watermark; null before the first one, and for the batch that flushed the open windows at the end.</summary>
-    public static DateTimeOffset? WatermarkOf(QueryProgress batch) =>
-        batch.EventTime.TryGetValue("watermark", out var text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
-            ? at
-            : null;
+    ], countsUpTo: batches.Count == 0 ? 0 : batches.Max(b => Math.Max(b.LateRowsDropped, b.DeadLetters)));
 
     private static GenericChart Line(IReadOnlyList<QueryProgress> batches, string name, Func<QueryProgress, double> value, int colour) =>
         PlotlyChart.Line<long, double, string>(x: batches.Select(b => b.BatchId), y: batches.Select(value), ShowMarkers: true, Name: PlotlyFigure.Html(name),
@@ -84,13 +80,13 @@ public static class StreamingUiFigures
             MarkerColor: Color.fromString(Palette[colour % Palette.Length]), UseDefaults: false);
 
     private static JsonNode Figure(IReadOnlyList<QueryProgress> batches, string title, string yTitle, IReadOnlyList<GenericChart> traces,
-        bool stacked = false, bool yIsTime = false)
+        bool stacked = false, bool yIsTime = false, long? countsUpTo = null)
     {
         // A stateless query has no state operator: an empty trace keeps the figure valid.
         var chart = traces.Count > 0 ? PlotlyChart.Combine(traces) : PlotlyChart.Line<long, long, string>(x: [], y: [], ShowLegend: false, UseDefaults: false);
         var layout = PlotlyFigure.BaseLayout(title);
-        layout.SetProperty("margin", new { l = 64, r = 16, t = 44, b = 40 });
-        layout.SetProperty("legend", new { orientation = "h", x = 0, y = -0.22 });
+        layout.SetProperty("margin", new { l = 64, r = 16, t = 44, b = 84 });
+        layout.SetProperty("legend", new { orientation = "h", x = 0, y = -0.3, yanchor = "top" });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
         if (batches.Count == 0)
         {
@@ -101,9 +97,20 @@ public static class StreamingUiFigures
         var first = batches[0].BatchId;
         var last = batches[^1].BatchId;
         layout.SetProperty("xaxis", new { title = new { text = "batch" }, tickformat = "d", gridcolor = PlotlyFigure.GridColour, range = new[] { first - 0.6, last + 0.6 } });
-        layout.SetProperty("yaxis", yIsTime
-            ? new { title = new { text = yTitle }, type = "date", gridcolor = PlotlyFigure.GridColour, rangemode = "normal", tickformat = "%H:%M:%S\n%b %d" } as object
-            : new { title = new { text = yTitle }, rangemode = "tozero", gridcolor = PlotlyFigure.GridColour, tickformat = "~s", zeroline = false });
+        var yAxis = new Dictionary<string, object> { ["title"] = new { text = yTitle }, ["gridcolor"] = PlotlyFigure.GridColour, ["zeroline"] = false };
+        if (yIsTime)
+        {
+            yAxis["type"] = "date";
+            yAxis["tickformat"] = "%H:%M:%S\n%b %d";
+        }
+        else
+        {
+            yAxis["rangemode"] = "tozero";
+            yAxis["tickformat"] = "~s";
+            // Counts are whole: with small ones plotly.js would tick at halves ("500m").
+            if (countsUpTo is <= 5) yAxis["dtick"] = 1;
+        }
+        layout.SetProperty("yaxis", yAxis);
         if (stacked) layout.SetProperty("barmode", "stack");
         return PlotlyFigure.ToJson(GenericChart.addLayout(layout, chart));
     }

@@ -6,6 +6,7 @@ using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Consumer.Tests;
@@ -95,6 +96,78 @@ public class DashboardBrowserTests
             await stop.CancelAsync();
             Assert.That(await consumer.WaitAsync(Patience), Is.Zero, "the consumer stops cleanly when cancelled");
         }
+    }
+
+    [Test]
+    public async Task The_map_keeps_one_colour_per_count_over_the_history_and_shows_the_jobs_late_drops_and_dead_letters()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(topics: [Topics.TopUpByState, Topics.Progress]);
+        var (loggers, _) = CapturingLoggerProvider.CreateFactory();
+        using var loggerFactory = loggers;
+        var settings = new KafkaSettings(cluster.BootstrapServers);
+        var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
+            HtmlPath: null, Text: false, History: 30, MaxWindowAhead: ConsumerOptions.DefaultMaxWindowAhead, StateAliasesPath: StateAliasTable.DefaultPath);
+        using var stop = new CancellationTokenSource();
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));
+        try
+        {
+            var address = await listening.Task.WaitAsync(Patience);
+            await DashboardFeed.WaitUntilReadyAsync(address, Patience);
+            await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
+            await browser.NavigateAsync(address.ToString());
+            await browser.WaitForAsync("document.body.dataset.version !== undefined", Patience);
+
+            // Before any window: no made-up date axis (plotly.js draws January to October 2000 for an empty date axis), a note instead.
+            Assert.That(await browser.EvaluateAsync<int>("document.querySelectorAll('#history .xtick').length"), Is.Zero);
+            Assert.That(await browser.EvaluateAsync<string>("document.querySelector('#history .annotation-text').textContent"), Does.StartWith("No window yet"));
+            Assert.That(await browser.EvaluateAsync<string>("document.querySelector('.logo').textContent.trim()"), Is.Empty, "the logo is a drawing, no ▲ or ⚠ glyph");
+            Assert.That(await browser.EvaluateAsync<string>("document.querySelector('.logo').tagName"), Is.EqualTo("svg"));
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('job-late').textContent"), Is.EqualTo("—"), "nothing reported yet");
+
+            DashboardFeed.Publish(settings, DashboardFeed.Message("2024-05-01 10:00:30", """[{"State":"GUJARAT","count":7},{"State":"KERALA","count":4}]"""));
+            await browser.WaitForAsync("document.body.dataset.windowVersion === '1'", Patience);
+            var kerala = await FillOfCount(browser, 4);
+            DashboardFeed.Publish(settings, DashboardFeed.Message("2024-05-01 10:01:00", """[{"State":"GUJARAT","count":4},{"State":"GOA","count":1}]"""));
+            await browser.WaitForAsync("document.body.dataset.windowVersion === '2'", Patience);
+
+            Assert.That(await browser.EvaluateAsync<double>("document.getElementById('map')._fullData.find(t => t.name === 'predicted top-ups').zmax"), Is.EqualTo(7),
+                "the scale tops at the largest count of the shown history, not of this window");
+            Assert.That(await FillOfCount(browser, 4), Is.EqualTo(kerala), "4 in this window has the colour 4 had in the window before");
+            Assert.That(await browser.EvaluateAsync<int>("document.querySelectorAll('#history .xtick').length"), Is.Positive, "the time axis once there are windows");
+
+            DashboardFeed.PublishTo(settings, Topics.Progress, [Health(batch: 3, late: 5, deadLetters: 2), Health(batch: 4, late: 1, deadLetters: 0),
+                Health(batch: 4, late: 1, deadLetters: 0)]);
+            await browser.WaitForAsync("document.getElementById('job-late').textContent === '6'", Patience);
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('job-dead').textContent"), Is.EqualTo("2"));
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('job-batches').textContent"), Does.StartWith("2 from 1 instance"),
+                "the repeated batch 4 (a replay) is counted once");
+            Assert.That(await browser.EvaluateAsync<string>("document.getElementById('job-late').className"), Is.EqualTo("warn"));
+            await browser.SaveScreenshotAsync("dashboard-job-health.png", "the dashboard with the job's late drops and dead letters");
+            Assert.That(browser.Problems, Is.Empty, "console errors or Content-Security-Policy reports");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.That(await consumer.WaitAsync(Patience), Is.Zero, "the consumer stops cleanly when cancelled");
+        }
+    }
+
+    private static readonly Guid HealthQuery = Guid.NewGuid();
+
+    private static Confluent.Kafka.Message<byte[]?, byte[]> Health(long batch, long late, long deadLetters)
+    {
+        var message = new BatchHealthMessage(HealthQuery, "TopUpSpark", "host-1", batch, [0, 1, 2, 3], DateTimeOffset.UtcNow, 100, late, deadLetters, 0, 0, null);
+        return new Confluent.Kafka.Message<byte[]?, byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(message.Key), Value = message.EncodeValue() };
+    }
+
+    /// <summary>The fill plotly.js drew for the regions with this count, all alike.</summary>
+    private static async Task<string> FillOfCount(HeadlessChromium browser, long count)
+    {
+        var fills = await browser.EvaluateAsync<string[]>(
+            $"Array.from(document.querySelectorAll('#map path.choroplethlocation')).filter(p => p.__data__ && p.__data__.z === {count}).map(p => p.style.fill)");
+        Assert.That(fills, Is.Not.Empty.And.All.EqualTo(fills[0]), $"regions with {count} top-ups");
+        return fills[0];
     }
 
     private static async Task<string[]> TableRows(HeadlessChromium browser) =>

@@ -89,11 +89,24 @@
       ? `${numbers.format(status.lostMessages)} messages lost`
       : "none";
     byId("st-loss").className = status.lostMessages > 0 ? "bad" : "ok";
+    renderJob(status.job);
     byId("rejections").hidden = status.recentRejections.length === 0;
     byId("rejections-list").replaceChildren(...status.recentRejections.map((r) => item(`${utc(r.at)} ${r.source}: ${r.reason}`)));
     byId("gaps").hidden = status.recentGaps.length === 0;
     byId("gaps-list").replaceChildren(...status.recentGaps.map((g) =>
       item(`${utc(g.at)} ${g.topic}[${g.partition}]: offsets ${g.expectedOffset}–${g.actualOffset - 1} (${numbers.format(g.missing)} messages)`)));
+  }
+
+  // What the job did not turn into predictions: "none" only when its instances said so, batch by batch.
+  function renderJob(job) {
+    const none = job.batches === 0;
+    byId("job-batches").textContent = none ? "none reported yet"
+      : `${numbers.format(job.batches)} from ${job.instances} instance${job.instances === 1 ? "" : "s"}, last ${utc(job.lastBatchAt)}`;
+    byId("job-rows").textContent = none ? "—" : numbers.format(job.inputRows);
+    for (const [id, count] of [["job-late", job.lateRowsDropped], ["job-dead", job.deadLetters], ["job-invalid", job.invalidValues], ["job-lost", job.lostRecords]]) {
+      byId(id).textContent = none ? "—" : count > 0 ? numbers.format(count) : "none";
+      byId(id).className = none ? "" : count > 0 ? (id === "job-lost" ? "bad" : "warn") : "ok";
+    }
   }
 
   function renderLastMessage() {
