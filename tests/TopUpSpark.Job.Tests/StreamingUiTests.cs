@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
 using TopUpSpark.Core;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Job.Ui;
 using TopUpSpark.Streaming.Progress;
 using TopUpSpark.TestSupport;
@@ -48,6 +49,17 @@ public class StreamingUiTests
         Assert.That(Sum("lateRowsDropped"), Is.Positive.And.EqualTo(summary.LateRowsDropped), "held-back customers arrive after the watermark passed them");
         Assert.That(Sum("deadLetters"), Is.EqualTo(1).And.EqualTo(summary.DeadLetters), "the malformed customer message");
         Assert.That(batches[^1].GetProperty("eventTime").GetProperty("watermark").GetString(), Does.StartWith("2026-11-25T00:0"), "the watermark follows the replayed event time");
+
+        // The same figures reach the dashboard on the progress topic, one message per batch.
+        var health = JobTestBed.ReadTopic(run.Kafka, Topics.Progress).Select(m =>
+        {
+            Assert.That(BatchHealthMessage.TryDecode(System.Text.Encoding.UTF8.GetString(m.Message.Key!), m.Message.Value, out var batch, out var error), Is.True, error);
+            return batch!;
+        }).ToList();
+        Assert.That(health.Select(h => h.BatchId), Is.EqualTo(recorded.Keys.Order()));
+        Assert.That(health.Sum(h => h.LateRowsDropped), Is.EqualTo(summary.LateRowsDropped));
+        Assert.That(health.Sum(h => h.DeadLetters), Is.EqualTo(1));
+        Assert.That(health.Sum(h => h.InputRows), Is.EqualTo(run.RecordsSent));
 
         var lastOffsets = batches[^1].GetProperty("sources").EnumerateArray()
             .ToDictionary(s => s.GetProperty("description").GetString()!, s => s.GetProperty("endOffset").EnumerateObject().Sum(p => p.Value.GetInt64()));
