@@ -9,6 +9,7 @@
 # Options: --batches N  --out DIR (default output/demo)  --data DIR (default data)  --model FILE (default <data>/topup.model)
 #          --customers N (size of generated data, default the course's 128,655)  --port P (dashboard, default 8050)
 #          --late MIN-MAX (customers per batch the producer holds back one batch, default 0-2; 0-0 sends all on time)
+# It prints where the map, the streams page and the job's streaming UI (Spark's Structured Streaming tab, 4040 or the next free port) are.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -105,6 +106,10 @@ wait_for "the embedded broker" 30 test -s "$TOPUP_BROKER_FILE"
 start dashboard dotnet "$consumer_dll" --port "$port" --html "$out/dashboard.html"
 wait_for "the dashboard" 60 port_open
 start job dotnet "$job_dll" --model "$model" --out "$out" --trigger default
+# The UI's port is 4040 unless another job took it: the job logs the address it bound.
+ui_logged() { grep -q 'streaming UI at http' "$run_dir/job.log" 2>/dev/null; }
+wait_for "the job's streaming UI" 60 ui_logged
+ui_url=$(grep -o 'streaming UI at http[^ ]*' "$run_dir/job.log" | head -1 | sed 's/^streaming UI at //')
 sleep 2
 # A few customers of each batch arrive one batch late, with their own ts: the streams page marks them, the job judges them by its watermark.
 start producer dotnet "$producer_dll" --data "$data" --late "$late" ${batches:+--batches "$batches"}
@@ -112,7 +117,8 @@ producer_pid=${pids[-1]}
 job_pid=${pids[-2]}
 
 echo
-echo "demo: live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams; Ctrl-C stops everything"
+echo "demo: live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams"
+echo "demo: the job's streaming UI at $ui_url  (progress as JSON: ${ui_url}api/progress); Ctrl-C stops everything"
 echo
 
 if [ -z "$batches" ]; then
@@ -125,7 +131,7 @@ sleep 3   # let the job take the last batch
 kill -TERM "$job_pid"; wait "$job_pid" || true
 cp "$out/summary.json" "$run_dir/summary-live.json"
 echo "demo: producer done; flushing the windows still open (available-now, --flush-at-end)"
-dotnet "$job_dll" --model "$model" --out "$out" --trigger available-now --flush-at-end 2>&1 | tee -a "$run_dir/job-flush.log" | sed -u "s/^/[flush] /"
+dotnet "$job_dll" --model "$model" --out "$out" --trigger available-now --flush-at-end --no-ui 2>&1 | tee -a "$run_dir/job-flush.log" | sed -u "s/^/[flush] /"
 sleep 2   # the dashboard shows the last window
 
 field() { grep -o "\"$2\": *[0-9]*" "$1" | grep -o '[0-9]*$' || echo 0; }

@@ -60,15 +60,18 @@ public sealed class StreamingUi : IAsyncDisposable
     {
         var history = new ProgressHistory(capacity);
         var payload = new StreamingUiPayload(new UiQuery(query.Id, query.Name, instance, DateTimeOffset.UtcNow));
-        var server = await LocalWebServer.StartAsync(new WebServerOptions(options.Host, options.Port, ContentSecurityPolicy, StreamingUiOptions.PortAttempts), app =>
+        var server = await ServeAsync(new WebServerOptions(options.Host, options.Port, ContentSecurityPolicy, StreamingUiOptions.PortAttempts), app =>
         {
             foreach (var (path, contentType) in Pages)
             {
                 var bytes = Read(path == "/" ? "index.html" : path[1..]);
                 app.MapGet(path, () => Results.Bytes(bytes, contentType));
             }
-            var plotly = PlotlyScript.Read();
-            app.MapGet("/assets/plotly.min.js", () => Results.Bytes(plotly, PlotlyScript.ContentType));
+            foreach (var (name, contentType) in SharedAssets.ContentTypes)
+            {
+                var bytes = SharedAssets.Read(name);
+                app.MapGet((name == SharedAssets.Plotly ? "/assets/" : "/") + name, () => Results.Bytes(bytes, contentType));
+            }
             app.MapGet("/api/progress", () => Results.Text(payload.ProgressJson(history.Current), "application/json; charset=utf-8"));
             LocalWebServer.MapUpdates(app, "/events", history.NextAsync, s => s.Version, payload.PageJson);
         }, loggers, cancel);
@@ -79,6 +82,18 @@ public sealed class StreamingUi : IAsyncDisposable
             log.LogWarning("the streaming UI listens on {Host}, not loopback: anyone who can reach this machine can read it", options.Host);
         log.LogInformation("streaming UI at {Address}", server.Address);
         return new StreamingUi(query, server, history);
+    }
+
+    private static async Task<LocalWebServer> ServeAsync(WebServerOptions where, Action<WebApplication> routes, ILoggerFactory loggers, CancellationToken cancel)
+    {
+        try
+        {
+            return await LocalWebServer.StartAsync(where, routes, loggers, cancel);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"cannot serve the streaming UI: {e.Message}; give another --ui-port, or --no-ui", e);
+        }
     }
 
     private static byte[] Read(string name)

@@ -3,51 +3,12 @@
 // never through innerHTML.
 "use strict";
 (() => {
-  const byId = (id) => document.getElementById(id);
+  const { byId, utc, cell, row, setLive } = window.TopUpPage;
+  // Renders the newest payload only; payloads arriving during a render wait, older ones are skipped.
+  const show = window.TopUpPage.latestOnly(render);
   const numbers = new Intl.NumberFormat("en-IN", { maximumFractionDigits: 0 });
   const plotConfig = { displaylogo: false, responsive: true, displayModeBar: false };
   const charts = { rates: "chart-rates", durations: "chart-durations", state: "chart-state", watermark: "chart-watermark", dropped: "chart-dropped" };
-
-  function setLive(state, text) {
-    byId("live").dataset.state = state;
-    byId("live-text").textContent = text;
-  }
-
-  function cell(text, className, span) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (className) td.className = className;
-    if (span) td.colSpan = span;
-    return td;
-  }
-
-  function row(cells) {
-    const tr = document.createElement("tr");
-    tr.append(...cells);
-    return tr;
-  }
-
-  function utc(iso) {
-    return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : "none yet";
-  }
-
-  // Renders the newest payload only: payloads arriving during a render wait, older ones are skipped.
-  let latest = null;
-  let rendering = false;
-  async function show(payload) {
-    latest = payload;
-    if (rendering) return;
-    rendering = true;
-    try {
-      while (latest) {
-        const next = latest;
-        latest = null;
-        await render(next);
-      }
-    } finally {
-      rendering = false;
-    }
-  }
 
   async function render(page) {
     byId("query-name").textContent = page.query.name;
@@ -58,7 +19,7 @@
     byId("kpi-input-rate").textContent = batch ? numbers.format(batch.inputRowsPerSecond) : "—";
     byId("kpi-processed-rate").textContent = batch ? numbers.format(batch.processedRowsPerSecond) : "—";
     byId("kpi-duration").textContent = batch ? `${numbers.format(batch.durationMs)} ms` : "—";
-    byId("kpi-watermark").textContent = batch ? (batch.watermark === "flushed" ? "flushed" : utc(batch.watermark)) : "—";
+    byId("kpi-watermark").textContent = !batch ? "—" : batch.watermark === "flushed" ? "flushed" : batch.watermark ? utc(batch.watermark) : "none yet";
     byId("kpi-state").textContent = batch ? numbers.format(batch.stateRows) : "—";
     const shown = page.shown;
     byId("kpi-late").textContent = numbers.format(shown.lateRowsDropped);
@@ -66,7 +27,7 @@
     byId("kpi-dead").textContent = numbers.format(shown.deadLetters);
     byId("kpi-dead").className = shown.deadLetters > 0 ? "kpi-value bad" : "kpi-value";
     byId("shown-note").textContent = shown.batches === 0
-      ? `No batch yet since ${utc(page.query.startedAt)} UTC.`
+      ? `No batch yet since ${utc(page.query.startedAt)}.`
       : `Last ${shown.batches} of at most ${page.capacity} batches: ${numbers.format(shown.inputRows)} input rows, ` +
         `${numbers.format(shown.lateRowsDropped)} late rows dropped, ${numbers.format(shown.deadLetters)} dead letters, ` +
         `${numbers.format(shown.invalidValues)} invalid values, ${numbers.format(shown.lostRecords)} records lost.`;

@@ -30,15 +30,9 @@ public class DashboardBrowserTests
         var scratch = RepositoryRoot.NewScratchDirectory("dashboard");
         var snapshotFile = Path.Combine(scratch, "dashboard.html");
         var settings = new KafkaSettings(cluster.BootstrapServers);
-        var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
-            HtmlPath: snapshotFile, Text: false, History: 30, MaxWindowAhead: ConsumerOptions.DefaultMaxWindowAhead, StateAliasesPath: StateAliasTable.DefaultPath);
-        using var stop = new CancellationTokenSource();
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));
-        try
+        await using (var dashboard = await LiveDashboard.StartAsync(settings, loggers, snapshotFile))
         {
-            var address = await listening.Task.WaitAsync(Patience);
-            await DashboardFeed.WaitUntilReadyAsync(address, Patience);
+            var address = dashboard.Address;
 
             await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
             await browser.NavigateAsync(address.ToString());
@@ -91,11 +85,6 @@ public class DashboardBrowserTests
 
             await WaitForFile(snapshotFile, contains: "2024-05-01 10:01:00");
         }
-        finally
-        {
-            await stop.CancelAsync();
-            Assert.That(await consumer.WaitAsync(Patience), Is.Zero, "the consumer stops cleanly when cancelled");
-        }
     }
 
     [Test]
@@ -105,17 +94,10 @@ public class DashboardBrowserTests
         var (loggers, _) = CapturingLoggerProvider.CreateFactory();
         using var loggerFactory = loggers;
         var settings = new KafkaSettings(cluster.BootstrapServers);
-        var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
-            HtmlPath: null, Text: false, History: 30, MaxWindowAhead: ConsumerOptions.DefaultMaxWindowAhead, StateAliasesPath: StateAliasTable.DefaultPath);
-        using var stop = new CancellationTokenSource();
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));
-        try
+        await using (var dashboard = await LiveDashboard.StartAsync(settings, loggers, htmlPath: null))
         {
-            var address = await listening.Task.WaitAsync(Patience);
-            await DashboardFeed.WaitUntilReadyAsync(address, Patience);
             await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
-            await browser.NavigateAsync(address.ToString());
+            await browser.NavigateAsync(dashboard.Address.ToString());
             await browser.WaitForAsync("document.body.dataset.version !== undefined", Patience);
 
             // Before any window: no made-up date axis (plotly.js draws January to October 2000 for an empty date axis), a note instead.
@@ -146,10 +128,41 @@ public class DashboardBrowserTests
             await browser.SaveScreenshotAsync("dashboard-job-health.png", "the dashboard with the job's late drops and dead letters");
             Assert.That(browser.Problems, Is.Empty, "console errors or Content-Security-Policy reports");
         }
-        finally
+    }
+
+    /// <summary>The consumer as the program runs it, in this process, serving the map on a free port; ready to read once started.</summary>
+    private sealed class LiveDashboard : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly Task<int> _run;
+
+        private LiveDashboard(CancellationTokenSource stop, Task<int> run, Uri address)
         {
-            await stop.CancelAsync();
-            Assert.That(await consumer.WaitAsync(Patience), Is.Zero, "the consumer stops cleanly when cancelled");
+            _stop = stop;
+            _run = run;
+            Address = address;
+        }
+
+        public Uri Address { get; }
+
+        public static async Task<LiveDashboard> StartAsync(KafkaSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers, string? htmlPath)
+        {
+            var options = new ConsumerOptions(settings, Topics.TopUpByState, IPAddress.Loopback, Port: 0, Serve: true,
+                HtmlPath: htmlPath, Text: false, History: 30, MaxWindowAhead: ConsumerOptions.DefaultMaxWindowAhead, StateAliasesPath: StateAliasTable.DefaultPath);
+            var stop = new CancellationTokenSource();
+            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var run = Task.Run(() => ConsumerApp.RunAsync(options, loggers, stop.Token, listening.SetResult));
+            var started = new LiveDashboard(stop, run, await listening.Task.WaitAsync(Patience));
+            await DashboardFeed.WaitUntilReadyAsync(started.Address, Patience);
+            return started;
+        }
+
+        /// <summary>Stops the consumer as Ctrl-C does; it must end cleanly.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            Assert.That(await _run.WaitAsync(Patience), Is.Zero, "the consumer stops cleanly when cancelled");
+            _stop.Dispose();
         }
     }
 
