@@ -7,7 +7,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 usage_from_header() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
 
 # build_program <project dir> : builds quietly, fails loudly with the compiler's output
-build_program() { quietly "build of $1" dotnet build "$REPO_ROOT/$1" -c Release -nologo -v quiet; }
+build_program() { needs_npm "$1" && quietly "build of $1" dotnet build "$REPO_ROOT/$1" -c Release -nologo -v quiet; }
+
+# needs_npm <project dir> : the builds of the pages (the dashboard, the job's streaming UI) install their pinned
+# front-end packages (plotly.js, the map data) with npm
+needs_npm() { case "$1" in consumer|spark-job) ensure_command npm nodejs npm ;; esac; }
 
 # program_dll <project dir> <assembly name>
 program_dll() { echo "$REPO_ROOT/$1/bin/Release/net10.0/$2.dll"; }
@@ -26,6 +30,7 @@ publish_program() {
     [ -d "$target" ] || { echo "TOPUP_SKIP_PUBLISH=1, but nothing is published in $target" >&2; return 1; }
     return 0
   fi
+  needs_npm "$1" || return 1
   quietly "publish of $1" dotnet publish "$REPO_ROOT/$1" -c Release --use-current-runtime --self-contained false \
     -o "$target" -nologo -v quiet
 }
