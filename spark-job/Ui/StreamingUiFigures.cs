@@ -85,7 +85,8 @@ public static class StreamingUiFigures
         // A stateless query has no state operator: an empty trace keeps the figure valid.
         var chart = traces.Count > 0 ? PlotlyChart.Combine(traces) : PlotlyChart.Line<long, long, string>(x: [], y: [], ShowLegend: false, UseDefaults: false);
         var layout = PlotlyFigure.BaseLayout(title);
-        layout.SetProperty("margin", new { l = 64, r = 16, t = 44, b = 84 });
+        // Times as tick labels ("00:01:30" over "Nov 25") need more room than counts.
+        layout.SetProperty("margin", new { l = yIsTime ? 100 : 64, r = 16, t = 44, b = 84 });
         layout.SetProperty("legend", new { orientation = "h", x = 0, y = -0.3, yanchor = "top" });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
         if (batches.Count == 0)
