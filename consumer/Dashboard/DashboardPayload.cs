@@ -47,6 +47,8 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
             ["dataVersion"] = snapshot.DataVersion,
             ["windowVersion"] = snapshot.WindowVersion,
             ["colourScaleMax"] = snapshot.ColourScaleMax,
+            // The page offers a scale of this window alone too.
+            ["windowScaleMax"] = Math.Max(1, snapshot.Window is { Regions.Count: > 0 } shown ? shown.Regions.Max(r => r.Count) : 1),
             ["generatedAt"] = Time(time.GetUtcNow()),
             ["streamsServed"] = streamsServed,
             ["map"] = mapFigure.Figure.DeepClone(),

@@ -116,6 +116,13 @@ public class DashboardBrowserTests
             Assert.That(await browser.EvaluateAsync<double>("document.getElementById('map')._fullData.find(t => t.name === 'predicted top-ups').zmax"), Is.EqualTo(7),
                 "the scale tops at the largest count of the shown history, not of this window");
             Assert.That(await FillOfCount(browser, 4), Is.EqualTo(kerala), "4 in this window has the colour 4 had in the window before");
+            // The scale of this window alone is offered too, and the shown history's comes back.
+            await browser.EvaluateAsync("document.getElementById('scale-window').click(); true");
+            await browser.WaitForAsync("document.getElementById('map')._fullData.find(t => t.name === 'predicted top-ups').zmax === 4", Patience);
+            Assert.That(await FillOfCount(browser, 4), Is.Not.EqualTo(kerala), "4 is now the darkest shade");
+            await browser.EvaluateAsync("document.getElementById('scale-history').click(); true");
+            await browser.WaitForAsync("document.getElementById('map')._fullData.find(t => t.name === 'predicted top-ups').zmax === 7", Patience);
+            Assert.That(await FillOfCount(browser, 4), Is.EqualTo(kerala));
             Assert.That(await browser.EvaluateAsync<int>("document.querySelectorAll('#history .xtick').length"), Is.Positive, "the time axis once there are windows");
 
             DashboardFeed.PublishTo(settings, Topics.Progress, [Health(batch: 3, late: 5, deadLetters: 2), Health(batch: 4, late: 1, deadLetters: 0),
@@ -178,8 +185,9 @@ public class DashboardBrowserTests
     private static async Task<string> FillOfCount(HeadlessChromium browser, long count)
     {
         var fills = await browser.EvaluateAsync<string[]>(
-            $"Array.from(document.querySelectorAll('#map path.choroplethlocation')).filter(p => p.__data__ && p.__data__.z === {count}).map(p => p.style.fill)");
+            $"Array.from(document.querySelectorAll('#map path.choroplethlocation')).filter(p => p.__data__ && p.__data__.z === {count}).map(p => getComputedStyle(p).fill)");
         Assert.That(fills, Is.Not.Empty.And.All.EqualTo(fills[0]), $"regions with {count} top-ups");
+        Assert.That(fills[0], Does.StartWith("rgb"), $"the fill drawn for {count} top-ups");
         return fills[0];
     }
 

@@ -17,14 +17,19 @@
   // An --html snapshot carries its data inline; the live page gets it from the server.
   const isSnapshot = byId("dashboard-data") !== null;
 
+  // "history": the scale tops at the largest count of the windows shown (the server's figure); "window": at this window's.
+  let scaleMode = "history";
+  let lastPayload = null;
   let shownWindowVersion = -1;
   let shownColourScaleMax = -1;
   let shownDataVersion = -1;
   let lastMessageAt = null;
 
   async function render(payload) {
+    lastPayload = payload;
     if (payload.windowVersion !== shownWindowVersion || payload.colourScaleMax !== shownColourScaleMax) {
       await Plotly.react("map", payload.map.data, payload.map.layout, plotConfig);
+      await applyScale();
       renderWindow(payload.window);
       shownWindowVersion = payload.windowVersion;
       shownColourScaleMax = payload.colourScaleMax;
@@ -38,6 +43,23 @@
     byId("pages").hidden = isSnapshot || !payload.streamsServed;
     document.body.dataset.windowVersion = String(payload.windowVersion);
     document.body.dataset.version = String(payload.version);
+  }
+
+  // The counts' trace is the map's second one, when the window has counts.
+  async function applyScale() {
+    const map = byId("map");
+    if (!lastPayload || map.data.length < 2) return;
+    const zmax = scaleMode === "window" ? lastPayload.windowScaleMax : lastPayload.colourScaleMax;
+    await Plotly.restyle(map, { zmax: [zmax], "colorbar.dtick": [zmax <= 10 ? 1 : null] }, [1]);
+  }
+
+  for (const [id, mode] of [["scale-history", "history"], ["scale-window", "window"]]) {
+    byId(id).addEventListener("click", async () => {
+      scaleMode = mode;
+      byId("scale-history").setAttribute("aria-pressed", String(mode === "history"));
+      byId("scale-window").setAttribute("aria-pressed", String(mode === "window"));
+      await applyScale();
+    });
   }
 
   function renderWindow(window) {
