@@ -3,5 +3,5 @@
 # until Ctrl-C. Other programs find it through the announcement file. Flags: see --help.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build_program broker
+build_programs broker
 exec dotnet "$(program_dll broker topup-broker)" "$@"

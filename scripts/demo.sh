@@ -46,6 +46,7 @@ stop_process() {
 # use — so nothing loses its broker while still talking to it.
 cleanup() {
   trap - EXIT INT TERM
+  [ -n "${first_window_watch:-}" ] && kill "$first_window_watch" 2>/dev/null || true
   if [ ${#pids[@]} -gt 0 ]; then
     echo "demo: stopping ${#pids[@]} process(es), the broker last…"
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_process "${pids[i]}"; done
@@ -59,19 +60,24 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: port $port is in use; pass --port" >&2; exit 2
 fi
 
+# The first minutes, step by step, each line stamped with the time since the demo started.
+elapsed() { printf '%d:%02d' $((SECONDS / 60)) $((SECONDS % 60)); }
+say() { echo "demo: [$(elapsed)] $*"; }
+
 ensure_command npm nodejs npm   # the dashboard's build fetches its pinned front-end packages
-echo "demo: building (Release)…"
-for project in broker producer models consumer; do build_program "$project"; done
-publish_program spark-job
+say "building the programs (Release)…"
+# The job runs from its build, not from spark-submit.sh's ReadyToRun publish: that saves the publish's
+# precompilation (a minute on two cores) for the price of compiling Kafka's and parquet's code in the first batch.
+build_programs --progress broker producer models consumer spark-job
 broker_dll=$(program_dll broker topup-broker); producer_dll=$(program_dll producer topup-producer)
-models_dll=$(program_dll models topup-models); job_dll=$(published_dll spark-job topup-job); consumer_dll=$(program_dll consumer topup-consumer)
+models_dll=$(program_dll models topup-models); job_dll=$(program_dll spark-job topup-job); consumer_dll=$(program_dll consumer topup-consumer)
 
 if [ ! -f "$data/customer.csv" ] || [ ! -f "$data/bureau.csv" ]; then
-  echo "demo: no data in $data/: generating it"
+  say "no data in $data/: generating it"
   dotnet "$producer_dll" generate --out "$data" ${customers:+--customers "$customers"}
 fi
 if [ ! -f "$model" ]; then
-  echo "demo: no model at $model: training one with ML.NET on $data/ (once)"
+  say "no model at $model: training one with ML.NET on $data/ (once)"
   dotnet "$models_dll" train --customers "$data/customer.csv" --bureau "$data/bureau.csv" --out "$model" \
     $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" )
 fi
@@ -98,9 +104,10 @@ if [ -d "$out/checkpoint" ]; then
   for item in checkpoint joined predictions progress.jsonl summary.json dashboard.html; do
     [ -e "$out/$item" ] && mv "$out/$item" "$out/previous-run/"
   done
-  echo "demo: a new embedded broker is a new Kafka cluster: starting a fresh checkpoint; the previous run's outputs are in $out/previous-run/"
+  say "a new embedded broker is a new Kafka cluster: starting a fresh checkpoint; the previous run's outputs are in $out/previous-run/"
 fi
 rm -f "$TOPUP_BROKER_FILE" "$run_dir"/*.log
+say "starting the broker, the dashboard, the job and the producer…"
 start broker dotnet "$broker_dll"
 wait_for "the embedded broker" 30 test -s "$TOPUP_BROKER_FILE"
 start dashboard dotnet "$consumer_dll" --port "$port" --html "$out/dashboard.html"
@@ -117,9 +124,12 @@ producer_pid=${pids[-1]}
 job_pid=${pids[-2]}
 
 echo
-echo "demo: live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams"
-echo "demo: the job's streaming UI at $ui_url  (progress as JSON: ${ui_url}api/progress); Ctrl-C stops everything"
+say "live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams"
+say "the job's streaming UI at $ui_url  (progress as JSON: ${ui_url}api/progress); Ctrl-C stops everything"
 echo
+# The first window needs 30 s of event time and the 5 s watermark's delay behind it.
+(until grep -q "now on the map" "$run_dir/dashboard.log" 2>/dev/null; do sleep 0.5; done; say "first window on the map") &
+first_window_watch=$!
 
 if [ -z "$batches" ]; then
   wait "$producer_pid"

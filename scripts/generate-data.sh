@@ -5,7 +5,7 @@
 # Flags: ./scripts/generate-data.sh --help
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build_program producer
+build_programs producer
 # Default folder: the repository's data/ (a --out flag or the variable overrides it).
 export TOPUP_GEN_OUT="${TOPUP_GEN_OUT:-$REPO_ROOT/data}"
 exec dotnet "$(program_dll producer topup-producer)" generate "$@"

@@ -3,5 +3,5 @@
 # ./scripts/kafka.sh topics | tail TOPIC [--from-beginning] [--limit N] | count TOPIC. Flags: see --help.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build_program analytics
+build_programs analytics
 exec dotnet "$(program_dll analytics topup-sql)" kafka "$@"

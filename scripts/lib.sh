@@ -6,8 +6,22 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # usage_from_header <script> : the script's opening comment block without its '#' marks, as its --help
 usage_from_header() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
 
-# build_program <project dir> : builds quietly, fails loudly with the compiler's output
-build_program() { needs_npm "$1" && quietly "build of $1" dotnet build "$REPO_ROOT/$1" -c Release -nologo -v quiet; }
+# build_programs [--progress] <project dir…> : builds them in one MSBuild run (Release, incremental, projects
+# side by side; one run, not one per program, evaluates the shared libraries once); --progress names each
+# project as it is done. Fails loudly with the compiler's output.
+build_programs() {
+  local progress=false filter log project projects=() status
+  [ "${1:-}" = --progress ] && { progress=true; shift; }
+  for project in "$@"; do needs_npm "$project" || return 1; projects+=("\"$(cd "$REPO_ROOT" && ls "$project"/*.csproj)\""); done
+  filter="$(mktemp --suffix=.slnf)"; log="$(mktemp)"
+  printf '{"solution":{"path":"%s","projects":[%s]}}\n' "$REPO_ROOT/TopUpSpark.sln" "$(IFS=,; echo "${projects[*]}")" > "$filter"
+  dotnet build "$filter" -c Release -nologo -v minimal -clp:NoSummary 2>&1 | tee "$log" |
+    if $progress; then sed -nu -E 's|^ *([A-Za-z.-]+) -> .*|  built \1|p'; else cat > /dev/null; fi
+  status=${PIPESTATUS[0]}
+  if [ "$status" -ne 0 ]; then cat "$log" >&2; echo "build of $* failed" >&2; fi
+  rm -f "$filter" "$log"
+  return "$status"
+}
 
 # needs_npm <project dir> : the builds of the pages (the dashboard, the job's streaming UI) install their pinned
 # front-end packages (plotly.js, the map data) with npm

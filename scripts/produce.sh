@@ -5,7 +5,7 @@
 # Flags: ./scripts/produce.sh --help (docs/producer.md)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build_program producer
+build_programs producer
 # Default folder: the repository's data/ (a --data flag or the variable overrides it).
 export TOPUP_DATA_DIR="${TOPUP_DATA_DIR:-$REPO_ROOT/data}"
 exec dotnet "$(program_dll producer topup-producer)" "$@"

@@ -4,5 +4,5 @@
 # when it is given or the embedded broker runs). Without a query, a prompt. Flags: see --help.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build_program analytics
+build_programs analytics
 exec dotnet "$(program_dll analytics topup-sql)" "$@"

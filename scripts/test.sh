@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the whole solution and runs every test. Needs only the .NET SDK; installs Debian's nodejs/npm
-# (the dashboard's build) and chromium (its browser test) when missing. Ends with one line:
+# (the dashboard's build) and chromium (its browser test) when missing, and Jupyter with the .NET
+# Interactive kernel (the notebooks' tests; scripts/notebook.sh --install). Ends with one line:
 # "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ source scripts/lib.sh
 # The dashboard's build fetches its pinned front-end packages with npm; its browser test drives chromium.
 ensure_command npm nodejs npm || exit 1
 ensure_command chromium chromium || exit 1
+# The notebooks' tests execute them in a real .NET Interactive kernel through Jupyter.
+scripts/notebook.sh --install || exit 1
 
 log_dir=artifacts/test-logs
 mkdir -p "$log_dir"

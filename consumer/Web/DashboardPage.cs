@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Core;
@@ -74,10 +75,23 @@ public static class DashboardPage
     /// and both geographies inline, nothing fetched. Each call gets its own element id, so several maps
     /// can share a page.
     /// </summary>
-    public static string MapFragment(StateCountsMessage message, IndiaMap map, StateAliasTable aliases)
+    public static string MapFragment(StateCountsMessage message, IndiaMap map, StateAliasTable aliases) =>
+        Fragment(DashboardFigures.Map(map, StateCountsProcessor.ToRegions(message, aliases), Topics.TopUpByState), withGeography: true, heightPixels: 560);
+
+    /// <summary>Any Plotly.NET figure (e.g. <see cref="DashboardFigures.History"/>) as a self-contained fragment like <see cref="MapFragment"/>, without the geographies.</summary>
+    public static string FigureFragment(JsonNode figure, int heightPixels = 420) => Fragment(figure, withGeography: false, heightPixels);
+
+    private static string Fragment(JsonNode figure, bool withGeography, int heightPixels)
     {
-        var id = $"topup-map-{Guid.NewGuid():N}";
-        var figure = DashboardFigures.Map(map, StateCountsProcessor.ToRegions(message, aliases), Topics.TopUpByState);
+        var id = $"topup-figure-{Guid.NewGuid():N}";
+        var geography = withGeography
+            ? $$"""
+                const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+                assets.topojson = assets.topojson || {};
+                assets.topojson.world_110m = read("world");
+                assets[{{JsonSerializer.Serialize(WebAssets.IndiaGeoJson)}}] = read("india");
+              """
+            : "";
         // plotly.js registers as an AMD module where require.js is loaded (classic Jupyter): hide `define`
         // while it runs so it sets window.Plotly, as on every other page.
         var script = InlineScript(
@@ -93,19 +107,21 @@ public static class DashboardPage
               }
               (() => {
                 const read = (part) => JSON.parse(document.getElementById("{{id}}-" + part).textContent);
-                const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
-                assets.topojson = assets.topojson || {};
-                assets.topojson.world_110m = read("world");
-                assets[{{JsonSerializer.Serialize(WebAssets.IndiaGeoJson)}}] = read("india");
+              {{geography}}
                 const figure = read("figure");
                 Plotly.newPlot("{{id}}", figure.data, figure.layout, { displaylogo: false, responsive: true });
               })();
               """);
+        var geographyBlocks = withGeography
+            ? $"""
+               {JsonBlock(id + "-india", WebAssets.ReadText(WebAssets.IndiaGeoJson))}
+               {JsonBlock(id + "-world", WebAssets.ReadText(WebAssets.WorldTopoJson))}
+               """
+            : "";
         return $"""
-                <div id="{id}" style="width:100%;height:560px"></div>
+                <div id="{id}" style="width:100%;height:{heightPixels}px"></div>
                 {JsonBlock(id + "-figure", figure.ToJsonString())}
-                {JsonBlock(id + "-india", WebAssets.ReadText(WebAssets.IndiaGeoJson))}
-                {JsonBlock(id + "-world", WebAssets.ReadText(WebAssets.WorldTopoJson))}
+                {geographyBlocks}
                 <script>{script}</script>
                 """;
     }

@@ -24,7 +24,8 @@ internal static class TrainCommand
             .Accepting(Accept.Above(0.0)).Accepting(Accept.Below(1.0));
         var validationFraction = Flags.Create("--validation-fraction", "TOPUP_VALIDATION_FRACTION", TrainingOptions.Default.ValidationFraction,
             "Share of customers used to choose the trainer and the threshold").Accepting(Accept.Above(0.0)).Accepting(Accept.Below(1.0));
-        var trainers = Flags.Create("--trainers", "TOPUP_TRAINERS", "fasttree,lightgbm,logistic", "Candidate trainers, comma-separated: fasttree, lightgbm, logistic")
+        var trainers = Flags.Create("--trainers", "TOPUP_TRAINERS", string.Join(',', TrainingOptions.Default.Trainers.Select(kind => kind.ToString().ToLowerInvariant())),
+                "Candidate trainers, comma-separated: fasttree, lightgbm, logistic; with several, the best on validation is kept")
             .Accepting(Accept.ParsedBy(ParseTrainers, "a comma-separated list of fasttree, lightgbm and logistic"));
         var schemaFile = Flags.Create<string?>("--schema", "TOPUP_SCHEMA", null, "Schema file (column types); default: the one shipped with the program");
         var command = new Command("train", "Train the top-up classifier with ML.NET on customer.csv + bureau.csv")

@@ -27,9 +27,8 @@ public static class JobRuns
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     /// <summary>
-    /// The model <c>demo.sh</c> gives every user: <c>topup-models train</c> with its defaults (the best of
-    /// FastTree, LightGBM and logistic regression by validation AUC) on the benchmark's data. Trained once per
-    /// data set (about a minute at full size) and kept in the work folder.
+    /// The model <c>demo.sh</c> gives every user: <c>topup-models train</c> with its defaults (FastTree) on the
+    /// benchmark's data. Trained once per data set (about half a minute at full size) and kept in the work folder.
     /// </summary>
     public static string TrainDefaultModel(BenchContext context, BenchData.DataSet data)
     {

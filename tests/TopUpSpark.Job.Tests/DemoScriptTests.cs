@@ -28,8 +28,11 @@ public class DemoScriptTests
     public void Delete() => Directory.Delete(_work, recursive: true);
 
     [Test]
-    public async Task Ctrl_C_stops_the_producer_the_job_and_the_dashboard_before_the_broker_and_shows_the_jobs_summary()
+    public async Task A_rerun_starts_a_fresh_checkpoint_and_Ctrl_C_stops_the_producer_the_job_and_the_dashboard_before_the_broker()
     {
+        // A checkpoint left by an earlier run, whose embedded broker is gone with its offsets.
+        var earlierCheckpoint = Directory.CreateDirectory(Path.Combine(_work, "out", "checkpoint")).FullName;
+        File.WriteAllText(Path.Combine(earlierCheckpoint, "metadata"), "{\"id\":\"an earlier run\"}");
         var output = new List<string>();
         var info = new ProcessStartInfo("setsid")
         {
@@ -76,10 +79,22 @@ public class DemoScriptTests
         Assert.That(new[] { stopping, producerSent, jobSummary, dashboardStopped, brokerStopped }, Has.All.GreaterThanOrEqualTo(0), string.Join('\n', lines));
         Assert.That(new[] { stopping, producerSent, jobSummary, dashboardStopped, brokerStopped }, Is.Ordered, string.Join('\n', lines));
         Assert.That(lines.Where(l => l.Contains("Connection refused", StringComparison.Ordinal)), Is.Empty, "nothing outlived the broker");
-        var ui = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^demo: the job's streaming UI at (http://127\.0\.0\.1:\d+/) ")).FirstOrDefault(m => m.Success);
+        var ui = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^demo: \[\d+:\d{2}\] the job's streaming UI at (http://127\.0\.0\.1:\d+/) ")).FirstOrDefault(m => m.Success);
         Assert.That(ui, Is.Not.Null, "the demo prints where the job's streaming UI is:\n" + string.Join('\n', lines));
         Assert.That(lines, Has.Some.Contains($"streaming UI at {ui!.Groups[1].Value}"), "the address the job logged");
         Assert.That(File.ReadAllText(Path.Combine(_work, "out", "run", "job.log")), Does.Contain("summary:"), "the job's log keeps its summary too");
+
+        Assert.That(lines, Has.Some.Contains("starting a fresh checkpoint"), "a re-run says it does not resume the earlier run's checkpoint");
+        Assert.That(File.ReadAllText(Path.Combine(_work, "out", "previous-run", "checkpoint", "metadata")), Does.Contain("an earlier run"),
+            "the earlier run's checkpoint is kept aside");
+        Assert.That(File.ReadAllText(Path.Combine(_work, "out", "checkpoint", "metadata")), Does.Not.Contain("an earlier run"), "the job started a checkpoint of its own");
+
+        // The first minutes are told step by step, each stamped with the time since the demo started.
+        var steps = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^demo: \[\d+:\d{2}\] ")).ToList();
+        var expected = new[] { "building the programs", "starting the broker", "live map at" };
+        Assert.That(expected.Select(step => steps.FindIndex(l => l.Contains(step, StringComparison.Ordinal))), Is.Ordered.And.All.GreaterThanOrEqualTo(0),
+            string.Join('\n', lines));
+        Assert.That(lines, Has.Some.Matches<string>(l => l.StartsWith("  built TopUpSpark.Job", StringComparison.Ordinal)), "each program is named as it is built");
 
         List<string> Lines()
         {

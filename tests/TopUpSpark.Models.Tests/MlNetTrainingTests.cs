@@ -65,6 +65,18 @@ public sealed class MlNetTrainingTests
     }
 
     [Test]
+    public async Task Without_trainers_named_it_trains_FastTree_alone_as_the_demo_does()
+    {
+        var modelPath = Path.Combine(_folder, "default.zip");
+        var exit = await ModelsCli.Create().Parse(["train", "--customers", _data.CustomerFile, "--bureau", _data.BureauFile, "--out", modelPath]).InvokeAsync();
+
+        Assert.That(exit, Is.EqualTo(0));
+        var card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(Path.Combine(_folder, "default.card.json")), ModelCard.JsonOptions)!;
+        Assert.That(card.Candidates.Select(c => c.Trainer), Is.EqualTo(new[] { "FastTree" }));
+        Assert.That(card.Trainer, Is.EqualTo("FastTree"));
+    }
+
+    [Test]
     public async Task Describe_gives_a_short_summary_of_the_card_and_the_whole_card_with_json()
     {
         var summary = await Describe(_modelPath);
