@@ -107,7 +107,7 @@ public class DashboardOutputTests
         var state = StateWith(SampleMessages);
         state.IgnoreRepeat(DateTimeOffset.UnixEpoch);
         var file = Path.Combine(RepositoryRoot.NewScratchDirectory("snapshot"), "dashboard.html");
-        await new HtmlSnapshotWriter(file, new DashboardPayload(Map, TimeProvider.System), NullLogger.Instance).WriteAsync(state.Current, CancellationToken.None);
+        await new HtmlSnapshotWriter(file, new DashboardPayload(Map, TimeProvider.System), NullLogger.Instance).WriteAsync(state.Current);
 
         await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
         await browser.NavigateAsync(new Uri(file).AbsoluteUri);
