@@ -10,6 +10,7 @@
 #   --conf spark.sql.session.timeZone=UTC   accepted; any other time zone fails (everything is UTC)
 #   --conf spark.sql.streaming.checkpointLocation=DIR   the job's --checkpoint
 #   --conf spark.topup.<flag>=VALUE         any job flag, e.g. spark.topup.trigger=available-now
+#   --conf spark.ui.port=N | spark.ui.enabled=false   the job's streaming UI (--ui-port, --no-ui); default 127.0.0.1:4040
 #   --deploy-mode client                    accepted; cluster fails
 #   --packages/--jars/--py-files/--driver-memory/--executor-memory … accepted and ignored, with a note
 # Everything after "--" (or any argument not listed above) goes to the job unchanged; see --help of the job.
@@ -105,6 +106,9 @@ while [ $# -gt 0 ]; do
         spark.app.name) job_args+=(--app-name "$value") ;;
         spark.master) fail "set the master with --master local[N]" ;;
         spark.topup.*) job_args+=("--${key#spark.topup.}" "$value") ;;
+        spark.ui.enabled)
+          case "${value,,}" in true) ;; false) job_args+=(--no-ui) ;; *) fail "spark.ui.enabled=$value: true or false" ;; esac ;;
+        spark.ui.port) job_args+=(--ui-port "$value") ;;
         spark.driver.*|spark.executor.*|spark.ui.*|spark.sql.shuffle.partitions|spark.serializer|spark.jars.*)
           note "ignoring --conf $key (no meaning for the embedded engine)" ;;
         *) fail "--conf $key is not known to the embedded engine (job settings go as spark.topup.<flag>=value)" ;;
@@ -118,6 +122,24 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# ui_address : where the job's streaming UI will be, as its flags (or their variables) say; empty with --no-ui
+ui_address() {
+  local host=${TOPUP_UI_HOST:-127.0.0.1} port=${TOPUP_UI_PORT:-4040} off=${TOPUP_NO_UI:-false} i
+  for ((i = 0; i < ${#job_args[@]}; i++)); do
+    case "${job_args[i]}" in
+      --no-ui) off=true; if [[ "${job_args[i+1]:-}" =~ ^(true|false)$ ]]; then off=${job_args[i+1]}; fi ;;
+      --no-ui=*) off=${job_args[i]#--no-ui=} ;;
+      --ui-port) port=${job_args[i+1]:-$port} ;;
+      --ui-port=*) port=${job_args[i]#--ui-port=} ;;
+      --ui-host) host=${job_args[i+1]:-$host} ;;
+      --ui-host=*) host=${job_args[i]#--ui-host=} ;;
+    esac
+  done
+  [ "${off,,}" = true ] || echo "http://$host:$port/"
+}
+
 publish_program spark-job
 note "running the TopUp job on the embedded engine (not an Apache Spark cluster): $(printable_args "${job_args[@]}")"
+ui=$(ui_address)
+[ -z "$ui" ] || note "streaming UI at $ui (Spark's Structured Streaming tab; when the port is taken, the next free one: the job logs 'streaming UI at …' with the address it bound)"
 exec dotnet "$(published_dll spark-job topup-job)" "${job_args[@]}"

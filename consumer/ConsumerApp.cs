@@ -6,6 +6,7 @@ using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Consumer.Text;
 using TopUpSpark.Consumer.Web;
+using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 
 namespace TopUpSpark.Consumer;
@@ -24,6 +25,9 @@ public sealed record ConsumerOptions(
     string StateAliasesPath)
 {
     public static readonly TimeSpan DefaultMaxWindowAhead = TimeSpan.FromDays(1);
+
+    /// <summary>The job's per-batch health (late rows dropped, dead letters), read beside <see cref="Topic"/>.</summary>
+    public string ProgressTopic { get; init; } = Topics.Progress;
 
     /// <summary>When set, the server also counts the records of these streams and serves them at <c>/streams</c>, linked from the map.</summary>
     public StreamCountsOptions? Streams { get; init; }
@@ -63,8 +67,11 @@ public static class ConsumerApp
         var groupId = $"topup-dashboard-{Guid.NewGuid():N}"[..28];
         var state = new DashboardState(options.Topic, options.Kafka.BootstrapServers, groupId, options.History, time.GetUtcNow());
         var processor = new StateCountsProcessor(state, aliases, options.MaxWindowAhead, loggers.CreateLogger("messages"), time);
-        var reader = new LiveTopicReader(options.Kafka, [options.Topic], groupId, state,
-            (result, source) => processor.Process(result.Message.Key, result.Message.Value ?? [], result.Message.Headers, source), loggers.CreateLogger("kafka"), time);
+        var reader = new LiveTopicReader(options.Kafka, [options.Topic, options.ProgressTopic], groupId, state,
+            (result, source) => _ = result.Topic == options.ProgressTopic
+                ? processor.ProcessBatchHealth(result.Message.Key, result.Message.Value ?? [], source)
+                : processor.Process(result.Message.Key, result.Message.Value ?? [], result.Message.Headers, source),
+            loggers.CreateLogger("kafka"), time);
         var serve = options.Serve && !options.Text;
         var streamCounts = serve && options.Streams is not null;
         var payload = new DashboardPayload(map, time, streamsServed: streamCounts);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Core;
@@ -18,6 +17,8 @@ public static class ConsumerCommand
         var kafkaConnection = Flags.KafkaConnection();
         var topic = Flags.Create("--topic", "TOPUP_OUTPUT_TOPIC", Topics.TopUpByState, "Topic of the per-state counts of predicted top-ups")
             .Accepting(Accept.TopicName);
+        var progressTopic = Flags.Create("--progress-topic", "TOPUP_PROGRESS_TOPIC", Topics.Progress,
+            "Topic of the job's per-batch late rows dropped and dead letters, shown beside the counts").Accepting(Accept.TopicName);
         var host = HostFlag();
         var port = PortFlag();
         var html = Flags.Create<string?>("--html", "TOPUP_DASHBOARD_HTML", null,
@@ -45,7 +46,7 @@ public static class ConsumerCommand
             "or a terminal table (--text). The web dashboard also counts the input streams' records live at /streams " +
             "(--streams-… flags); 'counts' does that alone.")
         {
-            topic, host, port, html, text, noServer, history, maxWindowAhead, aliases,
+            topic, progressTopic, host, port, html, text, noServer, history, maxWindowAhead, aliases,
         };
         kafkaConnection.AddTo(root);
         streams.AddTo(root);
@@ -59,7 +60,7 @@ public static class ConsumerCommand
             var options = new ConsumerOptions(
                 kafka,
                 parse.GetValue(topic)!,
-                HostAddress(hostName),
+                Accept.ListenAddressOf(hostName),
                 parse.GetValue(port),
                 Serve: !parse.GetValue(noServer),
                 parse.GetValue(html),
@@ -68,6 +69,7 @@ public static class ConsumerCommand
                 parse.GetValue(maxWindowAhead),
                 parse.GetValue(aliases)!)
             {
+                ProgressTopic = parse.GetValue(progressTopic)!,
                 Streams = streams.Resolve(parse),
             };
             return ConsumerApp.RunAsync(options, loggers, cancel);
@@ -94,7 +96,7 @@ public static class ConsumerCommand
         streams.AddTo(command);
         kafkaConnection.AddTo(command);
         command.SetAction(WithKafka(kafkaConnection, (parse, kafka, loggers, cancel) =>
-            ConsumerApp.RunCountsAsync(new CountsOptions(kafka, streams.Resolve(parse), HostAddress(parse.GetValue(host)!), parse.GetValue(port),
+            ConsumerApp.RunCountsAsync(new CountsOptions(kafka, streams.Resolve(parse), Accept.ListenAddressOf(parse.GetValue(host)!), parse.GetValue(port),
                 parse.GetValue(text)), loggers, cancel)));
         return command;
     }
@@ -121,11 +123,8 @@ public static class ConsumerCommand
     private static Flag<string> HostFlag() =>
         Flags.Create("--host", "TOPUP_DASHBOARD_HOST", "127.0.0.1",
                 "Address the dashboard listens on; loopback by default (any other address makes it readable from the network)")
-            .Accepting(value => value == "localhost" || IPAddress.TryParse(value, out _) ? null : $"must be an IP address (e.g. 127.0.0.1) or localhost, got '{value}'");
+            .Accepting(Accept.ListenAddress);
 
     private static Flag<int> PortFlag() =>
         Flags.Create("--port", "TOPUP_DASHBOARD_PORT", 8050, "Port of the dashboard (0: any free port, shown in the log)").Accepting(Accept.Between(0, 65535));
-
-
-    private static IPAddress HostAddress(string host) => host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
 }

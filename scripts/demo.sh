@@ -12,6 +12,7 @@
 #          --customers N (size of generated data, default the course's 128,655)  --port P (dashboard, default 8050)
 #          --api-port P (topup-api, default 8080)
 #          --late MIN-MAX (customers per batch the producer holds back one batch, default 0-2; 0-0 sends all on time)
+# It prints where the map, the streams page and the job's streaming UI (Spark's Structured Streaming tab, 4040 or the next free port) are.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -136,6 +137,10 @@ start first-prediction bash -c 'for _ in $(seq 900); do
     sleep 1
   done' first-prediction "$redis_port" "$api"
 start job dotnet "$job_dll" --model "$model" --out "$out" --trigger default
+# The UI's port is 4040 unless another job took it: the job logs the address it bound.
+ui_logged() { grep -q 'streaming UI at http' "$run_dir/job.log" 2>/dev/null; }
+wait_for "the job's streaming UI" 60 ui_logged
+ui_url=$(grep -o 'streaming UI at http[^ ]*' "$run_dir/job.log" | head -1 | sed 's/^streaming UI at //')
 sleep 2
 # A few customers of each batch arrive one batch late, with their own ts: the streams page marks them, the job judges them by its watermark.
 start producer dotnet "$producer_dll" --data "$data" --late "$late" ${batches:+--batches "$batches"}
@@ -143,8 +148,9 @@ producer_pid=${pids[-1]}
 job_pid=${pids[-2]}
 
 echo
-say "live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams; Ctrl-C stops everything"
-say "topup-api at $api/ (OpenAPI: $api/openapi/v1.json; Redis at $TOPUP_REDIS); try:"
+say "live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams"
+say "the job's streaming UI at $ui_url  (progress as JSON: ${ui_url}api/progress)"
+say "topup-api at $api/ (OpenAPI: $api/openapi/v1.json; Redis at $TOPUP_REDIS); Ctrl-C stops everything; try:"
 echo "  curl -s -H 'Content-Type: application/json' --data @$(cd "$run_dir" && pwd)/example-customer.json $api/v1/customers"
 echo "  curl -s $api/v1/windows/latest"
 echo "  curl -s $api/v1/customers/<ID>/prediction    (404 until the job has scored that ID; [first-prediction] names one)"
@@ -163,7 +169,7 @@ sleep 3   # let the job take the last batch
 kill -TERM "$job_pid"; wait "$job_pid" || true
 cp "$out/summary.json" "$run_dir/summary-live.json"
 echo "demo: producer done; flushing the windows still open (available-now, --flush-at-end)"
-dotnet "$job_dll" --model "$model" --out "$out" --trigger available-now --flush-at-end 2>&1 | tee -a "$run_dir/job-flush.log" | sed -u "s/^/[flush] /"
+dotnet "$job_dll" --model "$model" --out "$out" --trigger available-now --flush-at-end --no-ui 2>&1 | tee -a "$run_dir/job-flush.log" | sed -u "s/^/[flush] /"
 sleep 2   # the dashboard shows the last window
 
 field() { grep -o "\"$2\": *[0-9]*" "$1" | grep -o '[0-9]*$' || echo 0; }

@@ -12,7 +12,7 @@ usage_from_header() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next 
 build_programs() {
   local progress=false filter log project projects=() status
   [ "${1:-}" = --progress ] && { progress=true; shift; }
-  for project in "$@"; do projects+=("\"$(cd "$REPO_ROOT" && ls "$project"/*.csproj)\""); done
+  for project in "$@"; do needs_npm "$project" || return 1; projects+=("\"$(cd "$REPO_ROOT" && ls "$project"/*.csproj)\""); done
   filter="$(mktemp --suffix=.slnf)"; log="$(mktemp)"
   printf '{"solution":{"path":"%s","projects":[%s]}}\n' "$REPO_ROOT/TopUpSpark.sln" "$(IFS=,; echo "${projects[*]}")" > "$filter"
   dotnet build "$filter" -c Release -nologo -v minimal -clp:NoSummary 2>&1 | tee "$log" |
@@ -22,6 +22,10 @@ build_programs() {
   rm -f "$filter" "$log"
   return "$status"
 }
+
+# needs_npm <project dir> : the builds of the pages (the dashboard, the job's streaming UI) install their pinned
+# front-end packages (plotly.js, the map data) with npm
+needs_npm() { case "$1" in consumer|spark-job) ensure_command npm nodejs npm ;; esac; }
 
 # program_dll <project dir> <assembly name>
 program_dll() { echo "$REPO_ROOT/$1/bin/Release/net10.0/$2.dll"; }
@@ -40,6 +44,7 @@ publish_program() {
     [ -d "$target" ] || { echo "TOPUP_SKIP_PUBLISH=1, but nothing is published in $target" >&2; return 1; }
     return 0
   fi
+  needs_npm "$1" || return 1
   quietly "publish of $1" dotnet publish "$REPO_ROOT/$1" -c Release --use-current-runtime --self-contained false \
     -o "$target" -nologo -v quiet
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Job.Ui;
 using TopUpSpark.Scoring;
 using TopUpSpark.Serving;
 using TopUpSpark.Streaming.Execution;
@@ -28,6 +29,8 @@ public static class JobCommand
         var customerTopic = Flags.Create("--customer-topic", "TOPUP_CUSTOMER_TOPIC", TopUpSpark.Core.Topics.Customer, "Topic of customer rows").Accepting(Accept.TopicName);
         var bureauTopic = Flags.Create("--bureau-topic", "TOPUP_BUREAU_TOPIC", TopUpSpark.Core.Topics.Bureau, "Topic of bureau rows").Accepting(Accept.TopicName);
         var outputTopic = Flags.Create("--output-topic", "TOPUP_OUTPUT_TOPIC", TopUpSpark.Core.Topics.TopUpByState, "Topic of per-state counts").Accepting(Accept.TopicName);
+        var progressTopic = Flags.Create("--progress-topic", "TOPUP_PROGRESS_TOPIC", TopUpSpark.Core.Topics.Progress,
+            "Topic of each batch's late rows dropped, dead letters and more, for the dashboard").Accepting(Accept.TopicName);
         var watermark = Flags.Duration("--watermark", "TOPUP_WATERMARK", TimeSpan.FromSeconds(5), "Watermark delay on ts for both streams").Accepting(Accept.NotNegative);
         var window = Flags.Duration("--window", "TOPUP_WINDOW", TimeSpan.FromSeconds(30), "Tumbling window length of the bureau aggregation").Accepting(Accept.Positive);
         var maxRecords = Flags.Create<long?>("--max-records-per-trigger", "TOPUP_MAX_RECORDS_PER_TRIGGER", null,
@@ -57,6 +60,13 @@ public static class JobCommand
             : null);
         var instance = Flags.Create("--instance", "TOPUP_INSTANCE", TopUpJobOptions.DefaultInstance,
             "This instance's name: in the checkpoint's record of who runs each task, in logs and progress, and in its progress and summary file names when it shares --out");
+        var uiHost = Flags.Create("--ui-host", "TOPUP_UI_HOST", "127.0.0.1",
+                "Address the streaming UI listens on; loopback by default (any other address makes it readable from the network)")
+            .Accepting(Accept.ListenAddress);
+        var uiPort = Flags.Create("--ui-port", "TOPUP_UI_PORT", StreamingUiOptions.DefaultPort,
+                $"Port of the streaming UI (charts of the query's progress, /api/progress); taken: the next of {StreamingUiOptions.PortAttempts} ports, as Spark's UI does; 0: any free port; the log says which")
+            .Accepting(Accept.Between(0, 65535));
+        var noUi = Flags.Create("--no-ui", "TOPUP_NO_UI", false, "Serve no streaming UI");
 
         var redis = Flags.Create<string?>("--redis", "TOPUP_REDIS", null,
             "Redis HOST:PORT to which every scored row's customer's latest prediction (and per-state counts per window) is written for topup-api; default: no Redis sink")
@@ -72,8 +82,8 @@ public static class JobCommand
             "follows Spark Structured Streaming's semantics; it is not Apache Spark.")
         {
             trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
-            outputTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
-            groupId, tasks, instance, redis, redisKeyPrefix, redisTtl,
+            outputTopic, progressTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
+            groupId, tasks, instance, redis, redisKeyPrefix, redisTtl, uiHost, uiPort, noUi,
         };
         kafka.AddTo(root);
         flush.Requires(flushes => flushes,
@@ -93,6 +103,7 @@ public static class JobCommand
                 CustomerTopic = parse.GetValue(customerTopic)!,
                 BureauTopic = parse.GetValue(bureauTopic)!,
                 OutputTopic = parse.GetValue(outputTopic)!,
+                ProgressTopic = parse.GetValue(progressTopic)!,
                 WatermarkDelay = parse.GetValue(watermark),
                 WindowLength = parse.GetValue(window),
                 MaxRecordsPerTrigger = parse.GetValue(maxRecords),
@@ -109,6 +120,7 @@ public static class JobCommand
                 Redis = parse.GetValue(redis),
                 RedisKeyPrefix = parse.GetValue(redisKeyPrefix)!,
                 RedisTtl = parse.GetValue(redisTtl) is { } ttl && ttl > TimeSpan.Zero ? ttl : null,
+                Ui = parse.GetValue(noUi) ? null : new StreamingUiOptions(Accept.ListenAddressOf(parse.GetValue(uiHost)!), parse.GetValue(uiPort)),
             };
             var loggers = Core.Logging.ProgramLogging.Create();
             var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Schema;
+using TopUpSpark.Job.Ui;
 using TopUpSpark.Scoring;
 using TopUpSpark.Serving;
 using TopUpSpark.Streaming.Execution;
@@ -18,7 +19,9 @@ public static class TopUpJob
     public static IReadOnlyList<Assembly> OwnAssemblies { get; } =
         [typeof(TopUpJob).Assembly, typeof(StreamingQuery).Assembly, typeof(ITopUpModel).Assembly, typeof(KafkaSettings).Assembly];
 
-    public static async Task<JobSummary> RunAsync(TopUpJobOptions options, KafkaSettings kafka, ILoggerFactory loggers, CancellationToken cancel)
+    /// <param name="uiListening">Told where the streaming UI listens, once it does (with <see cref="TopUpJobOptions.Ui"/>).</param>
+    public static async Task<JobSummary> RunAsync(TopUpJobOptions options, KafkaSettings kafka, ILoggerFactory loggers, CancellationToken cancel,
+        Action<Uri>? uiListening = null)
     {
         var log = loggers.CreateLogger("topup-job");
         var schema = TopUpSchema.LoadOrDefault(options.SchemaFile);
@@ -39,7 +42,12 @@ public static class TopUpJob
         if (redis is not null)
             log.LogInformation("latest predictions go to Redis at {Redis} (keys {Prefix}prediction:<ID>, TTL {Ttl})", options.Redis, options.RedisKeyPrefix,
                 options.RedisTtl?.ToString() ?? "none");
+        using var health = new BatchHealthPublisher(SinkProducer(kafka, options, "health"), options.ProgressTopic,
+            kafka.ClientLog(loggers.CreateLogger("health"), $"{options.AppName}-health"));
         using var query = TopUpQuery.Start(options, kafka, schema, model, publisher, deadLetters, loggers, serving);
+        query.Progress += health.Publish;
+        await using var ui = options.Ui is { } where ? await StreamingUi.StartAsync(where, query, options.Instance, loggers, cancel) : null;
+        if (ui is not null) uiListening?.Invoke(ui.Address);
         string? failure = null;
         try
         {

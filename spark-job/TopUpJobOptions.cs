@@ -1,5 +1,6 @@
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Job.Ui;
 using TopUpSpark.Scoring;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Sources;
@@ -19,6 +20,7 @@ public sealed record TopUpJobOptions
     public string CustomerTopic { get; init; } = Topics.Customer;
     public string BureauTopic { get; init; } = Topics.Bureau;
     public string OutputTopic { get; init; } = Topics.TopUpByState;
+    public string ProgressTopic { get; init; } = Topics.Progress;
     public TimeSpan WatermarkDelay { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan WindowLength { get; init; } = TimeSpan.FromSeconds(30);
     public long? MaxRecordsPerTrigger { get; init; }
@@ -45,6 +47,9 @@ public sealed record TopUpJobOptions
 
     /// <summary>How long a prediction stays in Redis after its last write (null: for good).</summary>
     public TimeSpan? RedisTtl { get; init; }
+
+    /// <summary>Where the streaming UI listens (null: no UI, <c>--no-ui</c>).</summary>
+    public StreamingUiOptions? Ui { get; init; }
 
     public static string DefaultInstance => $"{Environment.MachineName}-{Environment.ProcessId}";
 

@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Plotly.NET;
 using Plotly.NET.LayoutObjects;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Web;
 using TopUpSpark.Core.Messages;
+using static TopUpSpark.Web.PlotlyFigure;
 using PlotlyChart = Plotly.NET.CSharp.Chart;
 
 namespace TopUpSpark.Consumer.Dashboard;
@@ -17,20 +17,22 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// </summary>
 public static class DashboardFigures
 {
-    public const string FontFamily = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
     private const string NeutralFill = "#e4e9ef";
     private const string Outline = "#7d8b9c";
-    private const string InkColour = "#1f2937";
 
     /// <summary>Light amber to deep crimson: more predicted top-ups, warmer and darker.</summary>
     private static readonly (double Stop, string Colour)[] CountScale =
         [(0.0, "#fde7b0"), (0.35, "#f8a65b"), (0.7, "#e0523c"), (1.0, "#9b1832")];
 
-    public static JsonNode Map(IndiaMap map, WindowCounts? window, string topic)
+    /// <param name="colourScaleMax">
+    /// The count the darkest shade stands for: the dashboard gives the largest of its shown history, so colours compare across
+    /// windows; null: this window's largest count.
+    /// </param>
+    public static JsonNode Map(IndiaMap map, WindowCounts? window, string topic, long? colourScaleMax = null)
     {
         var counted = window?.Regions ?? [];
         var countedNames = counted.Select(r => r.Region).ToHashSet(StringComparer.Ordinal);
-        var zMax = Math.Max(1, counted.Count == 0 ? 1 : counted.Max(r => r.Count));
+        var zMax = Math.Max(1, Math.Max(colourScaleMax ?? 0, counted.Count == 0 ? 1 : counted.Max(r => r.Count)));
 
         // Every region, in a neutral colour, under the counts: all outlines stay visible.
         var allRegions = map.Regions.Select(r => r.Name).ToList();
@@ -141,6 +143,7 @@ public static class DashboardFigures
         var range = history.Count == 1 ? (history[0].WindowEnd.AddMinutes(-1), history[0].WindowEnd.AddMinutes(1)) : ((DateTimeOffset, DateTimeOffset)?)null;
         var layout = TimeLineLayout($"Predicted top-ups per window (last {capacity:N0} windows)", "window end (UTC)", "%H:%M:%S\n%b %d", "top-ups", range);
         layout.SetProperty("margin", new { l = 48, r = 16, t = 44, b = 40 });
+        if (history.Count == 0) ShowNothingYet(layout, "No window yet: a point per window as the job publishes them");
         return ToJson(GenericChart.addLayout(layout, chart));
     }
 
@@ -153,7 +156,7 @@ public static class DashboardFigures
         {
             ["type"] = "date",
             ["title"] = new { text = xTitle },
-            ["gridcolor"] = "#e5e9f0",
+            ["gridcolor"] = GridColour,
             ["tickformat"] = tickFormat,
         };
         // The range is set either way, since plotly.js keeps a range it was given when a later layout leaves it out.
@@ -162,48 +165,10 @@ public static class DashboardFigures
         else
             xAxis["autorange"] = true;
         layout.SetProperty("xaxis", xAxis);
-        layout.SetProperty("yaxis", new { title = new { text = yTitle }, rangemode = "tozero", gridcolor = "#e5e9f0", tickformat = ",d", zeroline = false });
+        layout.SetProperty("yaxis", new { title = new { text = yTitle }, rangemode = "tozero", gridcolor = GridColour, tickformat = ",d", zeroline = false });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
         return layout;
     }
 
     internal static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
-    /// <summary>Escapes text for plotly.js labels, which interpret a few HTML tags and character references.</summary>
-    public static string Html(string text)
-    {
-        var builder = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
-        {
-            builder.Append(c switch
-            {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&#34;",
-                '\'' => "&#39;",
-                _ => c.ToString(),
-            });
-        }
-        return builder.ToString();
-    }
-
-    public static Layout BaseLayout(string title)
-    {
-        var layout = new Layout();
-        layout.SetProperty("title", new { text = title, x = 0.01, xanchor = "left", font = new { size = 16, color = InkColour } });
-        layout.SetProperty("font", new { family = FontFamily, color = InkColour, size = 12 });
-        layout.SetProperty("paper_bgcolor", "rgba(0,0,0,0)");
-        layout.SetProperty("autosize", true);
-        layout.SetProperty("hoverlabel", new { bgcolor = "#ffffff", bordercolor = "#9aa7b8", font = new { family = FontFamily, size = 13, color = InkColour } });
-        return layout;
-    }
-
-    /// <summary>Plotly.NET's figure JSON, minus its empty frames.</summary>
-    public static JsonNode ToJson(GenericChart chart)
-    {
-        var figure = JsonNode.Parse(GenericChart.toFigureJson(chart))!.AsObject();
-        figure.Remove("frames");
-        return figure;
-    }
 }

@@ -51,8 +51,8 @@ public sealed record WindowCounts(
     }
 }
 
-/// <summary>One point of the history chart.</summary>
-public sealed record WindowTotal(DateTimeOffset WindowEnd, long Total);
+/// <summary>One point of the history chart, and the largest count of one region of the map in that window.</summary>
+public sealed record WindowTotal(DateTimeOffset WindowEnd, long Total, long LargestRegionCount);
 
 public sealed record RejectedMessage(DateTimeOffset At, string Source, string Reason);
 
@@ -62,6 +62,16 @@ public sealed record RejectedMessage(DateTimeOffset At, string Source, string Re
 /// was missed is unknown).
 /// </summary>
 public sealed record OffsetGap(DateTimeOffset At, string Topic, int Partition, long ExpectedOffset, long ActualOffset, long Missing);
+
+/// <summary>
+/// What the job's instances said about their batches on <c>topup-progress</c> since the dashboard started: rows
+/// they read, and rows that became no prediction — late rows dropped, dead letters, invalid values, records lost.
+/// </summary>
+public sealed record JobHealth(long Batches, long InputRows, long LateRowsDropped, long DeadLetters, long InvalidValues, long LostRecords, int Instances,
+    DateTimeOffset? LastBatchAt)
+{
+    public static readonly JobHealth None = new(0, 0, 0, 0, 0, 0, 0, null);
+}
 
 /// <summary>How the dashboard's Kafka consumer is doing. Holds no credentials: pass-through settings never appear here.</summary>
 public sealed record ConsumerStatus(
@@ -73,7 +83,8 @@ public sealed record ConsumerStatus(
     long LateWindows,
     long RepeatedPartsIgnored,
     long LostMessages,
-    IReadOnlyList<OffsetGap> RecentGaps)
+    IReadOnlyList<OffsetGap> RecentGaps,
+    JobHealth Job)
 {
     public string Topic => Connection.Topic;
     public bool Connected => Connection.Connected;
@@ -93,4 +104,11 @@ public sealed record DashboardSnapshot(
     WindowCounts? Window,
     IReadOnlyList<WindowTotal> History,
     int HistoryCapacity,
-    ConsumerStatus Status);
+    ConsumerStatus Status)
+{
+    /// <summary>
+    /// The top of the map's colour scale: the largest count of one region in the windows of the history, so a
+    /// shade means the same count in every window shown (at least 1, so an empty map still has a scale).
+    /// </summary>
+    public long ColourScaleMax => Math.Max(1, History.Count == 0 ? 1 : History.Max(h => h.LargestRegionCount));
+}

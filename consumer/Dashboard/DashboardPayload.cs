@@ -17,7 +17,7 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
 {
     private readonly Lock _gate = new();
     private (long Version, string Json)? _payload;
-    private (long WindowVersion, JsonNode Figure)? _map;
+    private (long WindowVersion, long ColourScaleMax, JsonNode Figure)? _map;
     private (long DataVersion, JsonNode Figure)? _history;
 
     public string For(DashboardSnapshot snapshot)
@@ -33,8 +33,10 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
 
     private string Build(DashboardSnapshot snapshot)
     {
-        if (_map is not { } mapFigure || mapFigure.WindowVersion != snapshot.WindowVersion)
-            _map = mapFigure = (snapshot.WindowVersion, DashboardFigures.Map(map, snapshot.Window, snapshot.Status.Topic));
+        // A late window can raise the colour scale's top without changing the map's window.
+        if (_map is not { } mapFigure || mapFigure.WindowVersion != snapshot.WindowVersion || mapFigure.ColourScaleMax != snapshot.ColourScaleMax)
+            _map = mapFigure = (snapshot.WindowVersion, snapshot.ColourScaleMax,
+                DashboardFigures.Map(map, snapshot.Window, snapshot.Status.Topic, snapshot.ColourScaleMax));
         // The history changes with every accepted message, late windows included; status changes leave it as it was.
         if (_history is not { } historyFigure || historyFigure.DataVersion != snapshot.DataVersion)
             _history = historyFigure = (snapshot.DataVersion, DashboardFigures.History(snapshot.History, snapshot.HistoryCapacity));
@@ -44,6 +46,9 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
             ["version"] = snapshot.Version,
             ["dataVersion"] = snapshot.DataVersion,
             ["windowVersion"] = snapshot.WindowVersion,
+            ["colourScaleMax"] = snapshot.ColourScaleMax,
+            // The page offers a scale of this window alone too.
+            ["windowScaleMax"] = Math.Max(1, snapshot.Window is { Regions.Count: > 0 } shown ? shown.Regions.Max(r => r.Count) : 1),
             ["generatedAt"] = Time(time.GetUtcNow()),
             ["streamsServed"] = streamsServed,
             ["map"] = mapFigure.Figure.DeepClone(),
@@ -78,6 +83,17 @@ public sealed class DashboardPayload(IndiaMap map, TimeProvider time, bool strea
                 ["lateWindows"] = status.LateWindows,
                 ["repeatedPartsIgnored"] = status.RepeatedPartsIgnored,
                 ["lostMessages"] = status.LostMessages,
+                ["job"] = new JsonObject
+                {
+                    ["batches"] = status.Job.Batches,
+                    ["instances"] = status.Job.Instances,
+                    ["inputRows"] = status.Job.InputRows,
+                    ["lateRowsDropped"] = status.Job.LateRowsDropped,
+                    ["deadLetters"] = status.Job.DeadLetters,
+                    ["invalidValues"] = status.Job.InvalidValues,
+                    ["lostRecords"] = status.Job.LostRecords,
+                    ["lastBatchAt"] = status.Job.LastBatchAt is { } batchAt ? Time(batchAt) : null,
+                },
                 ["recentGaps"] = new JsonArray(status.RecentGaps.Select(g => (JsonNode)new JsonObject
                 {
                     ["at"] = Time(g.At),

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using TopUpSpark.Consumer.Kafka;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web;
 
 namespace TopUpSpark.Consumer.Dashboard;
 
@@ -27,11 +28,14 @@ public sealed class DashboardState : IReaderStatus
     public const int RecentLimit = 10;
 
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<DateTimeOffset, long> _history = new();
+    private readonly SortedDictionary<DateTimeOffset, WindowCounts> _history = new();
     private readonly int _historyCapacity;
     private WindowCounts? _window;
     private ConsumerStatus _status;
     private long _version, _dataVersion, _windowVersion;
+    // The last batch each query's set of tasks reported, by which a repeated batch is known; a group that shares the tasks out anew starts new sets.
+    private readonly Dictionary<(Guid Query, string Tasks), long> _lastHealthBatch = [];
+    private readonly HashSet<string> _jobInstances = new(StringComparer.Ordinal);
     private readonly SnapshotFeed<DashboardSnapshot> _feed;
 
     public DashboardState(string topic, string bootstrapServers, string groupId, int historyCapacity, DateTimeOffset startedAt)
@@ -39,7 +43,7 @@ public sealed class DashboardState : IReaderStatus
         ArgumentOutOfRangeException.ThrowIfLessThan(historyCapacity, 1);
         _historyCapacity = historyCapacity;
         _status = new ConsumerStatus(ReaderConnection.Starting(topic, bootstrapServers, groupId, startedAt), LastMessageAt: null, MessagesAccepted: 0, MessagesRejected: 0, RecentRejections: [],
-            LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: []);
+            LateWindows: 0, RepeatedPartsIgnored: 0, LostMessages: 0, RecentGaps: [], JobHealth.None);
         _feed = new SnapshotFeed<DashboardSnapshot>(Build(), snapshot => snapshot.Version);
     }
 
@@ -63,10 +67,10 @@ public sealed class DashboardState : IReaderStatus
                 WindowOutcome.Merged => _window!.Merge(counts),
                 _ => _window!,
             };
-            var historyTotal = checked(_history.GetValueOrDefault(counts.WindowEnd) + counts.Total);
+            var inHistory = _history.TryGetValue(counts.WindowEnd, out var earlier) ? earlier.Merge(counts) : counts;
             var key = StateCountsMessage.FormatKey(counts.WindowEnd);
             error = outcome != WindowOutcome.Late && shown.Total > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} on the map would be", shown.Total)
-                : historyTotal > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} in the history would be", historyTotal)
+                : inHistory.Total > CountLimit.Max ? CountLimit.Beyond($"the total of window {key} in the history would be", inHistory.Total)
                 : null;
             if (error is not null) return false;
 
@@ -75,7 +79,7 @@ public sealed class DashboardState : IReaderStatus
                 _window = shown;
                 _windowVersion++;
             }
-            SetHistoryTotal(counts.WindowEnd, historyTotal);
+            SetHistory(inHistory);
             _status = _status with
             {
                 LastMessageAt = receivedAt,
@@ -101,6 +105,33 @@ public sealed class DashboardState : IReaderStatus
         LastMessageAt = receivedAt,
         RepeatedPartsIgnored = s.RepeatedPartsIgnored + 1,
     });
+
+    /// <summary>
+    /// Adds a job batch's health. A batch a query's same tasks already reported (replayed after a crash, or
+    /// reported again) is ignored and counted as a repeat; false then.
+    /// </summary>
+    public bool ApplyBatchHealth(BatchHealthMessage batch, DateTimeOffset receivedAt)
+    {
+        lock (_gate)
+        {
+            var tasks = (batch.QueryId, string.Join(',', batch.Tasks));
+            if (_lastHealthBatch.TryGetValue(tasks, out var last) && batch.BatchId <= last)
+            {
+                UpdateData(s => s with { LastMessageAt = receivedAt, RepeatedPartsIgnored = s.RepeatedPartsIgnored + 1 });
+                return false;
+            }
+            _lastHealthBatch[tasks] = batch.BatchId;
+            _jobInstances.Add(batch.Instance);
+            UpdateData(s => s with
+            {
+                LastMessageAt = receivedAt,
+                Job = new JobHealth(s.Job.Batches + 1, s.Job.InputRows + batch.InputRows, s.Job.LateRowsDropped + batch.LateRowsDropped,
+                    s.Job.DeadLetters + batch.DeadLetters, s.Job.InvalidValues + batch.InvalidValues, s.Job.LostRecords + batch.LostRecords,
+                    _jobInstances.Count, batch.Timestamp),
+            });
+            return true;
+        }
+    }
 
     public void RecordGap(OffsetGap gap) => UpdateData(s => s with
     {
@@ -161,9 +192,9 @@ public sealed class DashboardState : IReaderStatus
         }
     }
 
-    private void SetHistoryTotal(DateTimeOffset windowEnd, long total)
+    private void SetHistory(WindowCounts window)
     {
-        _history[windowEnd] = total;
+        _history[window.WindowEnd] = window;
         while (_history.Count > _historyCapacity)
             _history.Remove(_history.Keys.First());
     }
@@ -178,5 +209,6 @@ public sealed class DashboardState : IReaderStatus
 
     private DashboardSnapshot Build() => new(
         _version, _dataVersion, _windowVersion, _window,
-        _history.Select(h => new WindowTotal(h.Key, h.Value)).ToList(), _historyCapacity, _status);
+        _history.Values.Select(w => new WindowTotal(w.WindowEnd, w.Total, w.Regions.Count == 0 ? 0 : w.Regions.Max(r => r.Count))).ToList(),
+        _historyCapacity, _status);
 }

@@ -15,6 +15,7 @@ namespace TopUpSpark.Consumer.Dashboard;
 /// cannot show exactly (<see cref="CountLimit"/>) is rejected with its reason and counted; a state name
 /// that matches no region is kept (shown as unmatched and counted in the total), never dropped. A batch
 /// part (<see cref="BatchPart"/> headers) already applied to its window is ignored and counted as a repeat.
+/// Messages of the job's progress topic add its late rows dropped and dead letters (<see cref="ProcessBatchHealth"/>).
 /// </summary>
 /// <param name="maxWindowAhead">How far past <paramref name="time"/>'s now a window may end; later ones are rejected.</param>
 public sealed class StateCountsProcessor(DashboardState state, StateAliasTable aliases, TimeSpan maxWindowAhead, ILogger logger, TimeProvider time)
@@ -48,6 +49,30 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
             logger.LogError("processing message {Source} failed with {Exception}{StackTrace}", source, e.GetType().Name, Environment.NewLine + e.StackTrace);
             return Reject(key, value, source, $"{e.GetType().Name} while processing it: {e.Message}", now);
         }
+    }
+
+    /// <summary>
+    /// A message of the job's progress topic (<see cref="BatchHealthMessage"/>): its late rows dropped, dead letters
+    /// and more are added to the job's figures on the page; a message that breaks the contract is rejected with its reason.
+    /// </summary>
+    /// <returns>True when the message was accepted; false when it was rejected or repeated a batch. Nothing is thrown.</returns>
+    public bool ProcessBatchHealth(byte[]? key, ReadOnlySpan<byte> value, string source)
+    {
+        var now = time.GetUtcNow();
+        if (key is not null && !Utf8.IsValid(key))
+            return Reject(key, value, source, "key is not UTF-8 text", now);
+        if (!BatchHealthMessage.TryDecode(key is null ? null : Encoding.UTF8.GetString(key), value, out var batch, out var error))
+            return Reject(key, value, source, error!, now);
+        if (!state.ApplyBatchHealth(batch!, now))
+        {
+            logger.LogInformation("ignored the repeated health of batch {Batch} of query {Query} tasks {Tasks} from {Source}",
+                batch!.BatchId, batch.QueryName, string.Join(',', batch.Tasks), source);
+            return false;
+        }
+        if (batch!.LateRowsDropped > 0 || batch.DeadLetters > 0)
+            logger.LogInformation("job {Instance} batch {Batch}: {Late} late rows dropped, {DeadLetters} dead letters",
+                Printable.Text(batch.Instance), batch.BatchId, batch.LateRowsDropped, batch.DeadLetters);
+        return true;
     }
 
     private bool Apply(byte[]? key, ReadOnlySpan<byte> value, Headers? headers, string source, DateTimeOffset now)

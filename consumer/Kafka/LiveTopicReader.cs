@@ -78,7 +78,7 @@ public sealed class LiveTopicReader(
         {
             while (!cancel.IsCancellationRequested)
             {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+                var result = Consume(consumer);
                 if (result is not null) Handle(result);
                 if (clock.Elapsed - lagMeasuredAt >= LagInterval)
                 {
@@ -100,6 +100,24 @@ public sealed class LiveTopicReader(
     }
 
     private string Topics => string.Join(", ", topics);
+
+    /// <summary>
+    /// The next message, or null. A topic that does not exist (yet) is said and waited for: librdkafka subscribes to it
+    /// once it is created, and the other topics are read meanwhile (the job's progress topic may come later than its counts).
+    /// </summary>
+    private ConsumeResult<byte[]?, byte[]>? Consume(IConsumer<byte[]?, byte[]> consumer)
+    {
+        try
+        {
+            return consumer.Consume(TimeSpan.FromMilliseconds(250));
+        }
+        catch (ConsumeException e) when (e.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic && !e.Error.IsFatal)
+        {
+            if (ShouldReport(e.Error.Reason))
+                logger.LogWarning("Kafka: {Reason}: waiting for it to be created, reading the other topics meanwhile", e.Error.Reason);
+            return null;
+        }
+    }
 
     private void Handle(ConsumeResult<byte[]?, byte[]> result)
     {

@@ -1,5 +1,6 @@
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Kafka;
+using TopUpSpark.Web;
 
 namespace TopUpSpark.Consumer.Streams;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Plotly.NET;
 using TopUpSpark.Consumer.Dashboard;
 using PlotlyChart = Plotly.NET.CSharp.Chart;
+using TopUpSpark.Web;
 
 namespace TopUpSpark.Consumer.Streams;
 
@@ -25,12 +26,12 @@ public static class StreamFigures
         for (var i = 0; i < snapshot.Series.Count; i++)
         {
             var series = snapshot.Series[i];
-            charts.Add(PlotlyChart.Line<string, long, string>(x: x, y: series.Records, ShowMarkers: true, Name: DashboardFigures.Html(series.Name), UseDefaults: false));
+            charts.Add(PlotlyChart.Line<string, long, string>(x: x, y: series.Records, ShowMarkers: true, Name: PlotlyFigure.Html(series.Name), UseDefaults: false));
             styles.Add((ColourOf(i), false));
             var lateAt = Enumerable.Range(0, series.Late.Count).Where(b => series.Late[b] > 0).ToList();
             if (lateAt.Count == 0) continue;
             charts.Add(PlotlyChart.Point<string, long, string>(x: lateAt.Select(b => x[b]), y: lateAt.Select(b => series.Late[b]),
-                Name: DashboardFigures.Html($"{series.Name} · late"), UseDefaults: false));
+                Name: PlotlyFigure.Html($"{series.Name} · late"), UseDefaults: false));
             styles.Add((ColourOf(i), true));
         }
         var traces = GenericChart.getTraces(PlotlyChart.Combine(charts)).ToList();
@@ -57,7 +58,7 @@ public static class StreamFigures
     {
         var x = snapshot.BucketStarts.Select(DashboardFigures.Timestamp).ToList();
         var charts = snapshot.Series
-            .Select(series => PlotlyChart.Line<string, long, string>(x: x, y: series.InWindow, ShowMarkers: false, Name: DashboardFigures.Html(series.Name), UseDefaults: false))
+            .Select(series => PlotlyChart.Line<string, long, string>(x: x, y: series.InWindow, ShowMarkers: false, Name: PlotlyFigure.Html(series.Name), UseDefaults: false))
             .ToList();
         var traces = charts.Count == 0 ? [] : GenericChart.getTraces(PlotlyChart.Combine(charts)).ToList();
         for (var i = 0; i < traces.Count; i++)
@@ -79,7 +80,7 @@ public static class StreamFigures
         layout.SetProperty("uirevision", title);
         // No Plotly.NET defaults: their fixed width and height would keep the chart from filling its card.
         var chart = GenericChart.ofTraceObjects(false, traces.ToList());
-        return DashboardFigures.ToJson(GenericChart.addLayout(layout, chart));
+        return PlotlyFigure.ToJson(GenericChart.addLayout(layout, chart));
     }
 
     private static string Cli(TimeSpan duration) => Core.Cli.Duration.Format(duration);

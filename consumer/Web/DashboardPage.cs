@@ -29,7 +29,10 @@ public static class DashboardPage
     private const string ScriptsSlot = "<!--SCRIPTS-->";
 
     public static string Live() => Fill(
-        """<link rel="stylesheet" href="dashboard.css">""",
+        $"""
+         <link rel="stylesheet" href="{WebAssets.SharedStyle}">
+         <link rel="stylesheet" href="{WebAssets.PageStyle}">
+         """,
         $"""
          <script src="{WebAssets.PlotlyScript}"></script>
          <script src="{WebAssets.SharedScript}"></script>
@@ -51,7 +54,7 @@ public static class DashboardPage
         return Fill(
             $"""
              <meta http-equiv="Content-Security-Policy" content="{policy}">
-             <style>{WebAssets.ReadText(WebAssets.PageStyle)}</style>
+             <style>{WebAssets.ReadText(WebAssets.SharedStyle)}{WebAssets.ReadText(WebAssets.PageStyle)}</style>
              """,
             $"""
              {JsonBlock("dashboard-data", payloadJson)}

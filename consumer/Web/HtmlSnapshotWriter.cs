@@ -14,16 +14,17 @@ public sealed class HtmlSnapshotWriter(string path, DashboardPayload payload, IL
     public async Task RunAsync(DashboardState state, CancellationToken cancel)
     {
         await foreach (var snapshot in state.DataChangesAsync(cancel))
-            await WriteAsync(snapshot, cancel);
+            await WriteAsync(snapshot);
     }
 
-    public async Task WriteAsync(DashboardSnapshot snapshot, CancellationToken cancel)
+    public async Task WriteAsync(DashboardSnapshot snapshot)
     {
         var temporary = FullPath + ".tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(FullPath)!);
-            await File.WriteAllTextAsync(temporary, DashboardPage.Snapshot(payload.For(snapshot)), cancel);
+            // A stop lets a started write finish (a local file, milliseconds): cancelled halfway it would end the run with an exception.
+            await File.WriteAllTextAsync(temporary, DashboardPage.Snapshot(payload.For(snapshot)), CancellationToken.None);
             File.Move(temporary, FullPath, overwrite: true);
             logger.LogDebug("wrote the dashboard snapshot {Path}", FullPath);
         }

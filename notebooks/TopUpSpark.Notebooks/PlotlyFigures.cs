@@ -3,6 +3,7 @@ using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Web;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web;
 using PlotlyChart = Plotly.NET.CSharp.Chart;
 
 namespace TopUpSpark.Notebooks;
@@ -17,7 +18,7 @@ internal static class PlotlyFigures
     }
 
     public static string WindowHistory(DateTimeOffset[] windowEnds, long[] totals) =>
-        DashboardPage.FigureFragment(DashboardFigures.History(windowEnds.Zip(totals, (end, total) => new WindowTotal(end, total)).ToList(), windowEnds.Length));
+        DashboardPage.FigureFragment(DashboardFigures.History(windowEnds.Zip(totals, (end, total) => new WindowTotal(end, total, LargestRegionCount: 0)).ToList(), windowEnds.Length));
 
     public static string Bars(string title, string categoryTitle, string valueTitle, string[] categories, double[] values)
     {
@@ -25,13 +26,13 @@ internal static class PlotlyFigures
         foreach (var trace in GenericChart.getTraces(chart))
         {
             trace.SetProperty("marker", new { color = "#2f6db5" });
-            trace.SetProperty("hovertemplate", $"%{{x}}<br><b>%{{y:,}}</b> {DashboardFigures.Html(valueTitle)}<extra></extra>");
+            trace.SetProperty("hovertemplate", $"%{{x}}<br><b>%{{y:,}}</b> {PlotlyFigure.Html(valueTitle)}<extra></extra>");
         }
-        var layout = DashboardFigures.BaseLayout(title);
+        var layout = PlotlyFigure.BaseLayout(title);
         layout.SetProperty("xaxis", new { title = new { text = categoryTitle }, type = "category", automargin = true });
-        layout.SetProperty("yaxis", new { title = new { text = valueTitle }, rangemode = "tozero", gridcolor = "#e5e9f0" });
+        layout.SetProperty("yaxis", new { title = new { text = valueTitle }, rangemode = "tozero", gridcolor = PlotlyFigure.GridColour });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
         layout.SetProperty("margin", new { l = 56, r = 16, t = 44, b = 40 });
-        return DashboardPage.FigureFragment(DashboardFigures.ToJson(GenericChart.addLayout(layout, chart)));
+        return DashboardPage.FigureFragment(PlotlyFigure.ToJson(GenericChart.addLayout(layout, chart)));
     }
 }

@@ -47,6 +47,8 @@ internal sealed class PlotlyLoadContext : AssemblyLoadContext
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 
+    // TopUpSpark.Web draws with Plotly.NET: it loads here, beside the Plotly.NET and FSharp.Core it binds to.
     private static bool IsSharedWithTheNotebook(string simpleName) =>
-        simpleName.StartsWith("TopUpSpark.", StringComparison.Ordinal) && simpleName != typeof(PlotlyLoadContext).Assembly.GetName().Name;
+        simpleName.StartsWith("TopUpSpark.", StringComparison.Ordinal) && simpleName != typeof(PlotlyLoadContext).Assembly.GetName().Name
+        && simpleName != "TopUpSpark.Web";
 }

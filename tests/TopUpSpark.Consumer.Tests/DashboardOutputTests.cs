@@ -107,7 +107,7 @@ public class DashboardOutputTests
         var state = StateWith(SampleMessages);
         state.IgnoreRepeat(DateTimeOffset.UnixEpoch);
         var file = Path.Combine(RepositoryRoot.NewScratchDirectory("snapshot"), "dashboard.html");
-        await new HtmlSnapshotWriter(file, new DashboardPayload(Map, TimeProvider.System), NullLogger.Instance).WriteAsync(state.Current, CancellationToken.None);
+        await new HtmlSnapshotWriter(file, new DashboardPayload(Map, TimeProvider.System), NullLogger.Instance).WriteAsync(state.Current);
 
         await using var browser = await HeadlessChromium.LaunchAsync(1600, 1000);
         await browser.NavigateAsync(new Uri(file).AbsoluteUri);
@@ -125,7 +125,7 @@ public class DashboardOutputTests
         Assert.That(await browser.EvaluateAsync<string>("document.getElementById('st-repeated').textContent"), Is.EqualTo("1 ignored"));
         Assert.That(await browser.EvaluateAsync<string>("document.getElementById('live-text').textContent"), Does.StartWith("snapshot of "));
 
-        await DashboardBrowserTests.SaveScreenshot(browser, "dashboard-snapshot.png", "the --html snapshot opened from a file");
+        await browser.SaveScreenshotAsync("dashboard-snapshot.png", "the --html snapshot opened from a file");
         Assert.That(browser.Problems, Is.Empty, "a snapshot that tried to load anything, or broke its CSP, logs errors here");
     }
 }

@@ -63,7 +63,7 @@ public class StreamsPageBrowserTests
             Assert.That(await browser.EvaluateAsync<long>(LineTotal("bureau · late")), Is.EqualTo(3), "records an hour old are marked late");
             Assert.That(await browser.EvaluateAsync<string>("document.getElementById('kpi-window').textContent"), Is.EqualTo("10"));
             Assert.That(await browser.EvaluateAsync<string>("document.getElementById('kpi-late').textContent"), Is.EqualTo("3"));
-            await DashboardBrowserTests.SaveScreenshot(browser, "streams-first.png", "the streams page after the first records");
+            await browser.SaveScreenshotAsync("streams-first.png", "the streams page after the first records");
 
             DashboardFeed.PublishTo(settings, Topics.Customer, Enumerable.Range(10, 5).Select(i =>
                 DashboardFeed.Message($"{i}", $$"""{"ID":"{{i}}","State":"KERALA","ts":"{{now + 600}}"}""")));
@@ -72,7 +72,7 @@ public class StreamsPageBrowserTests
             Assert.That(await browser.EvaluateAsync<string>("window.__loadedOnce"), Is.EqualTo("still here"), "the page updates in place, not by reloading");
             Assert.That(await browser.EvaluateAsync<long>(LineTotal("customer · KERALA")), Is.EqualTo(8));
             Assert.That(await browser.EvaluateAsync<long>($"Math.max(...{InWindowLine("customer")}.y)"), Is.EqualTo(12), "the last window holds every record");
-            await DashboardBrowserTests.SaveScreenshot(browser, "streams-live.png", "the streams page after more records");
+            await browser.SaveScreenshotAsync("streams-live.png", "the streams page after more records");
             Assert.That(browser.Problems, Is.Empty, "console errors or Content-Security-Policy reports");
         }
         finally

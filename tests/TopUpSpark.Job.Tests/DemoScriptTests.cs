@@ -92,6 +92,9 @@ public class DemoScriptTests
         Assert.That(new[] { stopping, producerSent, jobSummary, apiStopped, dashboardStopped, brokerStopped }, Has.All.GreaterThanOrEqualTo(0), string.Join('\n', lines));
         Assert.That(new[] { stopping, producerSent, jobSummary, apiStopped, dashboardStopped, brokerStopped }, Is.Ordered, string.Join('\n', lines));
         Assert.That(lines.Where(l => l.Contains("Connection refused", StringComparison.Ordinal)), Is.Empty, "nothing outlived the broker");
+        var ui = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^demo: \[\d+:\d{2}\] the job's streaming UI at (http://127\.0\.0\.1:\d+/) ")).FirstOrDefault(m => m.Success);
+        Assert.That(ui, Is.Not.Null, "the demo prints where the job's streaming UI is:\n" + string.Join('\n', lines));
+        Assert.That(lines, Has.Some.Contains($"streaming UI at {ui!.Groups[1].Value}"), "the address the job logged");
         Assert.That(File.ReadAllText(Path.Combine(_work, "out", "run", "job.log")), Does.Contain("summary:"), "the job's log keeps its summary too");
 
         Assert.That(lines, Has.Some.Contains("starting a fresh checkpoint"), "a re-run says it does not resume the earlier run's checkpoint");

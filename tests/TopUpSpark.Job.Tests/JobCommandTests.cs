@@ -25,6 +25,8 @@ public class JobCommandTests
     [TestCase("--output-topic", "per state", "must be a Kafka topic name")]
     [TestCase("--out", "", "must not be empty")]
     [TestCase("--bootstrap-servers", " ", "must not be empty")]
+    [TestCase("--ui-port", "70000", "must be between 0 and 65535, got 70000")]
+    [TestCase("--ui-host", "example.org", "must be an IP address (e.g. 127.0.0.1) or localhost, got 'example.org'")]
     public async Task A_refused_flag_is_named_with_the_accepted_range_and_exit_code_2(string flag, string value, string message)
     {
         var errors = await CommandLineRun.AssertRefusedAsync(JobCommand.Create(), [flag, value], message);
@@ -37,6 +39,7 @@ public class JobCommandTests
     [TestCase("TOPUP_WINDOW", "0s", "--window")]
     [TestCase("TOPUP_TRIGGER", "never", "--trigger")]
     [TestCase("TOPUP_FAIL_ON_DATA_LOSS", "perhaps", "--fail-on-data-loss")]
+    [TestCase("TOPUP_UI_PORT", "-1", "--ui-port")]
     public async Task A_refused_variable_is_named_with_its_flag(string variable, string value, string flag)
     {
         using var _ = CommandLineRun.Environment((variable, value));

@@ -98,6 +98,20 @@ public class SparkSubmitTests
     }
 
     [Test]
+    public void Sparks_ui_settings_set_the_streaming_ui_and_its_address_is_printed()
+    {
+        var (_, output) = SparkSubmit("--conf", "spark.ui.port=4141", "--conf", "spark.topup.model=/nonexistent/model.json", "--", "--bootstrap-servers", "127.0.0.1:1");
+        Assert.That(output, Does.Contain("--ui-port 4141").And.Contain("streaming UI at http://127.0.0.1:4141/"));
+
+        (_, output) = SparkSubmit("--conf", "spark.ui.enabled=false", "--conf", "spark.topup.model=/nonexistent/model.json", "--", "--bootstrap-servers", "127.0.0.1:1");
+        Assert.That(output, Does.Contain("--no-ui").And.Not.Contain("streaming UI at"));
+
+        var (exit, refused) = SparkSubmit("--conf", "spark.ui.enabled=maybe");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(refused, Does.Contain("spark.ui.enabled=maybe: true or false"));
+    }
+
+    [Test]
     public void A_job_flag_the_job_refuses_fails_before_anything_starts()
     {
         var (exit, output) = SparkSubmit("--master", "local[2]", "--", "--max-records-per-trigger", "0");

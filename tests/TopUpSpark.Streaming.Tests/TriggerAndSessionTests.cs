@@ -21,6 +21,44 @@ public class TriggerAndSessionTests
     [TestCase("-5s")]
     public void Bad_triggers_are_rejected(string text) => Assert.That(() => Trigger.Parse(text), Throws.TypeOf<FormatException>());
 
+    [Test]
+    public async Task The_input_rate_spreads_a_batchs_rows_over_the_time_since_the_batch_before_started_as_sparks_does()
+    {
+        using var harness = new StreamHarness();
+        harness.AddBureau(StreamHarness.BureauJson("1", 10), StreamHarness.BureauJson("2", 10));
+        using var stop = new CancellationTokenSource();
+        var run = harness.RunAsync(new Trigger.AsSoonAsPossible(), stop.Token);
+        await WaitFor(() => DataBatches(harness) == 1);
+        var pause = TimeSpan.FromMilliseconds(600);
+        await Task.Delay(pause);
+        harness.AddBureau([.. Enumerable.Range(3, 40).Select(id => StreamHarness.BureauJson(id.ToString(), 11))]);
+        await WaitFor(() => DataBatches(harness) == 2);
+        await stop.CancelAsync();
+        await run;
+
+        var batches = harness.Progress.Where(p => p.NumInputRows > 0).ToList();
+        Assert.That(batches[0].InputRowsPerSecond, Is.EqualTo(batches[0].ProcessedRowsPerSecond), "a first batch has only its own time");
+        var second = batches[1];
+        Assert.That(second.InputRowsPerSecond, Is.LessThanOrEqualTo(second.NumInputRows / (pause.TotalSeconds - 0.1)),
+            "the wait for the rows counts in the input rate");
+        Assert.That(second.ProcessedRowsPerSecond, Is.GreaterThan(second.InputRowsPerSecond), "the processing rate counts the batch's own time only");
+    }
+
+    private static int DataBatches(StreamHarness harness)
+    {
+        lock (harness.Progress) return harness.Progress.Count(p => p.NumInputRows > 0);
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TopUpSpark.TestSupport.Waits.HangBound;
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the query did not run the batch in time");
+            await Task.Delay(20);
+        }
+    }
+
     [TestCase("local", 1)]
     [TestCase("local[2]", 2)]
     [TestCase("local[7]", 7)]

@@ -17,15 +17,22 @@
   // An --html snapshot carries its data inline; the live page gets it from the server.
   const isSnapshot = byId("dashboard-data") !== null;
 
+  // "history": the scale tops at the largest count of the windows shown (the server's figure); "window": at this window's.
+  let scaleMode = "history";
+  let lastPayload = null;
   let shownWindowVersion = -1;
+  let shownColourScaleMax = -1;
   let shownDataVersion = -1;
   let lastMessageAt = null;
 
   async function render(payload) {
-    if (payload.windowVersion !== shownWindowVersion) {
+    lastPayload = payload;
+    if (payload.windowVersion !== shownWindowVersion || payload.colourScaleMax !== shownColourScaleMax) {
       await Plotly.react("map", payload.map.data, payload.map.layout, plotConfig);
+      await applyScale();
       renderWindow(payload.window);
       shownWindowVersion = payload.windowVersion;
+      shownColourScaleMax = payload.colourScaleMax;
     }
     if (payload.dataVersion !== shownDataVersion) {
       await Plotly.react("history", payload.history.data, payload.history.layout, { ...plotConfig, displayModeBar: false });
@@ -36,6 +43,23 @@
     byId("pages").hidden = isSnapshot || !payload.streamsServed;
     document.body.dataset.windowVersion = String(payload.windowVersion);
     document.body.dataset.version = String(payload.version);
+  }
+
+  // The counts' trace is the map's second one, when the window has counts.
+  async function applyScale() {
+    const map = byId("map");
+    if (!lastPayload || map.data.length < 2) return;
+    const zmax = scaleMode === "window" ? lastPayload.windowScaleMax : lastPayload.colourScaleMax;
+    await Plotly.restyle(map, { zmax: [zmax], "colorbar.dtick": [zmax <= 10 ? 1 : null] }, [1]);
+  }
+
+  for (const [id, mode] of [["scale-history", "history"], ["scale-window", "window"]]) {
+    byId(id).addEventListener("click", async () => {
+      scaleMode = mode;
+      byId("scale-history").setAttribute("aria-pressed", String(mode === "history"));
+      byId("scale-window").setAttribute("aria-pressed", String(mode === "window"));
+      await applyScale();
+    });
   }
 
   function renderWindow(window) {
@@ -87,11 +111,24 @@
       ? `${numbers.format(status.lostMessages)} messages lost`
       : "none";
     byId("st-loss").className = status.lostMessages > 0 ? "bad" : "ok";
+    renderJob(status.job);
     byId("rejections").hidden = status.recentRejections.length === 0;
     byId("rejections-list").replaceChildren(...status.recentRejections.map((r) => item(`${utc(r.at)} ${r.source}: ${r.reason}`)));
     byId("gaps").hidden = status.recentGaps.length === 0;
     byId("gaps-list").replaceChildren(...status.recentGaps.map((g) =>
       item(`${utc(g.at)} ${g.topic}[${g.partition}]: offsets ${g.expectedOffset}–${g.actualOffset - 1} (${numbers.format(g.missing)} messages)`)));
+  }
+
+  // What the job did not turn into predictions: "none" only when its instances said so, batch by batch.
+  function renderJob(job) {
+    const none = job.batches === 0;
+    byId("job-batches").textContent = none ? "none reported yet"
+      : `${numbers.format(job.batches)} from ${job.instances} instance${job.instances === 1 ? "" : "s"}, last ${utc(job.lastBatchAt)}`;
+    byId("job-rows").textContent = none ? "—" : numbers.format(job.inputRows);
+    for (const [id, count] of [["job-late", job.lateRowsDropped], ["job-dead", job.deadLetters], ["job-invalid", job.invalidValues], ["job-lost", job.lostRecords]]) {
+      byId(id).textContent = none ? "—" : count > 0 ? numbers.format(count) : "none";
+      byId(id).className = none ? "" : count > 0 ? (id === "job-lost" ? "bad" : "warn") : "ok";
+    }
   }
 
   function renderLastMessage() {

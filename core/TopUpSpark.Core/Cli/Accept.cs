@@ -1,3 +1,4 @@
+using System.Net;
 using System.Numerics;
 using System.Text.RegularExpressions;
 
@@ -41,6 +42,13 @@ public static partial class Accept
         value => value is null || (TopicNamePattern().IsMatch(value) && value is not ("." or ".."))
             ? null
             : $"must be a Kafka topic name (letters, digits, '.', '_' and '-', at most 249), got '{value}'";
+
+    /// <summary>An address a server listens on: an IP address, or localhost (see <see cref="ListenAddressOf"/>).</summary>
+    public static Func<string, string?> ListenAddress { get; } =
+        value => value == "localhost" || IPAddress.TryParse(value, out _) ? null : $"must be an IP address (e.g. 127.0.0.1) or localhost, got '{value}'";
+
+    /// <summary>The address a value <see cref="ListenAddress"/> accepted stands for.</summary>
+    public static IPAddress ListenAddressOf(string host) => host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
 
     /// <summary>Text that <paramref name="parse"/> takes without a <see cref="FormatException"/>.</summary>
     public static Func<string, string?> ParsedBy<TResult>(Func<string, TResult> parse, string accepted) => value =>

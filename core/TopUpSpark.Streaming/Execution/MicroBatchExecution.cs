@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Streaming.Checkpointing;
@@ -38,6 +39,7 @@ internal sealed class MicroBatchExecution : IDisposable
     private int _taskCount;
     private long _nextBatchId;
     private DateTimeOffset? _lastEvictionWatermark;
+    private long? _previousBatchStarted;
     private Dictionary<string, SourceOffsets>? _availableNowTargets;
 
     public MicroBatchExecution(StreamingQueryOptions options, int cores, QueryPlan plan, IDeadLetterSink? deadLetters, ILoggerFactory loggers)
@@ -525,8 +527,12 @@ internal sealed class MicroBatchExecution : IDisposable
         var metrics = new Dictionary<string, long>(counters);
         foreach (var (sink, rows) in sinkRows) metrics[$"sink.{sink}.rows"] = rows;
         var seconds = Math.Max(timer.Elapsed.TotalSeconds, 1e-6);
+        // As Spark: the input rate spreads the rows over the time since the previous batch started (the wait for data
+        // included), the processing rate over this batch's own time; a first batch has only the latter.
+        var sincePrevious = _previousBatchStarted is { } previous ? Math.Max(Stopwatch.GetElapsedTime(previous, timer.Started).TotalSeconds, 1e-6) : seconds;
+        _previousBatchStarted = timer.Started;
         var progress = new QueryProgress(Id, _runId, _options.Name, _options.Instance, batch.Tasks.Select(t => t.Task.Number).ToList(),
-            batch.BatchId, batch.Timestamp, inputRows, inputRows / seconds, inputRows / seconds, timer.Durations, eventTime, stateOperators, sources,
+            batch.BatchId, batch.Timestamp, inputRows, inputRows / sincePrevious, inputRows / seconds, timer.Durations, eventTime, stateOperators, sources,
             _plan.Sinks.Select(s => s.Sink.Description).ToList(),
             contexts.Sum(c => c.LateRowsDropped.Values.Sum()), contexts.Sum(c => c.DeadLetters.Count),
             contexts.Sum(c => c.InvalidValues), _plan.Scans.Values.Sum(s => s.Source.LostRecords), metrics);

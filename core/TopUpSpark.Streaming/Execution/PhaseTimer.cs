@@ -7,6 +7,9 @@ internal sealed class PhaseTimer
 {
     private readonly Stopwatch _total = Stopwatch.StartNew();
 
+    /// <summary>When the batch started, as a <see cref="Stopwatch.GetTimestamp"/>.</summary>
+    public long Started { get; } = Stopwatch.GetTimestamp();
+
     public Dictionary<string, long> Durations { get; } = new(StringComparer.Ordinal);
 
     public TimeSpan Elapsed => _total.Elapsed;

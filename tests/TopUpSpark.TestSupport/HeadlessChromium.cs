@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using NUnit.Framework;
 
-namespace TopUpSpark.Consumer.Tests.Support;
+namespace TopUpSpark.TestSupport;
 
 /// <summary>
 /// Debian's Chromium, headless, driven through the Chrome DevTools Protocol over a WebSocket: navigate,
@@ -138,6 +138,17 @@ public sealed class HeadlessChromium : IAsyncDisposable
     {
         var result = await SendAsync("Page.captureScreenshot", new { format = "png", captureBeyondViewport = false });
         return Convert.FromBase64String(result.GetProperty("data").GetString()!);
+    }
+
+    /// <summary>Saves a screenshot among the test's attachments (folder <c>screenshots</c> beside the test binaries).</summary>
+    public async Task SaveScreenshotAsync(string fileName, string description)
+    {
+        var folder = Path.Combine(TestContext.CurrentContext.TestDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, fileName);
+        await File.WriteAllBytesAsync(path, await ScreenshotAsync());
+        TestContext.AddTestAttachment(path, description);
+        TestContext.Out.WriteLine($"screenshot: {path}");
     }
 
     private async Task ReceiveLoop()

@@ -1,8 +1,8 @@
-namespace TopUpSpark.Consumer.Dashboard;
+namespace TopUpSpark.Web;
 
 /// <summary>
 /// The newest immutable snapshot of a page's data, and a way to wait for the next one: what the
-/// Server-Sent Events streams, the terminal table and the HTML snapshot follow. Thread-safe.
+/// Server-Sent Events streams (<see cref="LocalWebServer.MapUpdates{TSnapshot}"/>) and the programs' other outputs follow. Thread-safe.
 /// </summary>
 public sealed class SnapshotFeed<T>(T initial, Func<T, long> versionOf) where T : class
 {

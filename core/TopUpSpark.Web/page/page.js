@@ -1,4 +1,4 @@
-// What the dashboard's pages (the map, /streams) share: element lookup, DOM builders that only ever set
+// What TopUpSpark's pages (the dashboard's map and /streams, the job's streaming UI) share: element lookup, DOM builders that only ever set
 // textContent (never innerHTML), UTC times, the live badge, and rendering only the newest payload.
 "use strict";
 window.TopUpPage = (() => {
