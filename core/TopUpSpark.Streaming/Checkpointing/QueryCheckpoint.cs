@@ -10,7 +10,6 @@ namespace TopUpSpark.Streaming.Checkpointing;
 public sealed class QueryCheckpoint(ICheckpointStorage storage)
 {
     private const string MetadataFile = "metadata";
-    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public ICheckpointStorage Storage { get; } = storage;
 
@@ -23,7 +22,7 @@ public sealed class QueryCheckpoint(ICheckpointStorage storage)
         if (Storage.Read(MetadataFile) is not { } bytes) return null;
         try
         {
-            return JsonSerializer.Deserialize<QueryMetadata>(bytes, Json) ?? throw new JsonException("the file holds null");
+            return JsonSerializer.Deserialize(bytes, CheckpointJson.Default.QueryMetadata) ?? throw new JsonException("the file holds null");
         }
         catch (JsonException e)
         {
@@ -35,7 +34,7 @@ public sealed class QueryCheckpoint(ICheckpointStorage storage)
         }
     }
 
-    public void WriteMetadata(QueryMetadata metadata) => Storage.Write(MetadataFile, stream => JsonSerializer.Serialize(stream, metadata, Json));
+    public void WriteMetadata(QueryMetadata metadata) => Storage.Write(MetadataFile, stream => JsonSerializer.Serialize(stream, metadata, CheckpointJson.Default.QueryMetadata));
 
     /// <summary>The query's identity: the one on file, or <paramref name="created"/> written as it — whichever instance of a first start wins.</summary>
     public QueryMetadata ReadOrCreateMetadata(QueryMetadata created)
@@ -47,7 +46,7 @@ public sealed class QueryCheckpoint(ICheckpointStorage storage)
             WriteMetadata(created);
             return created;
         }
-        return Storage.TryCreate(MetadataFile, stream => JsonSerializer.Serialize(stream, created, Json))
+        return Storage.TryCreate(MetadataFile, stream => JsonSerializer.Serialize(stream, created, CheckpointJson.Default.QueryMetadata))
             ? created
             : ReadMetadata() ?? throw new InvalidDataException($"{Storage.Locate(MetadataFile)} could be neither read nor created");
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using TopUpSpark.Streaming.State;
 
 namespace TopUpSpark.Streaming.Checkpointing;
@@ -20,7 +21,6 @@ public sealed class TaskLog
 {
     public const int SnapshotInterval = 10;
     public const int RetainBatches = 50;
-    private static readonly JsonSerializerOptions Json = QueryCheckpoint.Json;
 
     private readonly ICheckpointStorage _storage;
     private readonly string _folder;
@@ -43,20 +43,20 @@ public sealed class TaskLog
 
     private string PathOf(string kind, long batchId) => $"{_folder}/{kind}/{batchId.ToString(CultureInfo.InvariantCulture)}";
 
-    public void WriteOffsets(TaskOffsets entry) => WriteJson(PathOf("offsets", entry.BatchId), entry);
+    public void WriteOffsets(TaskOffsets entry) => WriteJson(PathOf("offsets", entry.BatchId), entry, CheckpointJson.Default.TaskOffsets);
 
     public TaskOffsets? LatestOffsets() => Latest("offsets") is { } id ? ReadOffsets(id) : null;
 
     public TaskOffsets ReadOffsets(long batchId) =>
-        ReadJson<TaskOffsets>(PathOf("offsets", batchId)) ?? throw new InvalidDataException($"{_storage.Locate(PathOf("offsets", batchId))} is missing");
+        ReadJson(PathOf("offsets", batchId), CheckpointJson.Default.TaskOffsets) ?? throw new InvalidDataException($"{_storage.Locate(PathOf("offsets", batchId))} is missing");
 
     public void WriteCommit(TaskCommit entry)
     {
-        WriteJson(PathOf("commits", entry.BatchId), entry);
+        WriteJson(PathOf("commits", entry.BatchId), entry, CheckpointJson.Default.TaskCommit);
         Purge(entry.BatchId);
     }
 
-    public TaskCommit? LatestCommit() => Latest("commits") is { } id ? ReadJson<TaskCommit>(PathOf("commits", id)) : null;
+    public TaskCommit? LatestCommit() => Latest("commits") is { } id ? ReadJson(PathOf("commits", id), CheckpointJson.Default.TaskCommit) : null;
 
     /// <summary>Writes each store after <paramref name="batchId"/>, by operator id: whole when a snapshot is due, else its delta.</summary>
     public void WriteState(long batchId, IReadOnlyList<(string Id, IStateStore Store)> stores)
@@ -124,17 +124,17 @@ public sealed class TaskLog
     /// An available-now run finished this task: it read up to <see cref="AvailableNowEnd.End"/>, ran the batch the
     /// final watermark called for, and flushed when asked. Instances of the run read it to know when all are done.
     /// </summary>
-    public void RecordAvailableNowEnd(AvailableNowEnd end) => WriteJson($"{_folder}/available-now", end);
+    public void RecordAvailableNowEnd(AvailableNowEnd end) => WriteJson($"{_folder}/available-now", end, CheckpointJson.Default.AvailableNowEnd);
 
-    public AvailableNowEnd? AvailableNowEnd() => ReadJson<AvailableNowEnd>($"{_folder}/available-now");
+    public AvailableNowEnd? AvailableNowEnd() => ReadJson($"{_folder}/available-now", CheckpointJson.Default.AvailableNowEnd);
 
     /// <summary>The query this task's folder belongs to; null for a folder of none yet.</summary>
-    public Guid? Query => ReadJson<TaskIdentity>($"{_folder}/query")?.QueryId;
+    public Guid? Query => ReadJson($"{_folder}/query", CheckpointJson.Default.TaskIdentity)?.QueryId;
 
     public void Claim(Guid queryId, string instance, DateTimeOffset now)
     {
-        if (Query is null) WriteJson($"{_folder}/query", new TaskIdentity(queryId));
-        WriteJson(OwnerFile, new TaskOwner(instance, now));
+        if (Query is null) WriteJson($"{_folder}/query", new TaskIdentity(queryId), CheckpointJson.Default.TaskIdentity);
+        WriteJson(OwnerFile, new TaskOwner(instance, now), CheckpointJson.Default.TaskOwner);
         _claimed = (instance, _storage.Version(OwnerFile));
     }
 
@@ -142,7 +142,7 @@ public sealed class TaskLog
     private (string Instance, long? Version)? _claimed;
 
     /// <summary>The instance that last took this task; null for none.</summary>
-    public TaskOwner? Owner => ReadJson<TaskOwner>(OwnerFile);
+    public TaskOwner? Owner => ReadJson(OwnerFile, CheckpointJson.Default.TaskOwner);
 
     /// <summary>
     /// Whether another instance took the task since this one claimed it (its name, or null). Asked before
@@ -185,12 +185,13 @@ public sealed class TaskLog
 
     private System.Threading.Tasks.Task _purging = System.Threading.Tasks.Task.CompletedTask;
 
-    private void WriteJson<T>(string path, T value) => _storage.Write(path, stream => JsonSerializer.Serialize(stream, value, Json));
+    private void WriteJson<T>(string path, T value, JsonTypeInfo<T> type) => _storage.Write(path, stream => JsonSerializer.Serialize(stream, value, type));
 
-    private T? ReadJson<T>(string path) => _storage.Read(path) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, Json) : default;
-
-    private sealed record TaskIdentity(Guid QueryId);
+    private T? ReadJson<T>(string path, JsonTypeInfo<T> type) => _storage.Read(path) is { } bytes ? JsonSerializer.Deserialize(bytes, type) : default;
 }
+
+/// <summary>The query a task's folder belongs to.</summary>
+internal sealed record TaskIdentity(Guid QueryId);
 
 /// <summary>The write-ahead record of one task's part of a batch: its range [start, end) per input topic, and the batch's watermarks.</summary>
 public sealed record TaskOffsets(
