@@ -15,6 +15,18 @@ internal sealed class BatchGarbage
 
     private long _allocatedAtLastCollection;
 
+    /// <summary>
+    /// Collects everything the start left behind (the model's loading, code compiled ahead, connections) once,
+    /// compacting, before the first batch: otherwise the first batch pays for that collection, and its
+    /// survivors are copied generation by generation in the batches after.
+    /// </summary>
+    public void CollectStartGarbage()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        _allocatedAtLastCollection = GC.GetTotalAllocatedBytes();
+    }
+
     /// <summary>Collects the youngest generation if enough was allocated since the last time; says whether it did.</summary>
     public bool CollectIfDue()
     {
