@@ -18,18 +18,10 @@ public static class MapAssets
     /// </summary>
     public const string IndiaGeoJsonUrl = "assets/" + IndiaGeoJson;
 
-    private static readonly Dictionary<string, Lazy<byte[]>> Files = new[] { IndiaGeoJson, WorldTopoJson, ThirdPartyNotices }
-        .ToDictionary(name => name, name => new Lazy<byte[]>(() =>
-        {
-            using var stream = typeof(MapAssets).Assembly.GetManifestResourceStream("map/" + name)
-                ?? throw new InvalidOperationException($"{name} is not embedded in TopUpSpark.Web; its build prepares it from core/TopUpSpark.Web/web (npm ci)");
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.ToArray();
-        }), StringComparer.Ordinal);
+    private static readonly EmbeddedFiles Files = new([IndiaGeoJson, WorldTopoJson, ThirdPartyNotices], resourcePrefix: "map/",
+        "its build prepares it from core/TopUpSpark.Web/web (npm ci)", "map files");
 
-    public static byte[] Read(string name) =>
-        Files.TryGetValue(name, out var file) ? file.Value : throw new ArgumentException($"'{name}' is not one of TopUpSpark.Web's map files", nameof(name));
+    public static byte[] Read(string name) => Files.Read(name);
 
     public static string ReadText(string name) => System.Text.Encoding.UTF8.GetString(Read(name));
 }
