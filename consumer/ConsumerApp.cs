@@ -2,12 +2,12 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Kafka;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Consumer.Text;
 using TopUpSpark.Consumer.Web;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer;
 

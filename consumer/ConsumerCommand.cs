@@ -1,10 +1,10 @@
 using System.CommandLine;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Logging;
+using TopUpSpark.Web.Map;
 using Microsoft.Extensions.Logging;
 
 namespace TopUpSpark.Consumer;

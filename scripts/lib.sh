@@ -23,8 +23,8 @@ build_programs() {
   return "$status"
 }
 
-# needs_npm <project dir> : the builds of the pages (the dashboard, the job's streaming UI) install their pinned
-# front-end packages (plotly.js, the map data) with npm
+# needs_npm <project dir> : the programs with pages (the dashboard, the job's streaming UI) build TopUpSpark.Web,
+# which installs its pinned front-end packages (plotly.js, the map data) with npm
 needs_npm() { case "$1" in consumer|spark-job) ensure_command npm nodejs npm ;; esac; }
 
 # program_dll <project dir> <assembly name>

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web.Figures;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Dashboard;
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using TopUpSpark.Consumer.Kafka;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Web;
+using TopUpSpark.Web.Figures;
 
 namespace TopUpSpark.Consumer.Dashboard;
 

@@ -2,9 +2,10 @@ using System.Text;
 using System.Text.Unicode;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Core.Cli;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web.Figures;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Dashboard;
 
@@ -100,7 +101,7 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
             return false;
         }
 
-        var counts = ToRegions(message, aliases);
+        var counts = WindowCounts.FromMessage(message, aliases);
         if (!state.TryApplyWindow(counts, now, out var outcome, out var beyondLimit))
             return Reject(key, value, source, beyondLimit, now);
 
@@ -150,32 +151,5 @@ public sealed class StateCountsProcessor(DashboardState state, StateAliasTable a
         if (newNames.Count > UnmatchedLoggedPerMessage)
             logger.LogWarning("… and {More} more state names in window {WindowEnd} that match no region of the map",
                 newNames.Count - UnmatchedLoggedPerMessage, windowEnd);
-    }
-
-    /// <summary>Sums the message's counts per map region; names that match no region stay under their own name.</summary>
-    public static WindowCounts ToRegions(StateCountsMessage message, StateAliasTable aliases)
-    {
-        var regions = new Dictionary<string, (long Count, SortedSet<string> Names)>(StringComparer.Ordinal);
-        var unmatched = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (name, count) in message.Counts)
-        {
-            if (aliases.Resolve(name) is { } region)
-            {
-                var entry = regions.GetValueOrDefault(region, (0, new SortedSet<string>(StringComparer.Ordinal)));
-                entry.Names.Add(name);
-                regions[region] = (checked(entry.Count + count), entry.Names);
-            }
-            else
-            {
-                unmatched[name] = checked(unmatched.GetValueOrDefault(name) + count);
-            }
-        }
-        return new WindowCounts(
-            message.WindowEnd,
-            regions.Select(r => new RegionCount(r.Key, r.Value.Count, r.Value.Names.ToList()))
-                .OrderByDescending(r => r.Count).ThenBy(r => r.Region, StringComparer.Ordinal).ToList(),
-            unmatched.Select(u => new UnmatchedState(u.Key, u.Value))
-                .OrderByDescending(u => u.Count).ThenBy(u => u.Name, StringComparer.Ordinal).ToList(),
-            Messages: 1);
     }
 }

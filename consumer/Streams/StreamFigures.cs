@@ -3,6 +3,7 @@ using Plotly.NET;
 using TopUpSpark.Consumer.Dashboard;
 using PlotlyChart = Plotly.NET.CSharp.Chart;
 using TopUpSpark.Web;
+using TopUpSpark.Web.Figures;
 
 namespace TopUpSpark.Consumer.Streams;
 

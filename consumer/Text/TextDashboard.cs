@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web.Figures;
 
 namespace TopUpSpark.Consumer.Text;
 

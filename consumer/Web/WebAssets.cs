@@ -1,19 +1,22 @@
 using System.Reflection;
 using TopUpSpark.Web;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Web;
 
 /// <summary>
-/// The files the dashboard serves, embedded in this assembly at build time: the page itself
-/// (web/page), plotly.js and the pages' shared script and style (from TopUpSpark.Web, shared with the job's UI), the world TopoJSON plotly.js loads, the Indian states' GeoJSON and the
-/// third-party notices (from web/node_modules, see the project file). Nothing is fetched at run time.
+/// The files the dashboard serves: the page itself (web/page), embedded in this assembly at build time; plotly.js and
+/// the pages' shared script and style (TopUpSpark.Web's <see cref="SharedAssets"/>, shared with the job's UI); the world
+/// TopoJSON plotly.js loads, the Indian states' GeoJSON and the third-party notices (TopUpSpark.Web's
+/// <see cref="MapAssets"/>, shared with the notebooks' map). Nothing is fetched at run time.
 /// </summary>
 public static class WebAssets
 {
     public const string PlotlyScript = "assets/" + SharedAssets.Plotly;
-    public const string WorldTopoJson = "assets/topojson/world_110m.json";
-    public const string IndiaGeoJson = "assets/india-states.geojson";
-    public const string ThirdPartyNotices = "assets/THIRD-PARTY-NOTICES.txt";
+    public const string WorldTopoJson = "assets/topojson/" + MapAssets.WorldTopoJson;
+    /// <summary>Where the map figure says its GeoJSON is.</summary>
+    public const string IndiaGeoJson = MapAssets.IndiaGeoJsonUrl;
+    public const string ThirdPartyNotices = "assets/" + MapAssets.ThirdPartyNotices;
     public const string PageTemplate = "index.html";
     public const string PageScript = "dashboard.js";
     /// <summary>What the map's and the streams page's scripts share (with the job's UI); loaded before either.</summary>
@@ -49,12 +52,15 @@ public static class WebAssets
     {
         if (path == PlotlyScript) return SharedAssets.Read(SharedAssets.Plotly);
         if (path is SharedScript or SharedStyle) return SharedAssets.Read(path);
+        if (path == WorldTopoJson) return MapAssets.Read(MapAssets.WorldTopoJson);
+        if (path == IndiaGeoJson) return MapAssets.Read(MapAssets.IndiaGeoJson);
+        if (path == ThirdPartyNotices) return MapAssets.Read(MapAssets.ThirdPartyNotices);
         lock (Gate)
         {
             if (Cache.TryGetValue(path, out var cached)) return cached;
             using var stream = Assembly.GetManifestResourceStream("web/" + path)
                 ?? throw new InvalidOperationException(
-                    $"web asset '{path}' is not embedded in {Assembly.GetName().Name}; the consumer's build prepares it from consumer/web (npm ci)");
+                    $"web asset '{path}' is not embedded in {Assembly.GetName().Name}; the consumer's build embeds consumer/web/page");
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
             return Cache[path] = buffer.ToArray();

@@ -23,15 +23,8 @@ public static class SharedAssets
         [PageStyle] = "text/css; charset=utf-8",
     };
 
-    private static readonly Dictionary<string, Lazy<byte[]>> Files = ContentTypes.Keys.ToDictionary(name => name, name => new Lazy<byte[]>(() =>
-    {
-        using var stream = typeof(SharedAssets).Assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"{name} is not embedded in TopUpSpark.Web; its build takes it from core/TopUpSpark.Web (plotly.js: npm ci in web/)");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
-    }), StringComparer.Ordinal);
+    private static readonly EmbeddedFiles Files =
+        new(ContentTypes.Keys, resourcePrefix: "", "its build takes it from core/TopUpSpark.Web (plotly.js: npm ci in web/)", "shared files");
 
-    public static byte[] Read(string name) =>
-        Files.TryGetValue(name, out var file) ? file.Value : throw new ArgumentException($"'{name}' is not one of TopUpSpark.Web's shared files", nameof(name));
+    public static byte[] Read(string name) => Files.Read(name);
 }

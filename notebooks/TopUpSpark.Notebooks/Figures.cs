@@ -10,7 +10,7 @@ namespace TopUpSpark.Notebooks;
 /// </summary>
 public static class Figures
 {
-    /// <summary>The dashboard's choropleth of India for one window; state names go through the alias table (consumer/state-aliases.json).</summary>
+    /// <summary>The dashboard's choropleth of India for one window; state names go through the alias table (core/TopUpSpark.Web/Map/state-aliases.json).</summary>
     public static HtmlFragment Map(StateCountsMessage window, string stateAliasesFile) =>
         new(PlotlyLoadContext.Call(nameof(PlotlyFigures.Map), window, stateAliasesFile));
 

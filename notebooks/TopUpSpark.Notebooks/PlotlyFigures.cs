@@ -1,9 +1,8 @@
 using Plotly.NET;
-using TopUpSpark.Consumer.Dashboard;
-using TopUpSpark.Consumer.Map;
-using TopUpSpark.Consumer.Web;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Web;
+using TopUpSpark.Web.Figures;
+using TopUpSpark.Web.Map;
 using PlotlyChart = Plotly.NET.CSharp.Chart;
 
 namespace TopUpSpark.Notebooks;
@@ -14,11 +13,11 @@ internal static class PlotlyFigures
     public static string Map(StateCountsMessage window, string stateAliasesFile)
     {
         var map = IndiaMap.Load();
-        return DashboardPage.MapFragment(window, map, StateAliasTable.Load(stateAliasesFile, map.RegionNames));
+        return FigureFragment.Map(window, map, StateAliasTable.Load(stateAliasesFile, map.RegionNames));
     }
 
     public static string WindowHistory(DateTimeOffset[] windowEnds, long[] totals) =>
-        DashboardPage.FigureFragment(DashboardFigures.History(windowEnds.Zip(totals, (end, total) => new WindowTotal(end, total, LargestRegionCount: 0)).ToList(), windowEnds.Length));
+        FigureFragment.Of(DashboardFigures.History(windowEnds.Zip(totals, (end, total) => new WindowTotal(end, total, LargestRegionCount: 0)).ToList(), windowEnds.Length));
 
     public static string Bars(string title, string categoryTitle, string valueTitle, string[] categories, double[] values)
     {
@@ -33,6 +32,6 @@ internal static class PlotlyFigures
         layout.SetProperty("yaxis", new { title = new { text = valueTitle }, rangemode = "tozero", gridcolor = PlotlyFigure.GridColour });
         layout.SetProperty("plot_bgcolor", "rgba(0,0,0,0)");
         layout.SetProperty("margin", new { l = 56, r = 16, t = 44, b = 40 });
-        return DashboardPage.FigureFragment(PlotlyFigure.ToJson(GenericChart.addLayout(layout, chart)));
+        return FigureFragment.Of(PlotlyFigure.ToJson(GenericChart.addLayout(layout, chart)));
     }
 }

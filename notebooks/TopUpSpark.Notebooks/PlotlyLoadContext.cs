@@ -7,8 +7,8 @@ namespace TopUpSpark.Notebooks;
 /// Plotly.NET 6 is built against FSharp.Core 10.1, while a .NET Interactive kernel has its own, older
 /// FSharp.Core loaded already (1.0.712001 ships 10.0), and one load context holds one FSharp.Core: the
 /// kernel's would answer even Giraffe.ViewEngine's request, whose types Plotly.NET then cannot use. So the
-/// figures run in this context, with this build's FSharp.Core, Plotly.NET, Giraffe.ViewEngine and the
-/// dashboard, all from this library's folder. TopUpSpark's own libraries stay shared with the notebook, so
+/// figures run in this context, with this build's FSharp.Core, Plotly.NET, Giraffe.ViewEngine and
+/// TopUpSpark.Web (the dashboard's figures), all from this library's folder. TopUpSpark's own libraries stay shared with the notebook, so
 /// that a <c>StateCountsMessage</c> crosses over as it is; nothing else crosses but strings and numbers.
 /// </summary>
 internal sealed class PlotlyLoadContext : AssemblyLoadContext

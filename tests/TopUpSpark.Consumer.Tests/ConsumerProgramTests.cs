@@ -6,12 +6,12 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using TopUpSpark.Consumer.Dashboard;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.TestSupport;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using NUnit.Framework;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.TestSupport;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

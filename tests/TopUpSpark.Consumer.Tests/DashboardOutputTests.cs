@@ -4,11 +4,12 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
 using TopUpSpark.Consumer.Dashboard;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Consumer.Text;
 using TopUpSpark.Consumer.Web;
 using TopUpSpark.TestSupport;
+using TopUpSpark.Web.Figures;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

@@ -3,8 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
 using TopUpSpark.Consumer.Dashboard;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Web;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

@@ -1,5 +1,5 @@
 using NUnit.Framework;
-using TopUpSpark.Consumer.Map;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

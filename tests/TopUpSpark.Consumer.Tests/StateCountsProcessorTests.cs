@@ -3,10 +3,11 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using TopUpSpark.Consumer.Dashboard;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Consumer.Text;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web.Figures;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

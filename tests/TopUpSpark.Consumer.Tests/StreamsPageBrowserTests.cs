@@ -1,11 +1,11 @@
 using System.Net;
 using NUnit.Framework;
-using TopUpSpark.Consumer.Map;
 using TopUpSpark.Consumer.Streams;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.TestSupport;
+using TopUpSpark.Web.Map;
 
 namespace TopUpSpark.Consumer.Tests;
 

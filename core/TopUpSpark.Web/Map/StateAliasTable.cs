@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace TopUpSpark.Consumer.Map;
+namespace TopUpSpark.Web.Map;
 
 /// <summary>
 /// Maps the data's state names (upper case, old spellings: ORISSA, CHATTISGARH, …) to the map's region

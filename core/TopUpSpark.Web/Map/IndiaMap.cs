@@ -1,7 +1,6 @@
 using System.Text.Json;
-using TopUpSpark.Consumer.Web;
 
-namespace TopUpSpark.Consumer.Map;
+namespace TopUpSpark.Web.Map;
 
 /// <summary>One state or union territory as the map draws it, with the point where its label goes.</summary>
 public sealed record MapRegion(string Name, double LabelLongitude, double LabelLatitude);
@@ -30,7 +29,7 @@ public sealed class IndiaMap
 
     public MapRegion this[string name] => _byName[name];
 
-    public static IndiaMap Load() => FromGeoJson(WebAssets.Read(WebAssets.IndiaGeoJson));
+    public static IndiaMap Load() => FromGeoJson(MapAssets.Read(MapAssets.IndiaGeoJson));
 
     public static IndiaMap FromGeoJson(ReadOnlySpan<byte> geoJson)
     {

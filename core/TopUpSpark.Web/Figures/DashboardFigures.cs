@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Plotly.NET;
 using Plotly.NET.LayoutObjects;
-using TopUpSpark.Consumer.Map;
-using TopUpSpark.Consumer.Web;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Web.Map;
 using static TopUpSpark.Web.PlotlyFigure;
 using PlotlyChart = Plotly.NET.CSharp.Chart;
 
-namespace TopUpSpark.Consumer.Dashboard;
+namespace TopUpSpark.Web.Figures;
 
 /// <summary>
 /// The dashboard's two Plotly.NET figures as plotly.js JSON (<c>{data, layout}</c>): the choropleth of
@@ -41,7 +40,7 @@ public static class DashboardFigures
             z: allRegions.Select(_ => 0),
             Name: "no predicted top-ups",
             ShowLegend: true,
-            GeoJson: WebAssets.IndiaGeoJson,
+            GeoJson: MapAssets.IndiaGeoJsonUrl,
             FeatureIdKey: IndiaMap.FeatureIdKey,
             MultiText: allRegions.Select(name => countedNames.Contains(name)
                 ? $"<b>{Html(name)}</b>"
@@ -58,7 +57,7 @@ public static class DashboardFigures
                 z: counted.Select(r => r.Count),
                 Name: "predicted top-ups",
                 ShowLegend: false,
-                GeoJson: WebAssets.IndiaGeoJson,
+                GeoJson: MapAssets.IndiaGeoJsonUrl,
                 FeatureIdKey: IndiaMap.FeatureIdKey,
                 MultiText: counted.Select(r =>
                     $"<b>{Html(r.Region)}</b><br>{r.Count:N0} predicted top-up{(r.Count == 1 ? "" : "s")}<br>in the data as {Html(r.DataNamesText())}").ToArray(),
@@ -149,7 +148,7 @@ public static class DashboardFigures
 
     /// <summary>The layout of a line chart over time, in the dashboard's look: counts from zero, whole numbers.</summary>
     /// <param name="range">A fixed time range, or null to fit the data.</param>
-    internal static Layout TimeLineLayout(string title, string xTitle, string tickFormat, string yTitle, (DateTimeOffset From, DateTimeOffset To)? range)
+    public static Layout TimeLineLayout(string title, string xTitle, string tickFormat, string yTitle, (DateTimeOffset From, DateTimeOffset To)? range)
     {
         var layout = BaseLayout(title);
         var xAxis = new Dictionary<string, object>
@@ -170,5 +169,5 @@ public static class DashboardFigures
         return layout;
     }
 
-    internal static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }
