@@ -51,6 +51,7 @@ stop_process() {
 cleanup() {
   trap - EXIT INT TERM
   [ -n "${first_window_watch:-}" ] && kill "$first_window_watch" 2>/dev/null || true
+  [ -n "${training_pid:-}" ] && kill "$training_pid" 2>/dev/null || true
   if [ ${#pids[@]} -gt 0 ]; then
     echo "demo: stopping ${#pids[@]} process(es), the broker last…"
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_process "${pids[i]}"; done
@@ -86,10 +87,14 @@ if [ ! -f "$data/customer.csv" ] || [ ! -f "$data/bureau.csv" ]; then
   say "no data in $data/: generating it"
   dotnet "$producer_dll" generate --out "$data" ${customers:+--customers "$customers"}
 fi
+# The model trains while the broker, the services and the producer start: event time runs from the producer's
+# first batch, and the job, started once the model is there, reads the topics from their beginning.
+training_pid=""
 if [ ! -f "$model" ]; then
-  say "no model at $model: training one with ML.NET on $data/ (once)"
+  say "no model at $model: training one with ML.NET on $data/ (once), while the rest starts"
   dotnet "$models_dll" train --customers "$data/customer.csv" --bureau "$data/bureau.csv" --out "$model" \
-    $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" )
+    $( [ -f "$data/true-probability.csv" ] && echo --true-probabilities "$data/true-probability.csv" ) &
+  training_pid=$!
 fi
 
 # start <name> <command…>: runs in the background, its output prefixed on the terminal and kept in <run>/<name>.log.
@@ -136,16 +141,21 @@ start first-prediction bash -c 'for _ in $(seq 900); do
     if [ -n "$key" ]; then echo "the job has scored customers, e.g.: curl -s $2/v1/customers/${key#topup:prediction:}/prediction"; exit 0; fi
     sleep 1
   done' first-prediction "$redis_port" "$api"
+# A few customers of each batch arrive one batch late, with their own ts: the streams page marks them, the job judges them by its watermark.
+start producer dotnet "$producer_dll" --data "$data" --late "$late" ${batches:+--batches "$batches"}
+producer_pid=${pids[-1]}
+if [ -n "$training_pid" ]; then
+  wait "$training_pid" || { echo "demo: training the model failed (see above)" >&2; exit 1; }
+  say "model trained: $model"
+fi
 start job dotnet "$job_dll" --model "$model" --out "$out" --trigger default
+job_pid=${pids[-1]}
+# Stopped in dependency order, last started first: the producer before the job that reads it.
+pids=("${pids[@]:0:${#pids[@]}-2}" "$job_pid" "$producer_pid")
 # The UI's port is 4040 unless another job took it: the job logs the address it bound.
 ui_logged() { grep -q 'streaming UI at http' "$run_dir/job.log" 2>/dev/null; }
 wait_for "the job's streaming UI" 60 ui_logged
 ui_url=$(grep -o 'streaming UI at http[^ ]*' "$run_dir/job.log" | head -1 | sed 's/^streaming UI at //')
-sleep 2
-# A few customers of each batch arrive one batch late, with their own ts: the streams page marks them, the job judges them by its watermark.
-start producer dotnet "$producer_dll" --data "$data" --late "$late" ${batches:+--batches "$batches"}
-producer_pid=${pids[-1]}
-job_pid=${pids[-2]}
 
 echo
 say "live map at http://127.0.0.1:$port/  (snapshot: $out/dashboard.html); input streams at http://127.0.0.1:$port/streams"
