@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace TopUpSpark.Streaming.Checkpointing;
@@ -14,4 +15,19 @@ namespace TopUpSpark.Streaming.Checkpointing;
 [JsonSerializable(typeof(TaskOwner))]
 [JsonSerializable(typeof(TaskIdentity))]
 [JsonSerializable(typeof(AvailableNowEnd))]
-internal sealed partial class CheckpointJson : JsonSerializerContext;
+internal sealed partial class CheckpointJson : JsonSerializerContext
+{
+    /// <summary>
+    /// Writes and reads a made-up record of each kind a batch writes, in memory: the serializers' generic code over
+    /// the records' value types (offsets, times) is compiled on first use, which would otherwise be in the first
+    /// batch's write-ahead and commit.
+    /// </summary>
+    public static void CompileAhead()
+    {
+        var someTime = global::System.DateTimeOffset.UnixEpoch;
+        var offsets = new TaskOffsets(0, someTime, new Dictionary<string, long> { ["topic"] = 0 }, new Dictionary<string, long> { ["topic"] = 1 }, someTime, null);
+        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(offsets, Default.TaskOffsets), Default.TaskOffsets);
+        var commit = new TaskCommit(0, someTime, new Dictionary<string, DateTimeOffset> { ["topic"] = someTime });
+        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(commit, Default.TaskCommit), Default.TaskCommit);
+    }
+}

@@ -85,6 +85,7 @@ internal sealed class MicroBatchExecution : IDisposable
         _log.LogInformation("query {Name} ({Id}) runs {Assignment} of {Tasks} on instance {Instance}; checkpoint {Checkpoint}",
             _options.Name, Id, _assignment.Description, _taskCount, _options.Instance, _checkpoint.Location);
         _assignment.Start(_taskCount, _plan.Scans.Keys.ToList());
+        CheckpointJson.CompileAhead();
         _garbage.CollectStartGarbage();
     }
 
