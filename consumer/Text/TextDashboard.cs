@@ -53,6 +53,7 @@ public sealed class TextDashboard(TextWriter output, bool clearScreen)
         var lastMessage = status.LastMessageAt is { } last ? StateCountsMessage.FormatKey(last) + " UTC" : "none yet";
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Kafka {(status.Connected ? "connected" : "NOT connected")} · lag {lag} · last message {lastMessage} · {status.MessagesAccepted:N0} accepted, {status.MessagesRejected:N0} rejected · {status.LateWindows:N0} late windows · {status.RepeatedPartsIgnored:N0} repeated parts ignored · {status.LostMessages:N0} messages lost");
+        text.AppendLine(JobLine(status.Job));
         foreach (var rejection in status.RecentRejections.Take(3))
             text.AppendLine(CultureInfo.InvariantCulture, $"  rejected {Printable.Text(rejection.Source)}: {Printable.Text(rejection.Reason, 160)}");
         if (snapshot.History.Count > 0)
@@ -60,6 +61,18 @@ public sealed class TextDashboard(TextWriter output, bool clearScreen)
                 $"Per window (last {snapshot.HistoryCapacity}): {string.Join(" · ", snapshot.History.TakeLast(8).Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.WindowEnd.UtcDateTime:HH:mm:ss} {h.Total:N0}")))}");
         return text.ToString();
     }
+
+    /// <summary>What the job did not turn into predictions, as the web page's Job card: "none" only when its instances said so.</summary>
+    private static string JobLine(JobHealth job)
+    {
+        if (job.Batches == 0) return "Job: no batch reported yet on its progress topic";
+        var last = job.LastBatchAt is { } at ? $", last {StateCountsMessage.FormatKey(at)} UTC" : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Job: {job.Batches:N0} batch{(job.Batches == 1 ? "" : "es")} from {job.Instances} instance{(job.Instances == 1 ? "" : "s")}{last} · {job.InputRows:N0} rows read · " +
+            $"late rows dropped {Count(job.LateRowsDropped)} · dead letters {Count(job.DeadLetters)} · invalid values {Count(job.InvalidValues)} · records lost {Count(job.LostRecords)}");
+    }
+
+    private static string Count(long count) => count > 0 ? count.ToString("N0", CultureInfo.InvariantCulture) : "none";
 
     private static string Share(long count, long total) =>
         total > 0 ? (100.0 * count / total).ToString("0", CultureInfo.InvariantCulture) + "%" : "";

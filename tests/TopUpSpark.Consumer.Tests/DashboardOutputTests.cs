@@ -7,6 +7,7 @@ using TopUpSpark.Consumer.Dashboard;
 using TopUpSpark.Consumer.Tests.Support;
 using TopUpSpark.Consumer.Text;
 using TopUpSpark.Consumer.Web;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.TestSupport;
 using TopUpSpark.Web.Figures;
 using TopUpSpark.Web.Map;
@@ -89,6 +90,25 @@ public class DashboardOutputTests
         Assert.That(text, Does.Match(@"Gujarat\s+3\s+30%\s+GUJARAT"));
         Assert.That(text, Does.Contain(@"? EVIL\u001b[2J"), "the escape character is shown, not sent");
         Assert.That(text, Does.Not.Contain("\u001b"));
+    }
+
+    [Test]
+    public void The_terminal_shows_what_the_job_reported_dropping_and_says_none_only_once_it_reported()
+    {
+        var state = StateWith(SampleMessages);
+        Assert.That(TextDashboard.Render(state.Current), Does.Contain("Job: no batch reported yet on its progress topic"));
+
+        var query = Guid.NewGuid();
+        var at = new DateTimeOffset(2024, 5, 1, 10, 0, 35, TimeSpan.Zero);
+        state.ApplyBatchHealth(new BatchHealthMessage(query, "TopUpSpark", "host-1", 4, [0, 1], at, 120, 0, 0, 0, 0, null), at);
+        Assert.That(TextDashboard.Render(state.Current), Does.Contain(
+            "Job: 1 batch from 1 instance, last 2024-05-01 10:00:35 UTC · 120 rows read · late rows dropped none · dead letters none · invalid values none · records lost none"));
+
+        state.ApplyBatchHealth(new BatchHealthMessage(query, "TopUpSpark", "host-2", 5, [2, 3], at.AddSeconds(5), 1_500, 7, 2, 3, 0, null), at);
+        state.ApplyBatchHealth(new BatchHealthMessage(query, "TopUpSpark", "host-2", 5, [2, 3], at.AddSeconds(5), 1_500, 7, 2, 3, 0, null), at);
+        Assert.That(TextDashboard.Render(state.Current), Does.Contain(
+            "Job: 2 batches from 2 instances, last 2024-05-01 10:00:40 UTC · 1,620 rows read · late rows dropped 7 · dead letters 2 · invalid values 3 · records lost none"),
+            "a batch reported twice counts once");
     }
 
     [Test]
