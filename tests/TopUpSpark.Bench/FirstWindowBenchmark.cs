@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using TopUpSpark.TestSupport;
 
 namespace TopUpSpark.Bench;
 
@@ -32,7 +31,7 @@ public sealed partial class FirstWindowBenchmark : IBenchmark
         context.Log($"cloned {context.RepositoryRoot} into {clone}; the clone holds the last commit, not uncommitted changes");
 
         // Bounded, so that the demo stops by itself after the first window; quick runs generate less data.
-        string[] demo = ["scripts/demo.sh", "--batches", "10", "--port", FreePort().ToString(CultureInfo.InvariantCulture)];
+        string[] demo = ["scripts/demo.sh", "--batches", "10", "--port", LoopbackPort.Free().ToString(CultureInfo.InvariantCulture)];
         if (context.Quick) demo = [.. demo, "--customers", "20000"];
         var run = await RunAsync("bash", demo, clone, line => { if (StepLine().IsMatch(line)) context.Log(line); }, cancel);
         await File.WriteAllLinesAsync(Path.Combine(context.WorkDirectory, "demo.log"), run.Lines, cancel);
@@ -98,13 +97,6 @@ public sealed partial class FirstWindowBenchmark : IBenchmark
             throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {Limit.TotalMinutes} min");
         }
         lock (lines) return (process.ExitCode, lines.ToList());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^demo: \[(?<minutes>\d+):(?<seconds>\d{2})\] (?<step>.*)$")]

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using NUnit.Framework;
 using TopUpSpark.Producer.DataGeneration;
 using TopUpSpark.TestSupport;
@@ -39,8 +37,8 @@ public class DemoScriptTests
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path,
         };
         foreach (var argument in new[] { "bash", "scripts/demo.sh", "--out", Path.Combine(_work, "out"), "--data", Path.Combine(_work, "data"),
-                     "--model", Path.Combine(_work, "course.model"), "--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--api-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                     "--model", Path.Combine(_work, "course.model"), "--port", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--api-port", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(argument);
         info.Environment["TOPUP_PUBLISH_DIR"] = Path.Combine(_work, "publish");
         using var demo = Process.Start(info)!;
@@ -140,12 +138,5 @@ public class DemoScriptTests
         var output = curl.StandardOutput.ReadToEnd();
         Assert.That(curl.WaitForExit(TimeSpan.FromSeconds(30)), Is.True);
         return output;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -34,7 +34,7 @@ public sealed class RedisServer : IDisposable
     public static async Task<RedisServer> StartAsync()
     {
         var directory = RepositoryRoot.NewScratchDirectory("redis");
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
         foreach (var argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
                      "--save", "", "--appendonly", "no", "--dir", directory })
@@ -84,15 +84,6 @@ public sealed class RedisServer : IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public void Dispose()
