@@ -90,6 +90,10 @@ public class DemoScriptTests
         Assert.That(new[] { stopping, producerSent, jobSummary, apiStopped, dashboardStopped, brokerStopped }, Has.All.GreaterThanOrEqualTo(0), string.Join('\n', lines));
         Assert.That(new[] { stopping, producerSent, jobSummary, apiStopped, dashboardStopped, brokerStopped }, Is.Ordered, string.Join('\n', lines));
         Assert.That(lines.Where(l => l.Contains("Connection refused", StringComparison.Ordinal)), Is.Empty, "nothing outlived the broker");
+        var redisStopped = Index("[redis]", "ready to exit");
+        Assert.That(new[] { jobSummary, redisStopped, brokerStopped }, Is.Ordered, "Redis outlives the job that writes to it: " + string.Join('\n', lines));
+        Assert.That(lines.Where(l => l.StartsWith("[redis]", StringComparison.Ordinal) && l.Contains("SIGINT", StringComparison.Ordinal)), Is.Empty,
+            "the terminal's Ctrl-C does not reach Redis; the demo stops it");
         var ui = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^demo: \[\d+:\d{2}\] the job's streaming UI at (http://127\.0\.0\.1:\d+/) ")).FirstOrDefault(m => m.Success);
         Assert.That(ui, Is.Not.Null, "the demo prints where the job's streaming UI is:\n" + string.Join('\n', lines));
         Assert.That(lines, Has.Some.Contains($"streaming UI at {ui!.Groups[1].Value}"), "the address the job logged");
