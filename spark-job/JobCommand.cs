@@ -67,6 +67,8 @@ public static class JobCommand
                 $"Port of the streaming UI (charts of the query's progress, /api/progress); taken: the next of {StreamingUiOptions.PortAttempts} ports, as Spark's UI does; 0: any free port; the log says which")
             .Accepting(Accept.Between(0, 65535));
         var noUi = Flags.Create("--no-ui", "TOPUP_NO_UI", false, "Serve no streaming UI");
+        var jitProfile = Flags.Create<string?>("--jit-profile", "TOPUP_JIT_PROFILE", JitProfile.DefaultDirectory,
+            $"Folder of the job's JIT profile: the methods a run compiled, compiled in the background at the next start so its first batches do not wait for them; '{JitProfile.Off}': none");
 
         var redis = Flags.Create<string?>("--redis", "TOPUP_REDIS", null,
             "Redis HOST:PORT to which every scored row's customer's latest prediction (and per-state counts per window) is written for topup-api; default: no Redis sink")
@@ -83,7 +85,7 @@ public static class JobCommand
         {
             trigger, output, checkpoint, model, assemblerInvalid, cores, appName, customerTopic, bureauTopic,
             outputTopic, progressTopic, watermark, window, maxRecords, starting, failOnDataLoss, flush, maxMessageBytes, maxAhead, brokerTimeout, schema,
-            groupId, tasks, instance, redis, redisKeyPrefix, redisTtl, uiHost, uiPort, noUi,
+            groupId, tasks, instance, redis, redisKeyPrefix, redisTtl, uiHost, uiPort, noUi, jitProfile,
         };
         kafka.AddTo(root);
         flush.Requires(flushes => flushes,
@@ -91,6 +93,8 @@ public static class JobCommand
             "--trigger available-now: other triggers never reach an end to flush at");
         root.SetAction(async (parse, cancel) =>
         {
+            var loggers = Core.Logging.ProgramLogging.Create();
+            JitProfile.Start(parse.GetValue(jitProfile), loggers.CreateLogger("topup-job"));
             var options = new TopUpJobOptions
             {
                 AppName = parse.GetValue(appName)!,
@@ -122,7 +126,6 @@ public static class JobCommand
                 RedisTtl = parse.GetValue(redisTtl) is { } ttl && ttl > TimeSpan.Zero ? ttl : null,
                 Ui = parse.GetValue(noUi) ? null : new StreamingUiOptions(Accept.ListenAddressOf(parse.GetValue(uiHost)!), parse.GetValue(uiPort)),
             };
-            var loggers = Core.Logging.ProgramLogging.Create();
             var summary = await TopUpJob.RunAsync(options, kafka.Resolve(parse, loggers), loggers, cancel);
             return summary.Failed ? 1 : 0;
         });
