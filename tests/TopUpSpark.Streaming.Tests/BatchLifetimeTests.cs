@@ -36,6 +36,21 @@ public class BatchLifetimeTests
     }
 
     [Test]
+    public void The_next_batch_is_read_ahead_once_and_only_after_this_batchs_bytes_went_back_to_the_pool()
+    {
+        string[] messages = [CustomerJson("1", 1), CustomerJson("2", 2), CustomerJson("3", 3), CustomerJson("4", 4), CustomerJson("5", 5)];
+        ReadRecordingSource? source = null;
+        var decodedIds = new List<string>();
+        RunAvailableNow(messages, maxRecordsPerTrigger: 1, scanned =>
+            scanned.ParseJson(Customer, "ts").ForeachBatch("decoded", (rows, schema, _) => decodedIds.AddRange(rows.Select(r => (string)r[schema.Ordinal("ID")]!))),
+            wrapSource: memory => source = new ReadRecordingSource(memory));
+
+        Assert.That(decodedIds, Is.EqualTo(new[] { "1", "2", "3", "4", "5" }));
+        Assert.That(source!.Reads, Has.Count.EqualTo(messages.Length), "each batch's records are read once: from the second on, ahead");
+        Assert.That(source.Reads.Skip(1), Has.All.True, "a read began while the previous batch still held its bytes");
+    }
+
+    [Test]
     public void Rows_that_no_later_operator_or_sink_reads_are_collectable_while_the_sinks_run()
     {
         var decodedRows = new List<WeakReference<object?[]>>();
@@ -86,13 +101,14 @@ public class BatchLifetimeTests
 
     /// <summary>Runs the query <paramref name="build"/> declares over a customer source holding <paramref name="messages"/>, available-now.</summary>
     private static void RunAvailableNow(string[] messages, long? maxRecordsPerTrigger, Action<StreamFrame> build,
-        Action<QueryProgress>? onProgress = null)
+        Action<QueryProgress>? onProgress = null, Func<MemorySource, IStreamSource>? wrapSource = null)
     {
         var directory = RepositoryRoot.NewScratchDirectory("batch-lifetime");
         try
         {
-            var source = new MemorySource("customer");
-            source.AddBatch(messages.Select(m => ((string?)null, m)));
+            var memory = new MemorySource("customer");
+            memory.AddBatch(messages.Select(m => ((string?)null, m)));
+            var source = wrapSource?.Invoke(memory) ?? memory;
             var session = StreamingSession.CreateBuilder().AppName("lifetime").Master("local[2]").GetOrCreate();
             build(session.Read("customer", source));
             using var query = session.Start(new StreamingQueryOptions
@@ -109,5 +125,30 @@ public class BatchLifetimeTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>A source that notes, for each read, whether every batch read before had given its bytes back by then.</summary>
+    private sealed class ReadRecordingSource(IStreamSource inner) : IStreamSource
+    {
+        private readonly List<SourceRecords> _returned = [];
+
+        public List<bool> Reads { get; } = [];
+
+        public SourceRecords Read(SourceOffsets from, SourceOffsets to, CancellationToken cancel)
+        {
+            lock (_returned) Reads.Add(_returned.All(records => records.Count == 0));
+            var records = inner.Read(from, to, cancel);
+            lock (_returned) _returned.Add(records);
+            return records;
+        }
+
+        public string Description => inner.Description;
+        public long LostRecords => inner.LostRecords;
+        public IReadOnlyList<int> Partitions() => inner.Partitions();
+        public SourceOffsets InitialOffsets(IReadOnlyCollection<int> partitions) => inner.InitialOffsets(partitions);
+        public SourceOffsets EndOffsets(IReadOnlyCollection<int> partitions) => inner.EndOffsets(partitions);
+        public SourceOffsets LatestOffsets(SourceOffsets from, long? maxRecords, SourceOffsets? upTo = null) => inner.LatestOffsets(from, maxRecords, upTo);
+        public void Prepare(SourceOffsets from) => inner.Prepare(from);
+        public void Dispose() => inner.Dispose();
     }
 }

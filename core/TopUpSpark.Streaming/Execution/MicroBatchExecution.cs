@@ -335,13 +335,13 @@ internal sealed class MicroBatchExecution : IDisposable
         var timer = new PhaseTimer();
         var gcPauseBefore = GC.GetTotalPauseDuration();
         if (!batch.IsReplay) timer.Time("walCommit", () => ForEachTask(batch.Tasks, planned => planned.Task.Log.WriteOffsets(planned.Offsets)));
-        var read = timer.Time("getBatch", () => Read(batch));
+        var (read, next) = timer.Time("getBatch", () => Read(batch));
         // Tasks run side by side on the cores; a lone task's operators use them themselves.
         var coresPerTask = batch.Tasks.Count >= _cores ? 1 : _cores;
         var contexts = batch.Tasks.Select(planned => new BatchContext(batch.BatchId, planned.Task.Number,
             new BatchWatermarks(planned.Offsets.LateRowsWatermark, planned.Offsets.EvictionWatermark), coresPerTask,
             read.ToDictionary(r => r.Key, r => r.Value.ForPartition(planned.Task.Number)), planned.Task.Stores)).ToList();
-        var outputs = timer.Time("execute", () => Execute(contexts, read));
+        var outputs = timer.Time("execute", () => Execute(contexts, read, () => _readAhead.Start(next)));
         batch = StillOwned(batch, contexts, outputs);
         if (batch.Tasks.Count == 0)
         {
@@ -360,27 +360,34 @@ internal sealed class MicroBatchExecution : IDisposable
         Report(batch, contexts, timer, sinkRows, gcPause);
     }
 
-    /// <summary>Each source's records of the batch's ranges, read side by side (or taken from the read-ahead).</summary>
-    private Dictionary<IStreamSource, SourceRecords> Read(PlannedBatch batch)
+    /// <summary>
+    /// Each source's records of the batch's ranges, read side by side (or taken from the read-ahead); in an
+    /// available-now run also the ranges of the next batch, read ahead once this batch's bytes are let go.
+    /// </summary>
+    private (Dictionary<IStreamSource, SourceRecords> Records, IReadOnlyList<SourceRange> Next) Read(PlannedBatch batch)
     {
         var ranges = _plan.Scans.Select(s => new SourceRange(s.Key, s.Value.Source,
             new SourceOffsets(batch.Tasks.ToImmutableSortedDictionary(t => t.Task.Number, t => t.Offsets.Start[s.Key])),
             new SourceOffsets(batch.Tasks.ToImmutableSortedDictionary(t => t.Task.Number, t => t.Offsets.End[s.Key])))).ToList();
         var records = _readAhead.Take(ranges);
-        // The next batch's read overlaps all of this one. Its bytes and this batch's are held at once only
-        // until this batch's decodes have run (see QueryPlan.LastReadersOfRecords).
-        if (_availableNowTargets is not null)
-            _readAhead.Start(ranges.Select(r => r with { From = r.To, To = PlanEnd(r.Topic, r.To) }).ToList());
-        return ranges.Select((r, i) => (r.Source, records[i])).ToDictionary(x => x.Source, x => x.Item2);
+        var next = _availableNowTargets is null ? [] : ranges.Select(r => r with { From = r.To, To = PlanEnd(r.Topic, r.To) }).ToList();
+        return (ranges.Select((r, i) => (r.Source, records[i])).ToDictionary(x => x.Source, x => x.Item2), next);
     }
 
     /// <summary>
     /// Every operator, in order, for every task — the tasks side by side, as each has its own records and
     /// state; a node's inputs are let go once nothing reads them, a source's bytes after their last decode.
+    /// Once the bytes are let go, <paramref name="recordsReleased"/> starts reading the next batch: the bytes
+    /// of two batches are not held at once (about 40 MiB of a full replay's peak), and the read still overlaps
+    /// the rest of this batch, its longer part.
     /// </summary>
-    private List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> Execute(List<BatchContext> contexts, Dictionary<IStreamSource, SourceRecords> read)
+    private List<Dictionary<PlanNode, IReadOnlyList<object?[]>>> Execute(List<BatchContext> contexts, Dictionary<IStreamSource, SourceRecords> read,
+        Action recordsReleased)
     {
         var outputs = contexts.Select(_ => new Dictionary<PlanNode, IReadOnlyList<object?[]>>()).ToList();
+        // Bytes that sinks or other operators read live to the end of the batch: then the read starts at once.
+        var unreleased = _plan.LastReadersOfRecords.Values.Sum(sources => sources.Length);
+        if (unreleased == 0) recordsReleased();
         foreach (var node in _plan.Order)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -391,7 +398,11 @@ internal sealed class MicroBatchExecution : IDisposable
                 foreach (var done in _plan.OutputsDoneAfter[node]) taskOutputs.Remove(done);
             });
             if (_plan.LastReadersOfRecords.TryGetValue(node, out var sources))
+            {
                 foreach (var source in sources) read[source].Dispose();
+                unreleased -= sources.Length;
+                if (unreleased == 0) recordsReleased();
+            }
             contexts[0].Count($"operatorMs.{node.Name}", clock.ElapsedMilliseconds);
         }
         return outputs;
