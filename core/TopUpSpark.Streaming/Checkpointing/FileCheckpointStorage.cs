@@ -67,10 +67,10 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
         var temp = $"{target}.{Writer}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";
         try
         {
-            // Most checkpoint files are a few hundred bytes, written by the hundred per batch: no 4 KiB buffer of its own for each.
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
-            using (var buffered = new BufferedStream(file, WriteBuffer))
-                write(buffered);
+            // Shared for reading, as nobody reads a temporary: no lock is taken (see CheckpointFileWriter).
+            using (var file = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.Read))
+            using (var writer = new CheckpointFileWriter(file))
+                write(writer);
             File.Move(temp, target, overwrite);
         }
         catch
@@ -80,7 +80,6 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
         }
     }
 
-    private const int WriteBuffer = 16 * 1024;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _folders = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> List(string folder, bool folders = false)
