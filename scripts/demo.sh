@@ -127,8 +127,9 @@ wait_for "the embedded broker" 30 test -s "$TOPUP_BROKER_FILE"
 redis_port=$(free_port)
 # In memory only: a new broker is a new cluster, and the predictions of an old one would only mislead.
 # In a session of its own: redis-server exits on the SIGINT a terminal's Ctrl-C sends to the whole foreground
-# process group, which would leave the job's last batch without its Redis; it is stopped with the others, in order.
-start redis setsid redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$(cd "$run_dir" && pwd)"
+# process group, which would leave the job's last batch without its Redis; it is stopped with the others, in order,
+# and gets SIGTERM if this script is killed outright (kill -9 of the group) rather than outliving it.
+start redis setsid setpriv --pdeathsig TERM redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$(cd "$run_dir" && pwd)"
 wait_for "Redis" 30 port_open "$redis_port"
 export TOPUP_REDIS="127.0.0.1:$redis_port"   # the job writes there, the API reads there
 start dashboard dotnet "$consumer_dll" --port "$port" --html "$out/dashboard.html"

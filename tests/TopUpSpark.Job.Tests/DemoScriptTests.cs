@@ -70,7 +70,7 @@ public class DemoScriptTests
 
             // setsid made the demo's shell the leader of a process group of its own, as a terminal's foreground job is.
             ProgramProcess.SignalGroup(demo.Id, SigInt);
-            Assert.That(demo.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "the demo stopped after Ctrl-C");
+            Assert.That(demo.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, () => "the demo did not stop within 2 minutes of Ctrl-C:\n" + string.Join('\n', Lines()));
             demo.WaitForExit();
         }
         finally
