@@ -32,11 +32,13 @@ public class DemoScriptTests
         var earlierCheckpoint = Directory.CreateDirectory(Path.Combine(_work, "out", "checkpoint")).FullName;
         File.WriteAllText(Path.Combine(earlierCheckpoint, "metadata"), "{\"id\":\"an earlier run\"}");
         var output = new List<string>();
-        var info = new ProcessStartInfo("setsid")
+        // Ctrl-C as in a terminal: SIGINT handled as by default, even when the test runner was started with it
+        // ignored (a background job of a script), which bash would inherit and then could not trap.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path,
         };
-        foreach (var argument in new[] { "bash", "scripts/demo.sh", "--out", Path.Combine(_work, "out"), "--data", Path.Combine(_work, "data"),
+        foreach (var argument in new[] { "--default-signal=INT", "setsid", "bash", "scripts/demo.sh", "--out", Path.Combine(_work, "out"), "--data", Path.Combine(_work, "data"),
                      "--model", Path.Combine(_work, "course.model"), "--port", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--api-port", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(argument);
