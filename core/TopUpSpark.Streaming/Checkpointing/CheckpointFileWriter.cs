@@ -6,9 +6,9 @@ namespace TopUpSpark.Streaming.Checkpointing;
 /// <summary>
 /// A write-only stream over a new file: buffered in an array rented from the shared pool, each flush one
 /// positioned write, and the position kept here rather than asked of the file. A batch writes a few
-/// hundred checkpoint files; with a <see cref="BufferedStream"/> over a <see cref="FileStream"/> each
-/// allocated a 16 KiB buffer (about 90 MiB over a full replay, a tenth of all the job allocated) and each
-/// position a state file's lengths are filled in at cost a system call.
+/// hundred checkpoint files; a <see cref="BufferedStream"/> over a <see cref="FileStream"/> allocated a
+/// 16 KiB buffer for each (about 90 MiB over a full replay, a tenth of all the job allocated), and asked
+/// the file system for the position at each length a state file fills in afterwards.
 /// </summary>
 internal sealed class CheckpointFileWriter(SafeFileHandle file) : Stream
 {
@@ -52,9 +52,7 @@ internal sealed class CheckpointFileWriter(SafeFileHandle file) : Stream
             Flush();
             if (bytes.Length >= buffer.Length)
             {
-                RandomAccess.Write(file, bytes, _bufferAt);
-                _bufferAt += bytes.Length;
-                _length = Math.Max(_length, _bufferAt);
+                WriteThrough(bytes);
                 return;
             }
         }
@@ -69,10 +67,16 @@ internal sealed class CheckpointFileWriter(SafeFileHandle file) : Stream
     public override void Flush()
     {
         if (_buffered == 0 || _buffer is null) return;
-        RandomAccess.Write(file, _buffer.AsSpan(0, _buffered), _bufferAt);
-        _bufferAt += _buffered;
-        _length = Math.Max(_length, _bufferAt);
+        WriteThrough(_buffer.AsSpan(0, _buffered));
         _buffered = 0;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to the file where the buffer would start, and moves that start past them.</summary>
+    private void WriteThrough(ReadOnlySpan<byte> bytes)
+    {
+        RandomAccess.Write(file, bytes, _bufferAt);
+        _bufferAt += bytes.Length;
+        _length = Math.Max(_length, _bufferAt);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();

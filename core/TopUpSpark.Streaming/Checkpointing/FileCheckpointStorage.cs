@@ -67,7 +67,7 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
         var temp = $"{target}.{Writer}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";
         try
         {
-            // Shared for reading, as nobody reads a temporary: no lock is taken (see CheckpointFileWriter).
+            // A bare handle: the writer buffers and keeps the position itself (see CheckpointFileWriter).
             using (var file = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.Read))
             using (var writer = new CheckpointFileWriter(file))
                 write(writer);
