@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Messages;
 using TopUpSpark.Serving;
+using TopUpSpark.Streaming.Operators;
 using TopUpSpark.Streaming.Rows;
 
 namespace TopUpSpark.Job;
@@ -11,21 +12,27 @@ namespace TopUpSpark.Job;
 /// that window's counts — what topup-api serves. Idempotent per batch (see <see cref="RedisPredictionStore"/>):
 /// a replayed batch changes nothing. A Redis that does not answer fails the batch, which the job then reports.
 /// </summary>
-public sealed class RedisPredictionSink(RedisPredictionStore store, string modelId, TimeProvider clock, ILogger log)
+/// <param name="keyColumn">The customer id column (the schema file's key).</param>
+/// <param name="eventTimeColumn">The event-time column (the schema file's).</param>
+/// <param name="stateColumn">The column the window counts group by.</param>
+public sealed class RedisPredictionSink(RedisPredictionStore store, string modelId, TimeProvider clock, ILogger log,
+    string keyColumn, string eventTimeColumn, string stateColumn)
 {
     /// <summary>The scored columns the sink reads.</summary>
-    public static readonly string[] Columns = ["ID", "window_start", "window_end", "ts", "State", "prediction", "probability"];
+    public string[] Columns { get; } =
+        [keyColumn, WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, eventTimeColumn, stateColumn, ScoringUdf.PredictionColumn, ScoringUdf.ProbabilityColumn];
 
     public long CustomersWritten { get; private set; }
 
     public void Write(IReadOnlyList<object?[]> scored, RowSchema schema, BatchPart batch)
     {
-        var ordinals = Columns.Select(schema.Ordinal).ToArray();
+        var (id, windowStart, windowEnd, eventTime, state, prediction, probability) = (schema.Ordinal(Columns[0]), schema.Ordinal(Columns[1]),
+            schema.Ordinal(Columns[2]), schema.Ordinal(Columns[3]), schema.Ordinal(Columns[4]), schema.Ordinal(Columns[5]), schema.Ordinal(Columns[6]));
         var scoredAt = clock.GetUtcNow();
         var rows = scored
-            .Where(row => row[ordinals[5]] is double && row[ordinals[6]] is double && row[ordinals[0]] is string)
-            .Select(row => (Score: new CustomerPrediction((string)row[ordinals[0]]!, (double)row[ordinals[6]]!, (int)(double)row[ordinals[5]]!, modelId,
-                (DateTimeOffset)row[ordinals[1]]!, (DateTimeOffset)row[ordinals[2]]!, (DateTimeOffset)row[ordinals[3]]!, scoredAt), State: row[ordinals[4]] as string))
+            .Where(row => row[prediction] is double && row[probability] is double && row[id] is string)
+            .Select(row => (Score: new CustomerPrediction((string)row[id]!, (double)row[probability]!, (int)(double)row[prediction]!, modelId,
+                (DateTimeOffset)row[windowStart]!, (DateTimeOffset)row[windowEnd]!, (DateTimeOffset)row[eventTime]!, scoredAt), State: row[state] as string))
             .ToList();
         var latest = rows.Select(r => r.Score).GroupBy(p => p.Id, StringComparer.Ordinal)
             .Select(customer => customer.OrderByDescending(p => p.WindowEnd).ThenByDescending(p => p.Ts).First())

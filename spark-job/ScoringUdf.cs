@@ -38,8 +38,13 @@ public sealed class ScoringUdf
         }
     }
 
+    public const string PredictionColumn = "prediction";
+    public const string ProbabilityColumn = "probability";
+    /// <summary>Why a row was not scored (null when it was): <see cref="SkippedMarker"/>, or the model's rejection.</summary>
+    public const string IssueColumn = "scoring_issue";
+
     public static readonly IReadOnlyList<(string Name, ColumnKind Kind)> Columns =
-        [("prediction", ColumnKind.Double), ("probability", ColumnKind.Double), ("scoring_issue", ColumnKind.String)];
+        [(PredictionColumn, ColumnKind.Double), (ProbabilityColumn, ColumnKind.Double), (IssueColumn, ColumnKind.String)];
 
     public long RejectedRows => Interlocked.Read(ref _rejected);
     public long SkippedRows => Interlocked.Read(ref _skipped);

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using TopUpSpark.Core.Kafka;
 using TopUpSpark.Core.Messages;
+using TopUpSpark.Streaming.Operators;
 using TopUpSpark.Streaming.Rows;
 
 namespace TopUpSpark.Job;
@@ -22,9 +23,12 @@ public sealed class StateCountsPublisher : IDisposable
     private readonly ILogger _log;
     // A batch whose messages Kafka does not acknowledge within the outage limit fails, and is published again when it is retried.
     private readonly KafkaOutage _outage;
+    private readonly string _stateColumn;
 
-    public StateCountsPublisher(ProducerConfig config, string topic, KafkaOutage outage, KafkaClientLog log)
+    /// <param name="stateColumn">The column the counts group by.</param>
+    public StateCountsPublisher(ProducerConfig config, string topic, string stateColumn, KafkaOutage outage, KafkaClientLog log)
     {
+        _stateColumn = stateColumn;
         _producer = new ProducerBuilder<string, byte[]>(config).LogTo(log).Build();
         _topic = topic;
         _outage = outage;
@@ -48,8 +52,8 @@ public sealed class StateCountsPublisher : IDisposable
         var batchId = batch.BatchId;
         _log.LogInformation("epoch {Batch}: {Count} predicted top-up(s)", batchId, predictedTopUps.Count);
         if (predictedTopUps.Count == 0) return;
-        var windowEnd = schema.Ordinal("window_end");
-        var state = schema.Ordinal("State");
+        var windowEnd = schema.Ordinal(WindowAggregate.WindowEndColumn);
+        var state = schema.Ordinal(_stateColumn);
         var messages = ByWindowEnd(predictedTopUps, windowEnd, state);
         _producer.ProduceAndWait(messages.Select(message => (_topic, new Message<string, byte[]>
         {

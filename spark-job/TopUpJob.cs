@@ -32,13 +32,13 @@ public static class TopUpJob
         var compiled = CompileAhead.Compile(OwnAssemblies, options.Cores);
         log.LogInformation("compiled {Methods} methods of the job, engine, model runtime and Kafka code ahead of the first batch in {Millis:0} ms ({NotCompiled} left to their first call)",
             compiled.Methods, compiled.Elapsed.TotalMilliseconds, compiled.NotCompiled);
-        using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic,
+        using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic, TopUpQuery.StateColumn,
             Outage(kafka, options, loggers, "publish"), kafka.ClientLog(loggers.CreateLogger("publish"), $"{options.AppName}-publisher"));
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
             Outage(kafka, options, loggers, "dead-letters"), kafka.ClientLog(loggers.CreateLogger("dead-letters"), $"{options.AppName}-dlq"));
         using var redis = options.Redis is { } endpoint ? await RedisConnection.ConnectAsync(endpoint, TimeSpan.FromSeconds(10)) : null;
         var serving = redis is null ? null : new RedisPredictionSink(new RedisPredictionStore(redis.GetDatabase(), options.RedisKeyPrefix, options.RedisTtl),
-            ModelId(options.ModelFile), TimeProvider.System, loggers.CreateLogger("redis"));
+            ModelId(options.ModelFile), TimeProvider.System, loggers.CreateLogger("redis"), schema.Customer.KeyColumn, schema.EventTimeColumn, TopUpQuery.StateColumn);
         if (redis is not null)
             log.LogInformation("latest predictions go to Redis at {Redis} (keys {Prefix}prediction:<ID>, TTL {Ttl})", options.Redis, options.RedisKeyPrefix,
                 options.RedisTtl?.ToString() ?? "none");

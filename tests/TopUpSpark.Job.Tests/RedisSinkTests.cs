@@ -33,7 +33,7 @@ public class RedisSinkTests
     private (RedisPredictionSink Sink, RedisPredictionStore Store) NewSink(string prefix, TimeSpan? ttl = null)
     {
         var store = new RedisPredictionStore(_redis.Connection.GetDatabase(), prefix, ttl);
-        return (new RedisPredictionSink(store, "model@1", TimeProvider.System, NullLogger.Instance), store);
+        return (new RedisPredictionSink(store, "model@1", TimeProvider.System, NullLogger.Instance, "ID", "ts", "State"), store);
     }
 
     /// <summary>Every key under the prefix with its whole content (hash, set or sorted set), for comparing Redis before and after.</summary>
