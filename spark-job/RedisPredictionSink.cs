@@ -40,7 +40,7 @@ public sealed class RedisPredictionSink(RedisPredictionStore store, string model
         // As on topup-by-state: a prediction without a state counts under UNKNOWN.
         var windows = rows.Where(r => r.Score.Prediction == 1)
             .GroupBy(r => r.Score.WindowEnd)
-            .Select(window => new WindowCounts(window.Key, window
+            .Select(window => new WindowStateCounts(window.Key, window
                 .GroupBy(r => r.State ?? "UNKNOWN", StringComparer.Ordinal)
                 .Select(state => (state.Key, state.LongCount()))
                 .ToList()))

@@ -16,7 +16,7 @@ public sealed record WritingBatch(Guid QueryId, long BatchId, IReadOnlyList<int>
 }
 
 /// <summary>Predicted top-ups per state of one window, summed over every batch and task that added to it.</summary>
-public sealed record WindowCounts(DateTimeOffset WindowEnd, IReadOnlyList<(string State, long Count)> Counts);
+public sealed record WindowStateCounts(DateTimeOffset WindowEnd, IReadOnlyList<(string State, long Count)> Counts);
 
 /// <summary>
 /// Where the job keeps what the API serves, in Redis: one hash per customer, <c>&lt;prefix&gt;prediction:&lt;ID&gt;</c>,
@@ -44,7 +44,7 @@ public sealed class RedisPredictionStore(IDatabase redis, string keyPrefix, Time
     private long TtlSeconds => timeToLive is { } ttl ? Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds)) : 0;
 
     /// <summary>Writes the batch's latest prediction of each customer and its per-state counts; returns how many customers changed.</summary>
-    public async Task<int> WriteAsync(IReadOnlyCollection<CustomerPrediction> predictions, IReadOnlyCollection<WindowCounts> windows, WritingBatch batch)
+    public async Task<int> WriteAsync(IReadOnlyCollection<CustomerPrediction> predictions, IReadOnlyCollection<WindowStateCounts> windows, WritingBatch batch)
     {
         var query = batch.QueryId.ToString("D");
         var batchId = batch.BatchId.ToString(CultureInfo.InvariantCulture);
@@ -92,7 +92,7 @@ public sealed class RedisPredictionStore(IDatabase redis, string keyPrefix, Time
         "scored_at", Time(p.ScoredAt),
     ];
 
-    private async Task AddWindowAsync(WindowCounts window, string part)
+    private async Task AddWindowAsync(WindowStateCounts window, string part)
     {
         var end = window.WindowEnd.ToUnixTimeSeconds();
         var counts = WindowKey(end);
@@ -115,14 +115,14 @@ public sealed class RedisPredictionStore(IDatabase redis, string keyPrefix, Time
     }
 
     /// <summary>The newest window's per-state counts (descending count, then state), or null when there is none yet.</summary>
-    public async Task<WindowCounts?> LatestWindowAsync()
+    public async Task<WindowStateCounts?> LatestWindowAsync()
     {
         foreach (var newest in await redis.SortedSetRangeByRankAsync(_windowsIndex, 0, 0, Order.Descending))
         {
             var end = (long)newest;
             var entries = await redis.HashGetAllAsync(WindowKey(end));
             if (entries.Length == 0) return null;
-            return new WindowCounts(DateTimeOffset.FromUnixTimeSeconds(end), entries
+            return new WindowStateCounts(DateTimeOffset.FromUnixTimeSeconds(end), entries
                 .Select(e => ((string)e.Name!, (long)e.Value))
                 .OrderByDescending(c => c.Item2).ThenBy(c => c.Item1, StringComparer.Ordinal)
                 .ToList());

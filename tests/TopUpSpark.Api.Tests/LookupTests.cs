@@ -39,7 +39,7 @@ public class LookupTests
         var store = new RedisPredictionStore(_redis.Connection.GetDatabase(), "lookup:", timeToLive: null);
         var window = new DateTimeOffset(2026, 12, 3, 10, 0, 30, TimeSpan.Zero);
         var prediction = new CustomerPrediction("C-42", 0.8125, 1, "course.model@abc", window.AddSeconds(-30), window, window.AddSeconds(-12), window.AddSeconds(7.25));
-        await store.WriteAsync([prediction], [new WindowCounts(window, [("GUJARAT", 2), ("ORISSA", 5)])], new WritingBatch(Guid.NewGuid(), 3, [0, 1]));
+        await store.WriteAsync([prediction], [new WindowStateCounts(window, [("GUJARAT", 2), ("ORISSA", 5)])], new WritingBatch(Guid.NewGuid(), 3, [0, 1]));
         await using var api = await StartApi("lookup:");
         using var http = new HttpClient { BaseAddress = api.Address };
 
