@@ -19,15 +19,20 @@ public sealed class RedisPredictionSink(RedisPredictionStore store, string model
     string keyColumn, string eventTimeColumn, string stateColumn)
 {
     /// <summary>The scored columns the sink reads.</summary>
-    public string[] Columns { get; } =
+    public string[] Columns =>
         [keyColumn, WindowAggregate.WindowStartColumn, WindowAggregate.WindowEndColumn, eventTimeColumn, stateColumn, ScoringUdf.PredictionColumn, ScoringUdf.ProbabilityColumn];
 
     public long CustomersWritten { get; private set; }
 
     public void Write(IReadOnlyList<object?[]> scored, RowSchema schema, BatchPart batch)
     {
-        var (id, windowStart, windowEnd, eventTime, state, prediction, probability) = (schema.Ordinal(Columns[0]), schema.Ordinal(Columns[1]),
-            schema.Ordinal(Columns[2]), schema.Ordinal(Columns[3]), schema.Ordinal(Columns[4]), schema.Ordinal(Columns[5]), schema.Ordinal(Columns[6]));
+        var id = schema.Ordinal(keyColumn);
+        var windowStart = schema.Ordinal(WindowAggregate.WindowStartColumn);
+        var windowEnd = schema.Ordinal(WindowAggregate.WindowEndColumn);
+        var eventTime = schema.Ordinal(eventTimeColumn);
+        var state = schema.Ordinal(stateColumn);
+        var prediction = schema.Ordinal(ScoringUdf.PredictionColumn);
+        var probability = schema.Ordinal(ScoringUdf.ProbabilityColumn);
         var scoredAt = clock.GetUtcNow();
         var rows = scored
             .Where(row => row[prediction] is double && row[probability] is double && row[id] is string)
