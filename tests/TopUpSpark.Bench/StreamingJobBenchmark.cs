@@ -15,9 +15,9 @@ namespace TopUpSpark.Bench;
 /// converted course model, each with the available-now trigger. The raw read is timed from its first message
 /// received to its last, the job from its first batch's start to its last batch's end: connecting is left out
 /// of both. Each run's ratio is taken to the raw read of the same round. (2) The course's rate (one producer
-/// batch every 5 s) with the default model and trigger: per-batch processing time, with the JIT profile the
-/// replays recorded (a job's second start on), and the first batch again without one (a first start). The
-/// JSON states every target and whether the median met it.
+/// batch every 5 s) with the default model and trigger, <see cref="CourseRateRuns"/> times: per-batch processing
+/// time, with the JIT profile the replays recorded (a job's second start on), and the first batch again without one
+/// (a first start). The JSON states every target and whether the median met it.
 /// </summary>
 public sealed class StreamingJobBenchmark : IBenchmark
 {
@@ -28,6 +28,12 @@ public sealed class StreamingJobBenchmark : IBenchmark
 
     private const long MaxRecordsPerTrigger = 20_000;
     private const int Runs = 3;
+    /// <summary>
+    /// Runs at the course's rate, each of <see cref="CourseRateProducerBatches"/> producer batches. A batch there takes
+    /// a few milliseconds, so one slow file write of this VM decides a run's p99; the median of several runs' does
+    /// not hang on one.
+    /// </summary>
+    private const int CourseRateRuns = 3, CourseRateProducerBatches = 12;
     private const double TargetPercentOfRaw = 75;
     private const long TargetPeakRssMiB = 256, TargetCourseP99Ms = 25, TargetFirstBatchMs = 60;
 
@@ -66,9 +72,13 @@ public sealed class StreamingJobBenchmark : IBenchmark
 
             // The job at the course's rate as it runs from its second start on (with the JIT profile the replays above
             // recorded), and, for its first batch only, as on its very first start (no profile).
-            var live = await CourseRate(context, cluster, models["default_model"], "live", JitProfileFolder(context), context.Quick ? 6 : 36, cancel);
+            var live = new List<CourseRateRun>();
+            for (var run = 1; run <= CourseRateRuns; run++)
+                live.Add(await CourseRate(context, cluster, models["default_model"], $"live-{run}", JitProfileFolder(context),
+                    context.Quick ? 4 : CourseRateProducerBatches, cancel));
             var firstStart = await CourseRate(context, cluster, models["default_model"], "first-start", JitProfile.Off, 3, cancel);
-            live.Json["first_batch_ms_without_jit_profile"] = firstStart.FirstBatch;
+            var courseP99 = Spread.Of(live, r => r.P99);
+            var courseFirstBatch = Spread.Of(live, r => r.FirstBatch);
             var rawRate = Spread.Of(rawRuns, r => r.Rate);
             var defaultRuns = jobRuns["default_model"];
             var ratio = Spread.Of(defaultRuns, r => r.Rate / r.RawRate);
@@ -76,8 +86,9 @@ public sealed class StreamingJobBenchmark : IBenchmark
             var targets = new JsonArray(
                 Target(context, "full replay, default model: records/s as a share of the raw read's msg/s (median)", 100 * ratio.Median, TargetPercentOfRaw, "%", atLeast: true),
                 Target(context, "full replay, default model: peak RSS without a heap cap (highest run)", rss, TargetPeakRssMiB, "MiB", atLeast: false),
-                Target(context, "course rate: batch p99 after the first batch", live.P99, TargetCourseP99Ms, "ms", atLeast: false),
-                Target(context, "course rate: first batch (the job's JIT profile of an earlier run)", live.FirstBatch, TargetFirstBatchMs, "ms", atLeast: false));
+                Target(context, $"course rate: batch p99 after the first batch (median of {CourseRateRuns} runs)", courseP99.Median, TargetCourseP99Ms, "ms", atLeast: false),
+                Target(context, $"course rate: first batch (the job's JIT profile of an earlier run; median of {CourseRateRuns} runs)", courseFirstBatch.Median,
+                    TargetFirstBatchMs, "ms", atLeast: false));
             return new JsonObject
             {
                 ["data"] = new JsonObject
@@ -101,7 +112,15 @@ public sealed class StreamingJobBenchmark : IBenchmark
                     ["batch_ms_p99"] = capped.Summary.BatchMillisP99,
                     ["peak_rss_mib"] = capped.Summary.PeakWorkingSetMiB,
                 },
-                ["course_rate_default_model"] = live.Json,
+                ["course_rate_default_model"] = new JsonObject
+                {
+                    ["runs"] = CourseRateRuns,
+                    ["first_batch_ms"] = courseFirstBatch.ToJson(),
+                    ["batch_ms_p50"] = Spread.Of(live, r => r.P50).ToJson(),
+                    ["batch_ms_p99"] = courseP99.ToJson(),
+                    ["first_batch_ms_without_jit_profile"] = firstStart.FirstBatch,
+                    ["each_run"] = new JsonArray(live.Select(r => (JsonNode)r.Json).ToArray()),
+                },
                 ["targets"] = targets,
                 ["targets_met"] = targets.All(t => t!["met"]!.GetValue<bool>()),
             };
@@ -160,7 +179,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
         return new ReplayRun(summary, seconds, summary.InputRows / seconds);
     }
 
-    private sealed record CourseRateRun(JsonObject Json, long FirstBatch, long P99);
+    private sealed record CourseRateRun(JsonObject Json, long FirstBatch, long P50, long P99);
 
     /// <summary>Where the benchmark's job runs keep their JIT profile (see <see cref="JitProfile"/>): its own, not the user's.</summary>
     private static string JitProfileFolder(BenchContext context) => Path.Combine(context.WorkDirectory, "jit-profile");
@@ -197,6 +216,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
         var all = steady.Select(b => b.Millis).Order().ToList();
         context.Log($"course rate ({name}, JIT profile {jitProfile}): {producerBatches} producer batches → {batches.Count} job batches ({withData.Count} with data after the first); first batch {batches[0].Millis} ms, then p50 {JobRuns.Percentile(all, 0.5)} ms, p99 {JobRuns.Percentile(all, 0.99)} ms");
         var firstBatch = batches.Count == 0 ? 0 : batches[0].Millis;
+        var p50 = JobRuns.Percentile(all, 0.5);
         var p99 = JobRuns.Percentile(all, 0.99);
         return new CourseRateRun(new JsonObject
         {
@@ -204,12 +224,12 @@ public sealed class StreamingJobBenchmark : IBenchmark
             ["job_batches"] = batches.Count,
             ["job_batches_with_data"] = withData.Count,
             ["first_batch_ms"] = firstBatch,
-            ["batch_ms_p50"] = JobRuns.Percentile(all, 0.5),
+            ["batch_ms_p50"] = p50,
             ["batch_ms_p99"] = p99,
             ["batch_ms_max"] = all.Count == 0 ? 0 : all[^1],
             ["data_batch_ms_p50"] = JobRuns.Percentile(withData, 0.5),
             ["data_batch_ms_p99"] = JobRuns.Percentile(withData, 0.99),
-        }, firstBatch, p99);
+        }, firstBatch, p50, p99);
     }
 
     public IEnumerable<ReportRow> Report(JsonObject result)
