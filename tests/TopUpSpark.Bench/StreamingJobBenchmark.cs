@@ -30,8 +30,8 @@ public sealed class StreamingJobBenchmark : IBenchmark
     private const int Runs = 3;
     /// <summary>
     /// Runs at the course's rate, each of <see cref="CourseRateProducerBatches"/> producer batches. A batch there takes
-    /// a few milliseconds, so one slow file write of this VM decides a run's p99; the median of several runs' does
-    /// not hang on one.
+    /// a few milliseconds, so one slow Kafka read, publish or file write of this VM decides a run's p99; the median of
+    /// several runs' does not hang on one.
     /// </summary>
     private const int CourseRateRuns = 3, CourseRateProducerBatches = 12;
     private const double TargetPercentOfRaw = 75;
