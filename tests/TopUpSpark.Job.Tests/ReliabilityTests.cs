@@ -10,6 +10,7 @@ using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Producer;
 using TopUpSpark.Producer.DataGeneration;
+using TopUpSpark.Streaming.Checkpointing;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.TestSupport;
 
@@ -212,10 +213,11 @@ public class ReliabilityTests
         Assert.That((await Run(killed, kafka)).Failed, Is.False);
 
         // What a kill -9 in the middle of batch N's commits leaves: task 0 committed, the other tasks not; a
-        // parquet file, a state file and a commit half written under their temporary names; metadata half rewritten.
+        // parquet file and a state file half written under their temporary names, a commit half appended to its
+        // task's log; metadata half rewritten.
         var tasks = Directory.GetDirectories(Path.Combine(killed.Checkpoint, "tasks")).Order().ToList();
         Assert.That(tasks, Has.Count.EqualTo(4), "a task per partition");
-        var last = Directory.GetFiles(Path.Combine(tasks[1], "commits")).Select(f => long.Parse(Path.GetFileName(f))).Max();
+        var last = new QueryCheckpoint(new FileCheckpointStorage(killed.Checkpoint)).Task(1).LatestCommit()!.BatchId;
         var lastWithRows = Directory.GetFiles(killed.JoinedDirectory, "part-*.parquet").Order().Last();
         var leftovers = new[]
         {
@@ -223,11 +225,11 @@ public class ReliabilityTests
             Path.Combine(killed.PredictionsDirectory, $".part-{last + 1:D8}-00002.snappy.parquet.{Guid.NewGuid():N}.tmp"),
             Path.Combine(tasks[1], "state", $"{last}.{KilledWriter}.tmp"),
             Path.Combine(killed.Checkpoint, $"metadata.{KilledWriter}.tmp"),
-            Path.Combine(tasks[3], "commits", $"{last}.{KilledWriter}.tmp"),
         };
         var half = File.ReadAllBytes(lastWithRows)[..^100];
         foreach (var leftover in leftovers) File.WriteAllBytes(leftover, half);
-        foreach (var task in tasks.Skip(1)) File.Delete(Path.Combine(task, "commits", last.ToString()));
+        var cutCommits = tasks.Skip(1).Select(task => TaskLogFiles.RemoveCommit(task, last)).ToList();
+        File.AppendAllText(TaskLogFiles.NewestSegment(tasks[3]), cutCommits[^1][..(cutCommits[^1].Length / 2)]);
 
         var log = new CollectingLoggerProvider();
         using var loggers = log.CreateFactory();
@@ -271,17 +273,16 @@ public class ReliabilityTests
         var first = JobTestBed.ReadTopic(kafka, options.OutputTopic);
         var lastPublished = first.Select(m => BatchPart.TryRead(m.Message.Headers, out _)!.BatchId).Max();
         var tasks = Directory.GetDirectories(Path.Combine(options.Checkpoint, "tasks"));
-        var commits = tasks.Select(t => Path.Combine(t, "commits", lastPublished.ToString())).ToList();
         var records = Directory.GetFiles(Path.Combine(options.Checkpoint, "sinks", $"publish-per-state-counts-to-{options.OutputTopic}"), $"{lastPublished}-*").ToList();
         Assert.That(records.Select(Path.GetFileName), Is.EqualTo(new[] { $"{lastPublished}-0-3" }), "the batch's delivery is recorded with its tasks");
 
         // Killed after the delivery was recorded, before the commit: the replay must not publish again.
-        commits.ForEach(File.Delete);
+        foreach (var task in tasks) TaskLogFiles.RemoveCommit(task, lastPublished);
         Assert.That((await Run(options, kafka)).Failed, Is.False);
         Assert.That(JobTestBed.ReadTopic(kafka, options.OutputTopic), Has.Count.EqualTo(first.Count));
 
         // Killed between Kafka's acknowledgement and that record: published again, recognisably the same part.
-        commits.ForEach(File.Delete);
+        foreach (var task in tasks) TaskLogFiles.RemoveCommit(task, lastPublished);
         records.ForEach(File.Delete);
         Assert.That((await Run(options, kafka)).Failed, Is.False);
         var all = JobTestBed.ReadTopic(kafka, options.OutputTopic);

@@ -5,7 +5,7 @@ namespace TopUpSpark.Streaming.Tests;
 
 /// <summary>
 /// A checkpoint outlives the program that wrote it: what earlier versions wrote (camelCase JSON through
-/// reflection) must still resume, and what this version writes must keep that form.
+/// reflection, a file per record) must still resume, and what this version writes must keep that form.
 /// </summary>
 public class CheckpointFormatTests
 {
@@ -58,22 +58,124 @@ public class CheckpointFormatTests
     }
 
     [Test]
-    public void Task_records_are_written_as_camel_case_json_and_read_back()
+    public void Task_records_are_appended_to_the_task_log_as_camel_case_json_lines_and_read_back()
     {
         var task = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(0);
         var offsets = new TaskOffsets(3, DateTimeOffset.Parse("2026-12-03T12:00:00Z"),
             new Dictionary<string, long> { ["customer"] = 1 }, new Dictionary<string, long> { ["customer"] = 9 },
             DateTimeOffset.Parse("2023-11-14T22:13:10Z"), DateTimeOffset.Parse("2023-11-14T22:13:15Z"));
         task.WriteOffsets(offsets);
+        task.WriteCommit(new TaskCommit(3, offsets.EvictionWatermark, new Dictionary<string, DateTimeOffset> { ["customer"] = DateTimeOffset.Parse("2023-11-14T22:13:40Z") }));
 
-        var written = File.ReadAllText(Path.Combine(_directory, "tasks/0/offsets/3"));
+        var segment = Directory.GetFiles(Path.Combine(_directory, "tasks/0/log")).Single();
+        var lines = File.ReadAllText(segment);
         var read = task.ReadOffsets(3);
         Assert.Multiple(() =>
         {
-            Assert.That(written, Does.StartWith("""{"batchId":3,"batchTimestamp":"2026-12-03T12:00:00+00:00","start":{"customer":1},"end":{"customer":9},"""));
+            Assert.That(Path.GetFileName(segment), Does.StartWith("3-"), "a segment is named by its first batch");
+            Assert.That(lines, Does.StartWith("""{"offsets":{"batchId":3,"batchTimestamp":"2026-12-03T12:00:00+00:00","start":{"customer":1},"end":{"customer":9},"""));
+            Assert.That(lines, Does.EndWith("""{"commit":{"batchId":3,"evictionWatermark":"2023-11-14T22:13:15+00:00","maxEventTimes":{"customer":"2023-11-14T22:13:40+00:00"}}}""" + "\n"));
+            Assert.That(lines.Count(c => c == '\n'), Is.EqualTo(2), "one line per record");
             Assert.That(read.Start, Is.EqualTo(offsets.Start));
             Assert.That(read.End, Is.EqualTo(offsets.End));
             Assert.That(read with { Start = offsets.Start, End = offsets.End }, Is.EqualTo(offsets));
+            Assert.That(task.LatestCommit()!.BatchId, Is.EqualTo(3));
         });
+    }
+
+    [Test]
+    public void A_task_of_an_earlier_version_goes_on_in_its_log()
+    {
+        WriteFile("tasks/2/offsets/7", """{"batchId":7,"batchTimestamp":"2026-11-30T10:05:00+00:00","start":{"customer":10},"end":{"customer":25},"lateRowsWatermark":null,"evictionWatermark":null}""");
+        WriteFile("tasks/2/commits/7", """{"batchId":7,"evictionWatermark":null,"maxEventTimes":{"customer":"2023-11-14T22:13:40+00:00"}}""");
+        var task = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(2);
+
+        task.WriteOffsets(Offsets(8));
+        Assert.That(task.LatestCommit()!.BatchId, Is.EqualTo(7), "the earlier version's commit is the latest until the log has a later one");
+        task.WriteCommit(Commit(8));
+        Assert.Multiple(() =>
+        {
+            Assert.That(task.LatestCommit()!.BatchId, Is.EqualTo(8));
+            Assert.That(task.LatestOffsets()!.BatchId, Is.EqualTo(8));
+            Assert.That(task.ReadOffsets(7).End["customer"], Is.EqualTo(25));
+        });
+    }
+
+    [Test]
+    public void A_record_cut_off_by_a_kill_is_not_a_record_and_the_next_writer_appends_to_a_segment_of_its_own()
+    {
+        var checkpoint = new QueryCheckpoint(new FileCheckpointStorage(_directory));
+        var killed = checkpoint.Task(1);
+        killed.WriteOffsets(Offsets(5));
+        killed.WriteCommit(Commit(5));
+        killed.WriteOffsets(Offsets(6));
+        var segment = Directory.GetFiles(Path.Combine(_directory, "tasks/1/log")).Single();
+        File.AppendAllText(segment, """{"commit":{"batchId":6,"evictionWat""");
+
+        var restarted = checkpoint.Task(1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(restarted.LatestCommit()!.BatchId, Is.EqualTo(5), "the cut-off commit of batch 6 does not count");
+            Assert.That(restarted.LatestOffsets()!.BatchId, Is.EqualTo(6), "batch 6 was planned: it is replayed");
+        });
+
+        restarted.WriteCommit(Commit(6));
+        restarted.WriteOffsets(Offsets(7));
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllText(segment), Does.EndWith("evictionWat"), "the killed writer's segment is left as it was");
+            Assert.That(Directory.GetFiles(Path.Combine(_directory, "tasks/1/log")), Has.Length.EqualTo(2));
+            Assert.That(checkpoint.Task(1).LatestCommit()!.BatchId, Is.EqualTo(6));
+            Assert.That(checkpoint.Task(1).LatestOffsets()!.BatchId, Is.EqualTo(7));
+            Assert.That(checkpoint.Task(1).ReadOffsets(6).End["customer"], Is.EqualTo(60), "the offsets of the replayed batch are still in the killed writer's segment");
+        });
+    }
+
+    [Test]
+    public void Old_log_segments_are_removed_but_never_what_a_restart_needs()
+    {
+        var task = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(0);
+        var store = new CountingStore();
+        for (var batch = 0L; batch < 3 * TaskLog.RetainBatches; batch++)
+        {
+            task.WriteOffsets(Offsets(batch));
+            task.WriteState(batch, [("count", store)]);
+            task.WriteCommit(Commit(batch));
+        }
+        task.WriteOffsets(Offsets(3 * TaskLog.RetainBatches));
+        // The removal runs in the background.
+        WaitForRemoval(() => Directory.GetFiles(Path.Combine(_directory, "tasks/0/log")).Length < 3 * TaskLog.RetainBatches / TaskLog.SnapshotInterval);
+
+        var restarted = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(0);
+        var latest = restarted.LatestCommit()!.BatchId;
+        var firstKept = Directory.GetFiles(Path.Combine(_directory, "tasks/0/log")).Select(f => long.Parse(Path.GetFileName(f).Split('-')[0])).Min();
+        Assert.Multiple(() =>
+        {
+            Assert.That(latest, Is.EqualTo(3 * TaskLog.RetainBatches - 1));
+            Assert.That(restarted.LatestOffsets()!.BatchId, Is.EqualTo(3 * TaskLog.RetainBatches));
+            Assert.That(restarted.ReadOffsets(latest).End["customer"], Is.EqualTo(latest * 10));
+            Assert.That(restarted.ReadState(latest)["count"], Is.Not.Empty, "the state chain after the latest snapshot is kept");
+            Assert.That(firstKept, Is.GreaterThan(0), "old segments were removed");
+            Assert.That(firstKept, Is.LessThanOrEqualTo(latest - TaskLog.RetainBatches), "the retained batches were kept");
+        });
+    }
+
+    private static void WaitForRemoval(Func<bool> removed)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!removed() && DateTime.UtcNow < deadline) Thread.Sleep(20);
+    }
+
+    private static TaskOffsets Offsets(long batch) => new(batch, DateTimeOffset.Parse("2026-12-03T12:00:00Z"),
+        new Dictionary<string, long> { ["customer"] = (batch - 1) * 10 }, new Dictionary<string, long> { ["customer"] = batch * 10 }, null, null);
+
+    private static TaskCommit Commit(long batch) => new(batch, null, new Dictionary<string, DateTimeOffset> { ["customer"] = DateTimeOffset.Parse("2023-11-14T22:13:40Z").AddSeconds(batch) });
+
+    private sealed class CountingStore : TopUpSpark.Streaming.State.IStateStore
+    {
+        public long Rows => 1;
+        public void WriteSnapshot(BinaryWriter writer) => writer.Write(1L);
+        public void WriteDelta(BinaryWriter writer) => writer.Write(1L);
+        public void Restore(BinaryReader? snapshot, IEnumerable<BinaryReader> deltas) { }
     }
 }

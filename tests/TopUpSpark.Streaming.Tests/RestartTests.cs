@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using TopUpSpark.Streaming.Checkpointing;
 using static TopUpSpark.Streaming.Tests.StreamHarness;
 
 namespace TopUpSpark.Streaming.Tests;
@@ -42,8 +43,9 @@ public class RestartTests
             catch (SimulatedCrash)
             {
                 Assert.That(crashed, Is.True);
-                Assert.That(File.Exists(Path.Combine(crashing.Directory, "checkpoint", "tasks", "0", "offsets", "2")), Is.True, "offsets were written ahead");
-                Assert.That(File.Exists(Path.Combine(crashing.Directory, "checkpoint", "tasks", "0", "commits", "2")), Is.False, "the commit was not");
+                var task = new QueryCheckpoint(new FileCheckpointStorage(Path.Combine(crashing.Directory, "checkpoint"))).Task(0);
+                Assert.That(task.LatestOffsets()!.BatchId, Is.EqualTo(2), "offsets were written ahead");
+                Assert.That(task.LatestCommit()!.BatchId, Is.EqualTo(1), "the commit was not");
                 crashing.ProcessAvailable();
             }
         }

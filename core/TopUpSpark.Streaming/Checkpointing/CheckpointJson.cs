@@ -12,6 +12,7 @@ namespace TopUpSpark.Streaming.Checkpointing;
 [JsonSerializable(typeof(QueryMetadata))]
 [JsonSerializable(typeof(TaskOffsets))]
 [JsonSerializable(typeof(TaskCommit))]
+[JsonSerializable(typeof(TaskLogRecord))]
 [JsonSerializable(typeof(TaskOwner))]
 [JsonSerializable(typeof(TaskIdentity))]
 [JsonSerializable(typeof(AvailableNowEnd))]
@@ -26,8 +27,8 @@ internal sealed partial class CheckpointJson : JsonSerializerContext
     {
         var someTime = global::System.DateTimeOffset.UnixEpoch;
         var offsets = new TaskOffsets(0, someTime, new Dictionary<string, long> { ["topic"] = 0 }, new Dictionary<string, long> { ["topic"] = 1 }, someTime, null);
-        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(offsets, Default.TaskOffsets), Default.TaskOffsets);
         var commit = new TaskCommit(0, someTime, new Dictionary<string, DateTimeOffset> { ["topic"] = someTime });
-        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(commit, Default.TaskCommit), Default.TaskCommit);
+        foreach (var record in new[] { new TaskLogRecord(offsets, null), new TaskLogRecord(null, commit) })
+            JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(record, Default.TaskLogRecord), Default.TaskLogRecord);
     }
 }

@@ -2,7 +2,8 @@ namespace TopUpSpark.Streaming.Checkpointing;
 
 /// <summary>
 /// A checkpoint in a folder of the file system. A file is written under a temporary name in the same
-/// folder, flushed to disk and renamed into place — an atomic replace on POSIX file systems, NFS included.
+/// folder and renamed into place — an atomic replace on POSIX file systems, NFS included; an append
+/// opens the file, writes at its end and closes it.
 /// </summary>
 public sealed class FileCheckpointStorage : ICheckpointStorage
 {
@@ -53,7 +54,15 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
         }
     }
 
-    private void WriteWhole(string path, Action<Stream> write, bool overwrite)
+    public void Append(string path, ReadOnlySpan<byte> bytes)
+    {
+        var target = LocateInExistingFolder(path);
+        // Opened and closed for each append: closing is what publishes the bytes to readers on other machines (NFS's close-to-open).
+        using var file = File.OpenHandle(target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        RandomAccess.Write(file, bytes, RandomAccess.GetLength(file));
+    }
+
+    private string LocateInExistingFolder(string path)
     {
         var target = Locate(path);
         var folder = Path.GetDirectoryName(target)!;
@@ -62,6 +71,12 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
             Directory.CreateDirectory(folder);
             _folders.TryAdd(folder, true);
         }
+        return target;
+    }
+
+    private void WriteWhole(string path, Action<Stream> write, bool overwrite)
+    {
+        var target = LocateInExistingFolder(path);
         // Unique per writer, and naming it: two instances briefly writing the same file (a task taken over) never
         // share a temporary, and a starting instance can tell a killed writer's leftover from a write in progress.
         var temp = $"{target}.{Writer}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";

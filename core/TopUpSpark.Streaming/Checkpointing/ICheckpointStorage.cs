@@ -22,6 +22,12 @@ public interface ICheckpointStorage
     /// <summary>Writes the file whole, replacing any previous version.</summary>
     void Write(string path, Action<Stream> write);
 
+    /// <summary>
+    /// Adds <paramref name="bytes"/> at the end of the file, creating it if missing, with one write. Not atomic:
+    /// a reader may see part of an append in progress, and a kill may leave part of one.
+    /// </summary>
+    void Append(string path, ReadOnlySpan<byte> bytes);
+
     /// <summary>Writes the file whole unless it exists: of instances creating it at once, exactly one succeeds.</summary>
     bool TryCreate(string path, Action<Stream> write);
 

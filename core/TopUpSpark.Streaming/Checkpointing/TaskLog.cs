@@ -1,21 +1,24 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using TopUpSpark.Streaming.State;
 
 namespace TopUpSpark.Streaming.Checkpointing;
 
 /// <summary>
-/// The checkpoint of one task, laid out like Spark's per query but per task: <c>offsets/N</c> (written
-/// before batch N runs: the task's offset range per input and the watermarks the batch runs with),
-/// <c>state/N</c> (each stateful operator's store after batch N: a whole snapshot every
-/// <see cref="SnapshotInterval"/> writes, the delta since the previous write in between),
-/// <c>commits/N</c> (written last: batch N is done, with the task's largest event time per input),
-/// <c>owner</c> (the instance that runs
-/// it) and <c>query</c> (the query it belongs to). Batch ids are the instance's, shared by the tasks of one
-/// batch, so a task's log may skip ids after moving between instances. Old entries beyond
-/// <see cref="RetainBatches"/> are removed, never the latest snapshot and what follows it.
+/// The checkpoint of one task, laid out like Spark's per query but per task: <c>log/</c> (<see cref="RecordLog"/>
+/// segments of one JSON line per record: a batch's offsets, appended before batch N runs — the task's offset range
+/// per input and the watermarks the batch runs with — and its commit, appended last — batch N is done, with the
+/// task's largest event time per input), <c>state/N</c> (each stateful operator's store after batch N: a whole
+/// snapshot every <see cref="SnapshotInterval"/> writes, the delta since the previous write in between),
+/// <c>owner</c> (the instance that runs it) and <c>query</c> (the query it belongs to). Batch ids are the
+/// instance's, shared by the tasks of one batch, so a task's log may skip ids after moving between instances.
+/// Old entries beyond <see cref="RetainBatches"/> are removed, never the latest snapshot and what follows it.
+/// Earlier versions wrote a file per offsets and commit record (<c>offsets/N</c>, <c>commits/N</c>): those are
+/// still read, and removed with age.
 /// </summary>
 public sealed class TaskLog
 {
@@ -24,6 +27,7 @@ public sealed class TaskLog
 
     private readonly ICheckpointStorage _storage;
     private readonly string _folder;
+    private readonly RecordLog _log;
     // Deltas written since the last snapshot; a snapshot is due when unknown (a fresh start).
     private int? _deltasSinceSnapshot;
     // The batch of the snapshot the current state is built on: retention keeps it and what follows.
@@ -35,6 +39,7 @@ public sealed class TaskLog
         _storage = storage;
         Task = task;
         _folder = $"tasks/{task.ToString(CultureInfo.InvariantCulture)}";
+        _log = new RecordLog(storage, $"{_folder}/log", SnapshotInterval);
     }
 
     public int Task { get; }
@@ -43,20 +48,69 @@ public sealed class TaskLog
 
     private string PathOf(string kind, long batchId) => $"{_folder}/{kind}/{batchId.ToString(CultureInfo.InvariantCulture)}";
 
-    public void WriteOffsets(TaskOffsets entry) => WriteJson(PathOf("offsets", entry.BatchId), entry, CheckpointJson.Default.TaskOffsets);
+    public void WriteOffsets(TaskOffsets entry) => Append(entry.BatchId, new TaskLogRecord(entry, null));
 
-    public TaskOffsets? LatestOffsets() => Latest("offsets") is { } id ? ReadOffsets(id) : null;
+    public TaskOffsets? LatestOffsets() =>
+        Newest(LatestLogged(r => r.Offsets, o => o.BatchId), Latest(LegacyOffsets) is { } id ? ReadLegacyOffsets(id) : null, o => o.BatchId);
 
     public TaskOffsets ReadOffsets(long batchId) =>
-        ReadJson(PathOf("offsets", batchId), CheckpointJson.Default.TaskOffsets) ?? throw new InvalidDataException($"{_storage.Locate(PathOf("offsets", batchId))} is missing");
+        _log.Segments().Where(s => s.FirstBatch <= batchId).SelectMany(LogRecords).Select(r => r.Offsets).FirstOrDefault(o => o?.BatchId == batchId)
+        ?? ReadLegacyOffsets(batchId)
+        ?? throw new InvalidDataException($"{Location} holds no offsets of batch {batchId}");
+
+    private TaskOffsets? ReadLegacyOffsets(long batchId) => ReadJson(PathOf(LegacyOffsets, batchId), CheckpointJson.Default.TaskOffsets);
 
     public void WriteCommit(TaskCommit entry)
     {
-        WriteJson(PathOf("commits", entry.BatchId), entry, CheckpointJson.Default.TaskCommit);
+        Append(entry.BatchId, new TaskLogRecord(null, entry));
         Purge(entry.BatchId);
     }
 
-    public TaskCommit? LatestCommit() => Latest("commits") is { } id ? ReadJson(PathOf("commits", id), CheckpointJson.Default.TaskCommit) : null;
+    public TaskCommit? LatestCommit() =>
+        Newest(LatestLogged(r => r.Commit, c => c.BatchId),
+            Latest(LegacyCommits) is { } id ? ReadJson(PathOf(LegacyCommits, id), CheckpointJson.Default.TaskCommit) : null, c => c.BatchId);
+
+    private static T? Newest<T>(T? logged, T? legacy, Func<T, long> batchId) where T : class =>
+        logged is null || (legacy is not null && batchId(legacy) > batchId(logged)) ? legacy : logged;
+
+    /// <summary>
+    /// The record of the largest batch among those <paramref name="pick"/> finds, from the newest segments that hold
+    /// any: a segment holds batches from its first on, and a later writer's segments start after an earlier one's
+    /// commits, so older segments hold older records. Two writers' segments may start at the same batch (one
+    /// planned it and stopped, the next replayed it): they are read together.
+    /// </summary>
+    private T? LatestLogged<T>(Func<TaskLogRecord, T?> pick, Func<T, long> batchId) where T : class
+    {
+        foreach (var sameStart in _log.Segments().GroupBy(s => s.FirstBatch))
+            if (sameStart.SelectMany(LogRecords).Select(pick).OfType<T>().MaxBy(batchId) is { } latest)
+                return latest;
+        return null;
+    }
+
+    private void Append(long batchId, TaskLogRecord record)
+    {
+        var line = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(line)) JsonSerializer.Serialize(json, record, CheckpointJson.Default.TaskLogRecord);
+        line.Write("\n"u8);
+        _log.Append(batchId, line.WrittenSpan);
+    }
+
+    private IEnumerable<TaskLogRecord> LogRecords(RecordLog.Segment segment)
+    {
+        foreach (var line in _log.Records(segment))
+        {
+            TaskLogRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(line.Span, CheckpointJson.Default.TaskLogRecord);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{_log.Locate(segment)} holds a damaged record ({e.Message}): was it edited by hand?", e);
+            }
+            if (record is not null) yield return record;
+        }
+    }
 
     /// <summary>Writes each store after <paramref name="batchId"/>, by operator id: whole when a snapshot is due, else its delta.</summary>
     public void WriteState(long batchId, IReadOnlyList<(string Id, IStateStore Store)> stores)
@@ -158,6 +212,9 @@ public sealed class TaskLog
     /// <summary>Temporary files of writes to this task's folder that a killed run never finished.</summary>
     public IReadOnlyList<string> RemoveLeftovers() => _storage.RemoveLeftovers(_folder, recursive: true);
 
+    private const string LegacyOffsets = "offsets";
+    private const string LegacyCommits = "commits";
+
     private long? Latest(string kind) => Ids(kind).Select(id => (long?)id).Max();
 
     private IEnumerable<long> Ids(string kind) =>
@@ -177,7 +234,8 @@ public sealed class TaskLog
         var keepFrom = Math.Min(committed - RetainBatches, snapshot);
         _purging = System.Threading.Tasks.Task.Run(() =>
         {
-            foreach (var kind in new[] { "offsets", "state", "commits" })
+            _log.RemoveBefore(keepFrom);
+            foreach (var kind in new[] { LegacyOffsets, "state", LegacyCommits })
                 foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
                     _storage.Delete(PathOf(kind, id));
         });
@@ -189,6 +247,11 @@ public sealed class TaskLog
 
     private T? ReadJson<T>(string path, JsonTypeInfo<T> type) => _storage.Read(path) is { } bytes ? JsonSerializer.Deserialize(bytes, type) : default;
 }
+
+/// <summary>One line of a task's log: a batch's offsets, or its commit.</summary>
+internal sealed record TaskLogRecord(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TaskOffsets? Offsets,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TaskCommit? Commit);
 
 /// <summary>The query a task's folder belongs to.</summary>
 internal sealed record TaskIdentity(Guid QueryId);
