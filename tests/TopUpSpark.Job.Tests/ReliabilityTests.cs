@@ -213,8 +213,8 @@ public class ReliabilityTests
         Assert.That((await Run(killed, kafka)).Failed, Is.False);
 
         // What a kill -9 in the middle of batch N's commits leaves: task 0 committed, the other tasks not; a
-        // parquet file and a state file half written under their temporary names, a commit half appended to its
-        // task's log; metadata half rewritten.
+        // parquet file half written under its temporary name, a state record and a commit half appended to their
+        // task's logs; metadata half rewritten.
         var tasks = Directory.GetDirectories(Path.Combine(killed.Checkpoint, "tasks")).Order().ToList();
         Assert.That(tasks, Has.Count.EqualTo(4), "a task per partition");
         var last = new QueryCheckpoint(new FileCheckpointStorage(killed.Checkpoint)).Task(1).LatestCommit()!.BatchId;
@@ -223,13 +223,14 @@ public class ReliabilityTests
         {
             Path.Combine(killed.JoinedDirectory, $".{Path.GetFileName(lastWithRows)}.{Guid.NewGuid():N}.tmp"),
             Path.Combine(killed.PredictionsDirectory, $".part-{last + 1:D8}-00002.snappy.parquet.{Guid.NewGuid():N}.tmp"),
-            Path.Combine(tasks[1], "state", $"{last}.{KilledWriter}.tmp"),
             Path.Combine(killed.Checkpoint, $"metadata.{KilledWriter}.tmp"),
         };
         var half = File.ReadAllBytes(lastWithRows)[..^100];
         foreach (var leftover in leftovers) File.WriteAllBytes(leftover, half);
         var cutCommits = tasks.Skip(1).Select(task => TaskLogFiles.RemoveCommit(task, last)).ToList();
-        File.AppendAllText(TaskLogFiles.NewestSegment(tasks[3]), cutCommits[^1][..(cutCommits[^1].Length / 2)]);
+        File.AppendAllText(TaskLogFiles.NewestSegment(tasks[3], "log"), cutCommits[^1][..(cutCommits[^1].Length / 2)]);
+        var stateSegment = TaskLogFiles.NewestSegment(tasks[1], "state");
+        File.AppendAllBytes(stateSegment, File.ReadAllBytes(stateSegment)[..100]);
 
         var log = new CollectingLoggerProvider();
         using var loggers = log.CreateFactory();

@@ -88,9 +88,15 @@ public class CheckpointFormatTests
     {
         WriteFile("tasks/2/offsets/7", """{"batchId":7,"batchTimestamp":"2026-11-30T10:05:00+00:00","start":{"customer":10},"end":{"customer":25},"lateRowsWatermark":null,"evictionWatermark":null}""");
         WriteFile("tasks/2/commits/7", """{"batchId":7,"evictionWatermark":null,"maxEventTimes":{"customer":"2023-11-14T22:13:40+00:00"}}""");
+        WriteLegacyState("tasks/2/state/7", ("sum", true, 40L));
         var task = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(2);
+        var store = new SumStore();
+        store.Restore(task.ReadState(7)["sum"]);
+        Assert.That(store.Value, Is.EqualTo(40), "the earlier version's state file");
 
+        store.Add(2);
         task.WriteOffsets(Offsets(8));
+        task.WriteState(8, [("sum", store)]);
         Assert.That(task.LatestCommit()!.BatchId, Is.EqualTo(7), "the earlier version's commit is the latest until the log has a later one");
         task.WriteCommit(Commit(8));
         Assert.Multiple(() =>
@@ -98,6 +104,47 @@ public class CheckpointFormatTests
             Assert.That(task.LatestCommit()!.BatchId, Is.EqualTo(8));
             Assert.That(task.LatestOffsets()!.BatchId, Is.EqualTo(8));
             Assert.That(task.ReadOffsets(7).End["customer"], Is.EqualTo(25));
+            Assert.That(SumStore.Restored(task.ReadState(8)["sum"]), Is.EqualTo(42), "a snapshot in the log");
+            Assert.That(SumStore.Restored(task.ReadState(7)["sum"]), Is.EqualTo(40), "the earlier file is still the state of batch 7");
+        });
+    }
+
+    [Test]
+    public void State_is_rebuilt_from_the_snapshot_and_deltas_up_to_the_batch_and_a_record_cut_off_by_a_kill_is_not_one()
+    {
+        var checkpoint = new QueryCheckpoint(new FileCheckpointStorage(_directory));
+        var killed = checkpoint.Task(0);
+        var store = new SumStore();
+        for (var batch = 0L; batch < 4; batch++)
+        {
+            store.Add(batch + 1);
+            killed.WriteState(batch, [("sum", store)]);
+        }
+        var segment = Directory.GetFiles(Path.Combine(_directory, "tasks/0/state")).Single();
+        var whole = File.ReadAllBytes(segment);
+        store.Add(5);
+        killed.WriteState(4, [("sum", store)]);
+        File.WriteAllBytes(segment, [.. File.ReadAllBytes(segment)[..^3]]);
+
+        var restarted = checkpoint.Task(0);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Path.GetFileName(segment), Does.StartWith("0-"), "the first write is a snapshot, starting a segment");
+            Assert.That(File.ReadAllBytes(segment), Has.Length.GreaterThan(whole.Length), "batch 4's delta was appended to it, then cut off");
+            Assert.That(SumStore.Restored(restarted.ReadState(3)["sum"]), Is.EqualTo(1 + 2 + 3 + 4));
+            Assert.That(SumStore.Restored(restarted.ReadState(1)["sum"]), Is.EqualTo(1 + 2), "deltas after the batch are left out");
+            Assert.That(() => restarted.ReadState(4), Throws.Nothing, "batch 4's cut-off record is not read");
+            Assert.That(SumStore.Restored(restarted.ReadState(4)["sum"]), Is.EqualTo(10), "the state of batch 3: batch 4 never committed");
+        });
+
+        var replayed = new SumStore();
+        replayed.Restore(restarted.ReadState(3)["sum"]);
+        replayed.Add(5);
+        restarted.WriteState(4, [("sum", replayed)]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Directory.GetFiles(Path.Combine(_directory, "tasks/0/state")), Has.Length.EqualTo(2), "a new writer starts with a snapshot in a segment of its own");
+            Assert.That(SumStore.Restored(checkpoint.Task(0).ReadState(4)["sum"]), Is.EqualTo(15));
         });
     }
 
@@ -157,6 +204,7 @@ public class CheckpointFormatTests
             Assert.That(restarted.ReadState(latest)["count"], Is.Not.Empty, "the state chain after the latest snapshot is kept");
             Assert.That(firstKept, Is.GreaterThan(0), "old segments were removed");
             Assert.That(firstKept, Is.LessThanOrEqualTo(latest - TaskLog.RetainBatches), "the retained batches were kept");
+            Assert.That(Directory.GetFiles(Path.Combine(_directory, "tasks/0/state")), Has.Length.LessThan(3 * TaskLog.RetainBatches / TaskLog.SnapshotInterval), "old state segments were removed");
         });
     }
 
@@ -170,6 +218,66 @@ public class CheckpointFormatTests
         new Dictionary<string, long> { ["customer"] = (batch - 1) * 10 }, new Dictionary<string, long> { ["customer"] = batch * 10 }, null, null);
 
     private static TaskCommit Commit(long batch) => new(batch, null, new Dictionary<string, DateTimeOffset> { ["customer"] = DateTimeOffset.Parse("2023-11-14T22:13:40Z").AddSeconds(batch) });
+
+    private void WriteLegacyState(string path, (string Id, bool Snapshot, long Value) store)
+    {
+        using var bytes = new MemoryStream();
+        using (var writer = new BinaryWriter(bytes))
+        {
+            writer.Write(1);
+            writer.Write(store.Id);
+            writer.Write(store.Snapshot);
+            writer.Write(sizeof(long));
+            writer.Write(store.Value);
+        }
+        var full = Path.Combine(_directory, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllBytes(full, bytes.ToArray());
+    }
+
+    /// <summary>A running sum: its snapshot is the sum, a delta what was added since the last write.</summary>
+    private sealed class SumStore : TopUpSpark.Streaming.State.IStateStore
+    {
+        private long _added;
+
+        public long Value { get; private set; }
+        public long Rows => 1;
+
+        public void Add(long amount)
+        {
+            Value += amount;
+            _added += amount;
+        }
+
+        public void WriteSnapshot(BinaryWriter writer)
+        {
+            writer.Write(Value);
+            _added = 0;
+        }
+
+        public void WriteDelta(BinaryWriter writer)
+        {
+            writer.Write(_added);
+            _added = 0;
+        }
+
+        public void Restore(BinaryReader? snapshot, IEnumerable<BinaryReader> deltas)
+        {
+            Value = (snapshot?.ReadInt64() ?? 0) + deltas.Sum(d => d.ReadInt64());
+            _added = 0;
+        }
+
+        public void Restore(List<byte[]> chain) => Restore(Reader(chain[0]), chain.Skip(1).Select(Reader));
+
+        public static long Restored(List<byte[]> chain)
+        {
+            var store = new SumStore();
+            store.Restore(chain);
+            return store.Value;
+        }
+
+        private static BinaryReader Reader(byte[] bytes) => new(new MemoryStream(bytes));
+    }
 
     private sealed class CountingStore : TopUpSpark.Streaming.State.IStateStore
     {

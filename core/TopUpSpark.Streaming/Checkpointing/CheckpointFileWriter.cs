@@ -4,21 +4,25 @@ using Microsoft.Win32.SafeHandles;
 namespace TopUpSpark.Streaming.Checkpointing;
 
 /// <summary>
-/// A write-only stream over a new file: buffered in an array rented from the shared pool, each flush one
-/// positioned write, and the position kept here rather than asked of the file. A batch writes a few
-/// hundred checkpoint files; a <see cref="BufferedStream"/> over a <see cref="FileStream"/> allocated a
-/// 16 KiB buffer for each (about 90 MiB over a full replay, a tenth of all the job allocated), and asked
-/// the file system for the position at each length a state file fills in afterwards.
+/// A write-only stream over a new file, or over the end of one appended to: buffered in an array rented from
+/// the shared pool, each flush one positioned write, and the position kept here rather than asked of the
+/// file. A batch writes a few hundred checkpoint records; a <see cref="BufferedStream"/> over a
+/// <see cref="FileStream"/> allocated a 16 KiB buffer for each (about 90 MiB over a full replay, a tenth of
+/// all the job allocated), and asked the file system for the position at each length a state record fills
+/// in afterwards.
 /// </summary>
-internal sealed class CheckpointFileWriter(SafeFileHandle file) : Stream
+/// <param name="file">The file, open for writing.</param>
+/// <param name="start">Where in the file to write: 0 for a new file, its length to append.</param>
+internal sealed class CheckpointFileWriter(SafeFileHandle file, long start = 0) : Stream
 {
     private const int BufferBytes = 16 * 1024;
 
     private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
     private int _buffered;
     // Where _buffer[0] goes in the file, and how long the file is so far.
-    private long _bufferAt;
-    private long _length;
+    private long _bufferAt = start;
+    private long _length = start;
+    private readonly long _start = start;
 
     public override bool CanRead => false;
     public override bool CanSeek => true;
@@ -30,7 +34,8 @@ internal sealed class CheckpointFileWriter(SafeFileHandle file) : Stream
         get => _bufferAt + _buffered;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            // Never before the start: what an append writes to must not reach into what the file held already.
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, _start);
             Flush();
             _bufferAt = value;
         }

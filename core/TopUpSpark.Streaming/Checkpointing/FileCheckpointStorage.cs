@@ -54,12 +54,12 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
         }
     }
 
-    public void Append(string path, ReadOnlySpan<byte> bytes)
+    public void Append(string path, Action<Stream> write)
     {
-        var target = LocateInExistingFolder(path);
         // Opened and closed for each append: closing is what publishes the bytes to readers on other machines (NFS's close-to-open).
-        using var file = File.OpenHandle(target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        RandomAccess.Write(file, bytes, RandomAccess.GetLength(file));
+        using var file = File.OpenHandle(LocateInExistingFolder(path), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        using var writer = new CheckpointFileWriter(file, RandomAccess.GetLength(file));
+        write(writer);
     }
 
     private string LocateInExistingFolder(string path)

@@ -23,10 +23,11 @@ public interface ICheckpointStorage
     void Write(string path, Action<Stream> write);
 
     /// <summary>
-    /// Adds <paramref name="bytes"/> at the end of the file, creating it if missing, with one write. Not atomic:
-    /// a reader may see part of an append in progress, and a kill may leave part of one.
+    /// Adds what <paramref name="write"/> puts in the stream at the end of the file, creating it if missing; the
+    /// stream can seek back within what this append wrote. Not atomic: a reader may see part of an append in
+    /// progress, and a kill may leave part of one.
     /// </summary>
-    void Append(string path, ReadOnlySpan<byte> bytes);
+    void Append(string path, Action<Stream> write);
 
     /// <summary>Writes the file whole unless it exists: of instances creating it at once, exactly one succeeds.</summary>
     bool TryCreate(string path, Action<Stream> write);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -9,16 +8,16 @@ using TopUpSpark.Streaming.State;
 namespace TopUpSpark.Streaming.Checkpointing;
 
 /// <summary>
-/// The checkpoint of one task, laid out like Spark's per query but per task: <c>log/</c> (<see cref="RecordLog"/>
-/// segments of one JSON line per record: a batch's offsets, appended before batch N runs — the task's offset range
-/// per input and the watermarks the batch runs with — and its commit, appended last — batch N is done, with the
-/// task's largest event time per input), <c>state/N</c> (each stateful operator's store after batch N: a whole
-/// snapshot every <see cref="SnapshotInterval"/> writes, the delta since the previous write in between),
-/// <c>owner</c> (the instance that runs it) and <c>query</c> (the query it belongs to). Batch ids are the
-/// instance's, shared by the tasks of one batch, so a task's log may skip ids after moving between instances.
-/// Old entries beyond <see cref="RetainBatches"/> are removed, never the latest snapshot and what follows it.
-/// Earlier versions wrote a file per offsets and commit record (<c>offsets/N</c>, <c>commits/N</c>): those are
-/// still read, and removed with age.
+/// The checkpoint of one task, laid out like Spark's per query but per task, in two <see cref="RecordLog"/>s:
+/// <c>log/</c>, a JSON line per record — a batch's offsets, appended before batch N runs (the task's offset range
+/// per input and the watermarks the batch runs with), and its commit, appended last (batch N is done, with the
+/// task's largest event time per input); and <c>state/</c>, each stateful operator's store after batch N — a
+/// whole snapshot starting each segment, every <see cref="SnapshotInterval"/> writes and at each writer's first,
+/// the delta since the previous write in between. Beside them <c>owner</c> (the instance that runs it) and
+/// <c>query</c> (the query it belongs to). Batch ids are the instance's, shared by the tasks of one batch, so a
+/// task's log may skip ids after moving between instances. Old segments beyond <see cref="RetainBatches"/> are
+/// removed, never the latest snapshot's and what follows it. Earlier versions wrote a file per record
+/// (<c>offsets/N</c>, <c>state/N</c>, <c>commits/N</c>): those are still read, and removed with age.
 /// </summary>
 public sealed class TaskLog
 {
@@ -28,8 +27,9 @@ public sealed class TaskLog
     private readonly ICheckpointStorage _storage;
     private readonly string _folder;
     private readonly RecordLog _log;
-    // Deltas written since the last snapshot; a snapshot is due when unknown (a fresh start).
-    private int? _deltasSinceSnapshot;
+    private readonly RecordLog _state;
+    // Deltas this writer appended since its last snapshot.
+    private int _deltasSinceSnapshot;
     // The batch of the snapshot the current state is built on: retention keeps it and what follows.
     private long? _latestSnapshot;
     private long _purgedAt = -1;
@@ -39,7 +39,8 @@ public sealed class TaskLog
         _storage = storage;
         Task = task;
         _folder = $"tasks/{task.ToString(CultureInfo.InvariantCulture)}";
-        _log = new RecordLog(storage, $"{_folder}/log", SnapshotInterval);
+        _log = new RecordLog(storage, $"{_folder}/log", RecordFraming.Lines);
+        _state = new RecordLog(storage, $"{_folder}/{StateFolder}", RecordFraming.Sized);
     }
 
     public int Task { get; }
@@ -89,10 +90,9 @@ public sealed class TaskLog
 
     private void Append(long batchId, TaskLogRecord record)
     {
-        var line = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(line)) JsonSerializer.Serialize(json, record, CheckpointJson.Default.TaskLogRecord);
-        line.Write("\n"u8);
-        _log.Append(batchId, line.WrittenSpan);
+        // Segments of as many batches as the state's, so that the offsets and commits of a batch go with its state.
+        var newSegment = _log.SegmentStart is { } first && batchId >= first + SnapshotInterval;
+        _log.Append(batchId, newSegment, stream => JsonSerializer.Serialize(stream, record, CheckpointJson.Default.TaskLogRecord));
     }
 
     private IEnumerable<TaskLogRecord> LogRecords(RecordLog.Segment segment)
@@ -112,19 +112,23 @@ public sealed class TaskLog
         }
     }
 
-    /// <summary>Writes each store after <paramref name="batchId"/>, by operator id: whole when a snapshot is due, else its delta.</summary>
+    /// <summary>
+    /// Appends each store after <paramref name="batchId"/>, by operator id, to the state log: whole, at the start of
+    /// a new segment, every <see cref="SnapshotInterval"/> writes and at this writer's first; else its delta.
+    /// </summary>
     public void WriteState(long batchId, IReadOnlyList<(string Id, IStateStore Store)> stores)
     {
-        var snapshot = _deltasSinceSnapshot is not { } deltas || deltas >= SnapshotInterval - 1;
-        _storage.Write(PathOf("state", batchId), stream =>
+        var snapshot = _state.SegmentStart is null || _deltasSinceSnapshot >= SnapshotInterval - 1;
+        _state.Append(batchId, newSegment: snapshot, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(batchId);
+            writer.Write(snapshot);
             writer.Write(stores.Count);
             foreach (var (id, store) in stores)
             {
                 // The store streams to the file; its length is filled in afterwards, so a large state is never held twice in memory.
                 writer.Write(id);
-                writer.Write(snapshot);
                 var lengthAt = stream.Position;
                 writer.Write(0);
                 if (snapshot) store.WriteSnapshot(writer);
@@ -143,16 +147,48 @@ public sealed class TaskLog
 
     /// <summary>
     /// What rebuilds each operator's store after <paramref name="batchId"/>, by operator id: its latest
-    /// snapshot at or before that batch, then the deltas after it, oldest first.
+    /// snapshot at or before that batch, then the deltas after it up to that batch, oldest first.
     /// </summary>
     public Dictionary<string, List<byte[]>> ReadState(long batchId)
     {
+        // A segment starts with its snapshot; one whose snapshot a kill cut off holds no records, and an older one is used.
+        foreach (var segment in _state.Segments().Where(s => s.FirstBatch <= batchId))
+        {
+            Dictionary<string, List<byte[]>>? chains = null;
+            foreach (var record in _state.Records(segment))
+            {
+                using var reader = new BinaryReader(new MemoryStream(record.ToArray()));
+                var batch = reader.ReadInt64();
+                var isSnapshot = reader.ReadBoolean();
+                // Records after the batch are of batches planned but never committed.
+                if (batch > batchId || isSnapshot != (chains is null)) break;
+                chains ??= new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
+                var count = reader.ReadInt32();
+                for (var i = 0; i < count; i++)
+                {
+                    var id = reader.ReadString();
+                    var part = reader.ReadBytes(reader.ReadInt32());
+                    if (isSnapshot) chains[id] = [part];
+                    else if (chains.TryGetValue(id, out var chain)) chain.Add(part);
+                    else throw new InvalidDataException($"{_state.Locate(segment)} holds a delta of batch {batch} for '{id}', which its snapshot does not have");
+                }
+            }
+            if (chains is null) continue;
+            _latestSnapshot = segment.FirstBatch;
+            return chains;
+        }
+        return ReadLegacyState(batchId);
+    }
+
+    /// <summary>The state as earlier versions wrote it, a file per batch (<c>state/N</c>): the latest snapshot at or before <paramref name="batchId"/>, then the deltas.</summary>
+    private Dictionary<string, List<byte[]>> ReadLegacyState(long batchId)
+    {
         var chains = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
         var complete = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var batch in Ids("state").Where(id => id <= batchId).OrderDescending())
+        foreach (var batch in Ids(StateFolder).Where(id => id <= batchId).OrderDescending())
         {
             _latestSnapshot = batch;
-            var bytes = _storage.Read(PathOf("state", batch)) ?? throw new InvalidDataException($"{_storage.Locate(PathOf("state", batch))} vanished while it was read");
+            var bytes = _storage.Read(PathOf(StateFolder, batch)) ?? throw new InvalidDataException($"{_storage.Locate(PathOf(StateFolder, batch))} vanished while it was read");
             using var reader = new BinaryReader(new MemoryStream(bytes));
             var count = reader.ReadInt32();
             for (var i = 0; i < count; i++)
@@ -165,11 +201,7 @@ public sealed class TaskLog
                 chain.Insert(0, part);
                 if (isSnapshot) complete.Add(id);
             }
-            if (chains.Count > 0 && complete.Count == chains.Count)
-            {
-                _deltasSinceSnapshot = chains.Values.Max(c => c.Count) - 1;
-                return chains;
-            }
+            if (chains.Count > 0 && complete.Count == chains.Count) return chains;
         }
         throw new InvalidDataException($"the state of {Location} after batch {batchId} has no snapshot to start from: was the checkpoint trimmed by hand?");
     }
@@ -212,6 +244,7 @@ public sealed class TaskLog
     /// <summary>Temporary files of writes to this task's folder that a killed run never finished.</summary>
     public IReadOnlyList<string> RemoveLeftovers() => _storage.RemoveLeftovers(_folder, recursive: true);
 
+    private const string StateFolder = "state";
     private const string LegacyOffsets = "offsets";
     private const string LegacyCommits = "commits";
 
@@ -235,7 +268,8 @@ public sealed class TaskLog
         _purging = System.Threading.Tasks.Task.Run(() =>
         {
             _log.RemoveBefore(keepFrom);
-            foreach (var kind in new[] { LegacyOffsets, "state", LegacyCommits })
+            _state.RemoveBefore(keepFrom);
+            foreach (var kind in new[] { LegacyOffsets, StateFolder, LegacyCommits })
                 foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
                     _storage.Delete(PathOf(kind, id));
         });
