@@ -90,7 +90,7 @@ public sealed class TaskLog
 
     private void Append(long batchId, TaskLogRecord record)
     {
-        // Segments of as many batches as the state's, so that the offsets and commits of a batch go with its state.
+        // A segment spans as many batches as the state's snapshots do, so both logs lose their old segments at the same pace.
         var newSegment = _log.SegmentStart is { } first && batchId >= first + SnapshotInterval;
         _log.Append(batchId, newSegment, stream => JsonSerializer.Serialize(stream, record, CheckpointJson.Default.TaskLogRecord));
     }
