@@ -57,12 +57,12 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
     public void Append(string path, Action<Stream> write)
     {
         // Opened and closed for each append: closing is what publishes the bytes to readers on other machines (NFS's close-to-open).
-        using var file = File.OpenHandle(LocateInExistingFolder(path), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        using var file = File.OpenHandle(LocateCreatingFolder(path), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         using var writer = new CheckpointFileWriter(file, RandomAccess.GetLength(file));
         write(writer);
     }
 
-    private string LocateInExistingFolder(string path)
+    private string LocateCreatingFolder(string path)
     {
         var target = Locate(path);
         var folder = Path.GetDirectoryName(target)!;
@@ -76,7 +76,7 @@ public sealed class FileCheckpointStorage : ICheckpointStorage
 
     private void WriteWhole(string path, Action<Stream> write, bool overwrite)
     {
-        var target = LocateInExistingFolder(path);
+        var target = LocateCreatingFolder(path);
         // Unique per writer, and naming it: two instances briefly writing the same file (a task taken over) never
         // share a temporary, and a starting instance can tell a killed writer's leftover from a write in progress.
         var temp = $"{target}.{Writer}-{Environment.CurrentManagedThreadId}{TemporarySuffix}";

@@ -30,8 +30,6 @@ public sealed class TaskLog
     private readonly RecordLog _state;
     // Deltas this writer appended since its last snapshot.
     private int _deltasSinceSnapshot;
-    // The batch of the snapshot the current state is built on: retention keeps it and what follows.
-    private long? _latestSnapshot;
     private long _purgedAt = -1;
 
     internal TaskLog(ICheckpointStorage storage, int task)
@@ -142,7 +140,6 @@ public sealed class TaskLog
             }
         });
         _deltasSinceSnapshot = snapshot ? 0 : _deltasSinceSnapshot + 1;
-        if (snapshot) _latestSnapshot = batchId;
     }
 
     /// <summary>
@@ -173,9 +170,7 @@ public sealed class TaskLog
                     else throw new InvalidDataException($"{_state.Locate(segment)} holds a delta of batch {batch} for '{id}', which its snapshot does not have");
                 }
             }
-            if (chains is null) continue;
-            _latestSnapshot = segment.FirstBatch;
-            return chains;
+            if (chains is not null) return chains;
         }
         return ReadLegacyState(batchId);
     }
@@ -187,7 +182,6 @@ public sealed class TaskLog
         var complete = new HashSet<string>(StringComparer.Ordinal);
         foreach (var batch in Ids(StateFolder).Where(id => id <= batchId).OrderDescending())
         {
-            _latestSnapshot = batch;
             var bytes = _storage.Read(PathOf(StateFolder, batch)) ?? throw new InvalidDataException($"{_storage.Locate(PathOf(StateFolder, batch))} vanished while it was read");
             using var reader = new BinaryReader(new MemoryStream(bytes));
             var count = reader.ReadInt32();
@@ -256,13 +250,14 @@ public sealed class TaskLog
             .Where(id => id >= 0);
 
     /// <summary>
-    /// Every <see cref="SnapshotInterval"/> batches, removes what is older than both the retention and the latest
-    /// snapshot — in the background: ten batches' files of every task take tens of milliseconds to delete on a
-    /// slow disk, which the batch that commits would otherwise wait out. Nothing removed is needed to recover.
+    /// Every <see cref="SnapshotInterval"/> batches, removes what is older than both the retention and this writer's
+    /// latest snapshot (the start of its state segment: a batch's state is written before its commit) — in the
+    /// background: ten batches' files of every task take tens of milliseconds to delete on a slow disk, which the
+    /// batch that commits would otherwise wait out. Nothing removed is needed to recover.
     /// </summary>
     private void Purge(long committed)
     {
-        if (_latestSnapshot is not { } snapshot || committed - _purgedAt < SnapshotInterval || !_purging.IsCompleted) return;
+        if (_state.SegmentStart is not { } snapshot || committed - _purgedAt < SnapshotInterval || !_purging.IsCompleted) return;
         _purgedAt = committed;
         var keepFrom = Math.Min(committed - RetainBatches, snapshot);
         _purging = System.Threading.Tasks.Task.Run(() =>
