@@ -11,6 +11,9 @@ public static class Figures
 
     public static string Whole(JsonNode? value) => Number(value).ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>Up to three decimals, as ab's milliseconds come.</summary>
+    public static string Decimal(JsonNode? value) => Number(value).ToString("0.###", CultureInfo.InvariantCulture);
+
     public static string Percent(JsonNode? share) => Number(share).ToString("P0", CultureInfo.InvariantCulture);
 
     /// <summary>A <see cref="Spread"/>'s JSON: "median (min – max over N runs)".</summary>
