@@ -143,7 +143,7 @@ internal sealed partial record ApacheBench(long Complete, long NonSuccess, long 
     public const int WarmUpRequests = 20_000;
 
     /// <summary>
-    /// Measured rounds after the warm-up. On this shared 2-core VM one round of the same build gave 17,000 to 24,700
+    /// Measured rounds after the warm-up. On this shared 2-core VM single rounds of one build gave 16,500 to 24,700
     /// lookups/s, so a single round says little; the published figure is the median round's.
     /// </summary>
     public const int Rounds = 3;
