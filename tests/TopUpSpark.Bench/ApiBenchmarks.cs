@@ -144,7 +144,7 @@ internal sealed partial record ApacheBench(long Complete, long NonSuccess, long 
 
     /// <summary>
     /// Measured rounds after the warm-up. On this shared 2-core VM single rounds of one build gave 16,500 to 24,700
-    /// lookups/s, so a single round says little; the published figure is the median round's.
+    /// lookups/s, so a single round says little; the published rate and p99 are the medians of the rounds'.
     /// </summary>
     public const int Rounds = 3;
 
