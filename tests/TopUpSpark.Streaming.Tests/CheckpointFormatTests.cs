@@ -208,6 +208,54 @@ public class CheckpointFormatTests
         });
     }
 
+    [Test]
+    public void A_removal_asked_for_while_one_runs_is_done_after_it()
+    {
+        // Deletes wait at a gate: the first removal is still running while every later batch commits.
+        using var gate = new ManualResetEventSlim();
+        var task = new QueryCheckpoint(new GatedDeletes(new FileCheckpointStorage(_directory), gate)).Task(0);
+        var store = new CountingStore();
+        var batches = 3L * TaskLog.RetainBatches;
+        for (var batch = 0L; batch < batches; batch++)
+        {
+            task.WriteOffsets(Offsets(batch));
+            task.WriteState(batch, [("count", store)]);
+            task.WriteCommit(Commit(batch));
+        }
+        gate.Set();
+
+        // The last commit asked to keep from the retention's first batch; its segment starts at the snapshot interval below it.
+        var keepFrom = batches - 1 - TaskLog.RetainBatches;
+        var expectedFirst = keepFrom / TaskLog.SnapshotInterval * TaskLog.SnapshotInterval;
+        long FirstKept(string kind) => Directory.GetFiles(Path.Combine(_directory, "tasks/0", kind)).Select(f => long.Parse(Path.GetFileName(f).Split('-')[0])).Min();
+        WaitForRemoval(() => FirstKept("log") == expectedFirst && FirstKept("state") == expectedFirst);
+        Assert.Multiple(() =>
+        {
+            Assert.That(FirstKept("log"), Is.EqualTo(expectedFirst), "the last removal asked for ran once the first was done");
+            Assert.That(FirstKept("state"), Is.EqualTo(expectedFirst));
+        });
+    }
+
+    /// <summary>A storage whose deletes wait until the gate opens.</summary>
+    private sealed class GatedDeletes(ICheckpointStorage inner, ManualResetEventSlim gate) : ICheckpointStorage
+    {
+        public string Locate(string path) => inner.Locate(path);
+        public bool Exists(string path) => inner.Exists(path);
+        public long? Version(string path) => inner.Version(path);
+        public byte[]? Read(string path) => inner.Read(path);
+        public void Write(string path, Action<Stream> write) => inner.Write(path, write);
+        public void Append(string path, Action<Stream> write) => inner.Append(path, write);
+        public bool TryCreate(string path, Action<Stream> write) => inner.TryCreate(path, write);
+        public IReadOnlyList<string> List(string folder, bool folders = false) => inner.List(folder, folders);
+        public IReadOnlyList<string> RemoveLeftovers(string folder, bool recursive) => inner.RemoveLeftovers(folder, recursive);
+
+        public void Delete(string path)
+        {
+            gate.Wait(TimeSpan.FromSeconds(30));
+            inner.Delete(path);
+        }
+    }
+
     private static void WaitForRemoval(Func<bool> removed)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

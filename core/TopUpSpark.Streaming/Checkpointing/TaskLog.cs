@@ -253,24 +253,65 @@ public sealed class TaskLog
     /// Every <see cref="SnapshotInterval"/> batches, removes what is older than both the retention and this writer's
     /// latest snapshot (the start of its state segment: a batch's state is written before its commit) — in the
     /// background: ten batches' files of every task take tens of milliseconds to delete on a slow disk, which the
-    /// batch that commits would otherwise wait out. Nothing removed is needed to recover.
+    /// batch that commits would otherwise wait out. Nothing removed is needed to recover. While a removal runs, a
+    /// newer one is not started but left to it: it goes on to the newest bound when done, so none is lost, even
+    /// after the last commit of a run.
     /// </summary>
     private void Purge(long committed)
     {
-        if (_state.SegmentStart is not { } snapshot || committed - _purgedAt < SnapshotInterval || !_purging.IsCompleted) return;
+        if (_state.SegmentStart is not { } snapshot || committed - _purgedAt < SnapshotInterval) return;
         _purgedAt = committed;
-        var keepFrom = Math.Min(committed - RetainBatches, snapshot);
-        _purging = System.Threading.Tasks.Task.Run(() =>
+        lock (_removal)
         {
-            _log.RemoveBefore(keepFrom);
-            _state.RemoveBefore(keepFrom);
-            foreach (var kind in new[] { LegacyOffsets, StateFolder, LegacyCommits })
-                foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
-                    _storage.Delete(PathOf(kind, id));
-        });
+            _removal.KeepFrom = Math.Max(_removal.KeepFrom, Math.Min(committed - RetainBatches, snapshot));
+            if (_removal.Running) return;
+            _removal.Running = true;
+        }
+        System.Threading.Tasks.Task.Run(RemoveUntilCaughtUp);
     }
 
-    private System.Threading.Tasks.Task _purging = System.Threading.Tasks.Task.CompletedTask;
+    private void RemoveUntilCaughtUp()
+    {
+        try
+        {
+            while (true)
+            {
+                long keepFrom;
+                lock (_removal)
+                {
+                    // Decided under the lock that a purge takes, so that no newer bound arrives between deciding and stopping.
+                    if (_removal.KeepFrom <= _removal.Done)
+                    {
+                        _removal.Running = false;
+                        return;
+                    }
+                    keepFrom = _removal.KeepFrom;
+                }
+                _log.RemoveBefore(keepFrom);
+                _state.RemoveBefore(keepFrom);
+                foreach (var kind in new[] { LegacyOffsets, StateFolder, LegacyCommits })
+                    foreach (var id in Ids(kind).Where(id => id < keepFrom).ToList())
+                        _storage.Delete(PathOf(kind, id));
+                lock (_removal) _removal.Done = keepFrom;
+            }
+        }
+        catch
+        {
+            // A removal that failed is tried again by the next purge.
+            lock (_removal) _removal.Running = false;
+            throw;
+        }
+    }
+
+    /// <summary>What the background removal is asked to keep, and has already removed up to; guarded by locking it.</summary>
+    private sealed class Removal
+    {
+        public long KeepFrom = long.MinValue;
+        public long Done = long.MinValue;
+        public bool Running;
+    }
+
+    private readonly Removal _removal = new();
 
     private void WriteJson<T>(string path, T value, JsonTypeInfo<T> type) => _storage.Write(path, stream => JsonSerializer.Serialize(stream, value, type));
 
