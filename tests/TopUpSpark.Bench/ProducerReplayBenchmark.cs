@@ -26,9 +26,9 @@ public sealed class ProducerReplayBenchmark : IBenchmark
             var replay = await BenchData.ReplayOnce(input, cluster.BootstrapServers, cancel);
             replays.Add(replay);
             context.Log($"round {round}: replayed {replay.Messages} messages ({replay.Bytes / 1e6:F0} MB) in {replay.Elapsed.TotalSeconds:F2} s: " +
-                $"{replay.Messages / replay.Elapsed.TotalSeconds:F0} msg/s, {replay.Bytes / 1e6 / replay.Elapsed.TotalSeconds:F0} MB/s");
+                $"{MessagesPerSecond(replay):F0} msg/s, {MegabytesPerSecond(replay):F0} MB/s");
         }
-        var rates = Spread.Of(replays, r => r.Messages / r.Elapsed.TotalSeconds);
+        var rates = Spread.Of(replays, MessagesPerSecond);
         var first = replays[0];
         return new JsonObject
         {
@@ -46,12 +46,16 @@ public sealed class ProducerReplayBenchmark : IBenchmark
             ["megabytes"] = Math.Round(first.Bytes / 1e6, 1),
             ["replay_seconds"] = Spread.Of(replays, r => r.Elapsed.TotalSeconds).ToJson(3),
             ["msgs_per_s"] = rates.ToJson(),
-            ["mb_per_s"] = Spread.Of(replays, r => r.Bytes / 1e6 / r.Elapsed.TotalSeconds).ToJson(1),
+            ["mb_per_s"] = Spread.Of(replays, MegabytesPerSecond).ToJson(1),
             ["delivery_failures"] = replays.Sum(r => r.DeliveryFailures),
             ["target_msgs_per_s"] = TargetMessagesPerSecond,
             ["meets_target"] = rates.Median >= TargetMessagesPerSecond,
         };
     }
+
+    private static double MessagesPerSecond(ProducerRunSummary replay) => replay.Messages / replay.Elapsed.TotalSeconds;
+
+    private static double MegabytesPerSecond(ProducerRunSummary replay) => replay.Bytes / 1e6 / replay.Elapsed.TotalSeconds;
 
     public IEnumerable<ReportRow> Report(JsonObject result) =>
     [

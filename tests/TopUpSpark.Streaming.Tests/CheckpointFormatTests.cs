@@ -182,20 +182,14 @@ public class CheckpointFormatTests
     public void Old_log_segments_are_removed_but_never_what_a_restart_needs()
     {
         var task = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(0);
-        var store = new CountingStore();
-        for (var batch = 0L; batch < 3 * TaskLog.RetainBatches; batch++)
-        {
-            task.WriteOffsets(Offsets(batch));
-            task.WriteState(batch, [("count", store)]);
-            task.WriteCommit(Commit(batch));
-        }
+        CommitBatches(task, 3 * TaskLog.RetainBatches);
         task.WriteOffsets(Offsets(3 * TaskLog.RetainBatches));
         // The removal runs in the background.
         WaitForRemoval(() => Directory.GetFiles(Path.Combine(_directory, "tasks/0/log")).Length < 3 * TaskLog.RetainBatches / TaskLog.SnapshotInterval);
 
         var restarted = new QueryCheckpoint(new FileCheckpointStorage(_directory)).Task(0);
         var latest = restarted.LatestCommit()!.BatchId;
-        var firstKept = Directory.GetFiles(Path.Combine(_directory, "tasks/0/log")).Select(f => long.Parse(Path.GetFileName(f).Split('-')[0])).Min();
+        var firstKept = FirstKept("log");
         Assert.Multiple(() =>
         {
             Assert.That(latest, Is.EqualTo(3 * TaskLog.RetainBatches - 1));
@@ -214,20 +208,13 @@ public class CheckpointFormatTests
         // Deletes wait at a gate: the first removal is still running while every later batch commits.
         using var gate = new ManualResetEventSlim();
         var task = new QueryCheckpoint(new GatedDeletes(new FileCheckpointStorage(_directory), gate)).Task(0);
-        var store = new CountingStore();
         var batches = 3L * TaskLog.RetainBatches;
-        for (var batch = 0L; batch < batches; batch++)
-        {
-            task.WriteOffsets(Offsets(batch));
-            task.WriteState(batch, [("count", store)]);
-            task.WriteCommit(Commit(batch));
-        }
+        CommitBatches(task, batches);
         gate.Set();
 
         // The last commit asked to keep from the retention's first batch; its segment starts at the snapshot interval below it.
         var keepFrom = batches - 1 - TaskLog.RetainBatches;
         var expectedFirst = keepFrom / TaskLog.SnapshotInterval * TaskLog.SnapshotInterval;
-        long FirstKept(string kind) => Directory.GetFiles(Path.Combine(_directory, "tasks/0", kind)).Select(f => long.Parse(Path.GetFileName(f).Split('-')[0])).Min();
         WaitForRemoval(() => FirstKept("log") == expectedFirst && FirstKept("state") == expectedFirst);
         Assert.Multiple(() =>
         {
@@ -255,6 +242,22 @@ public class CheckpointFormatTests
             inner.Delete(path);
         }
     }
+
+    /// <summary>Batches 0 to <paramref name="count"/> − 1, each with its offsets, a state delta and its commit.</summary>
+    private static void CommitBatches(TaskLog task, long count)
+    {
+        var store = new CountingStore();
+        for (var batch = 0L; batch < count; batch++)
+        {
+            task.WriteOffsets(Offsets(batch));
+            task.WriteState(batch, [("count", store)]);
+            task.WriteCommit(Commit(batch));
+        }
+    }
+
+    /// <summary>The first batch of task 0's oldest segment in its <paramref name="kind"/> log ("log" or "state").</summary>
+    private long FirstKept(string kind) =>
+        Directory.GetFiles(Path.Combine(_directory, "tasks/0", kind)).Select(f => long.Parse(Path.GetFileName(f).Split('-')[0])).Min();
 
     private static void WaitForRemoval(Func<bool> removed)
     {
