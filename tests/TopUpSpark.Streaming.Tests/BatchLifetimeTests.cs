@@ -11,7 +11,8 @@ namespace TopUpSpark.Streaming.Tests;
 /// <summary>
 /// What a batch holds, and for how long. The engine hands a batch's record bytes back to the pool as soon
 /// as its decodes have run, and lets an operator's rows go once the last operator reading them has run.
-/// Whatever still reads them must see every byte of every record, in every batch.
+/// Whatever still reads them must see every byte of every record, in every batch. And what a batch cost the
+/// process besides its time: the garbage it leaves, the CPU time it took.
 /// </summary>
 public class BatchLifetimeTests
 {
@@ -97,6 +98,29 @@ public class BatchLifetimeTests
         Assert.That(reports.Select(r => r.Batch), Is.EqualTo(new[] { 0L, 1L }));
         Assert.That(reports[0].Reported && reports[0].Collected, Is.True, "batch 0 allocated 40 MiB: it collects before it reports");
         Assert.That(reports[1].Reported, Is.False, "batch 1 allocated little");
+    }
+
+    [Test]
+    public void Each_batch_reports_the_cpu_time_the_process_spent_while_it_ran()
+    {
+        var reports = new List<QueryProgress>();
+        RunAvailableNow(Enumerable.Range(1, 3).Select(i => CustomerJson(i.ToString(), i)).ToArray(), maxRecordsPerTrigger: 2, scanned =>
+            scanned.ParseJson(Customer, "ts").ForeachBatch("work", (_, _, batch) =>
+            {
+                // Batch 0 works until the process has spent 300 ms more of CPU time: on a busy machine that may take longer.
+                if (batch.BatchId != 0) return;
+                var start = Environment.CpuUsage.TotalTime;
+                while (Environment.CpuUsage.TotalTime - start < TimeSpan.FromMilliseconds(300)) Thread.SpinWait(1_000);
+            }),
+            reports.Add);
+
+        Assert.That(reports, Has.Count.EqualTo(2));
+        var cpu = reports.Select(r => r.Metrics.GetValueOrDefault(QueryProgress.ProcessCpuMetric)).ToList();
+        Assert.That(cpu[0], Is.GreaterThanOrEqualTo(300), "the batch that worked reports that work");
+        foreach (var (report, millis) in reports.Zip(cpu))
+            Assert.That(millis, Is.LessThanOrEqualTo((report.DurationMs["triggerExecution"] + 20) * Environment.ProcessorCount),
+                $"batch {report.BatchId}: no process spends more CPU time than its cores have in the batch's time");
+        Assert.That(cpu[1], Is.LessThan(cpu[0] - 200), "a batch of two rows costs a fraction of the one that worked");
     }
 
     /// <summary>Runs the query <paramref name="build"/> declares over a customer source holding <paramref name="messages"/>, available-now.</summary>

@@ -333,7 +333,7 @@ internal sealed class MicroBatchExecution : IDisposable
     public void RunBatch(PlannedBatch batch)
     {
         var timer = new PhaseTimer();
-        var gcPauseBefore = GC.GetTotalPauseDuration();
+        var usageBefore = ProcessUsage.Now();
         if (!batch.IsReplay) timer.Time("walCommit", () => ForEachTask(batch.Tasks, planned => planned.Task.Log.WriteOffsets(planned.Offsets)));
         var (read, next) = timer.Time("getBatch", () => Read(batch));
         // Tasks run side by side on the cores; a lone task's operators use them themselves.
@@ -356,8 +356,7 @@ internal sealed class MicroBatchExecution : IDisposable
         outputs.Clear();
         if (timer.Time("collectGarbage", _garbage.CollectIfDue) is false) timer.Durations.Remove("collectGarbage");
         timer.Finish();
-        var gcPause = (long)(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds;
-        Report(batch, contexts, timer, sinkRows, gcPause);
+        Report(batch, contexts, timer, sinkRows, ProcessUsage.Now().Since(usageBefore));
     }
 
     /// <summary>
@@ -522,13 +521,14 @@ internal sealed class MicroBatchExecution : IDisposable
         _nextBatchId = Math.Max(_nextBatchId, batch.BatchId + 1);
     }
 
-    private void Report(PlannedBatch batch, List<BatchContext> contexts, PhaseTimer timer, List<(string Sink, long Rows)> sinkRows, long gcPauseMs)
+    private void Report(PlannedBatch batch, List<BatchContext> contexts, PhaseTimer timer, List<(string Sink, long Rows)> sinkRows, ProcessUsage usage)
     {
         var counters = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var context in contexts)
             foreach (var (name, value) in context.Counters)
                 counters[name] = counters.GetValueOrDefault(name) + value;
-        if (gcPauseMs > 0) counters["gcPauseMs"] = gcPauseMs;
+        if (usage.GcPause > TimeSpan.Zero) counters[QueryProgress.GcPauseMetric] = (long)usage.GcPause.TotalMilliseconds;
+        if (usage.Cpu > TimeSpan.Zero) counters[QueryProgress.ProcessCpuMetric] = (long)usage.Cpu.TotalMilliseconds;
         var sources = _plan.Scans.Select(s => new SourceProgress(s.Value.Source.Description,
             batch.Tasks.ToDictionary(t => t.Task.Number, t => t.Offsets.Start[s.Key]),
             batch.Tasks.ToDictionary(t => t.Task.Number, t => t.Offsets.End[s.Key]),

@@ -21,7 +21,14 @@ public sealed record QueryProgress(
     long DeadLetters,
     long InvalidValues,
     long LostRecords,
-    IReadOnlyDictionary<string, long> Metrics);
+    IReadOnlyDictionary<string, long> Metrics)
+{
+    /// <summary>In <see cref="Metrics"/>: the milliseconds the .NET garbage collector paused the process during the batch.</summary>
+    public const string GcPauseMetric = "gcPauseMs";
+
+    /// <summary>In <see cref="Metrics"/>: the process's CPU milliseconds, all threads, while the batch ran.</summary>
+    public const string ProcessCpuMetric = "processCpuMs";
+}
 
 public sealed record StateOperatorProgress(string OperatorName, long NumRowsTotal, long NumRowsDroppedByWatermark);
 
