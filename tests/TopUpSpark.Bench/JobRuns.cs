@@ -5,14 +5,15 @@ using TopUpSpark.Models.SparkImport;
 using TopUpSpark.Models.Training;
 using TopUpSpark.Scoring.MlNet;
 using TopUpSpark.Scoring.Spark;
+using TopUpSpark.Streaming.Progress;
 
 namespace TopUpSpark.Bench;
 
 /// <summary>What the benchmarks of the job share: the model it scores with, and reading back its batches' progress.</summary>
 public static class JobRuns
 {
-    /// <summary>One batch of the job as its progress file reports it.</summary>
-    public sealed record BatchTiming(DateTimeOffset Start, DateTimeOffset End, long Rows, long Millis);
+    /// <summary>One batch of the job as its progress file reports it, with the CPU time the job's process spent while it ran.</summary>
+    public sealed record BatchTiming(DateTimeOffset Start, DateTimeOffset End, long Rows, long Millis, long CpuMillis);
 
     public static List<BatchTiming> ReadProgress(string file) =>
         File.ReadLines(file).Select(line =>
@@ -20,7 +21,9 @@ public static class JobRuns
             var p = JsonNode.Parse(line)!;
             var start = DateTimeOffset.Parse(p["timestamp"]!.GetValue<string>());
             var millis = p["durationMs"]!["triggerExecution"]!.GetValue<long>();
-            return new BatchTiming(start, start.AddMilliseconds(millis), p["numInputRows"]!.GetValue<long>(), millis);
+            // A metric is left out when it is zero.
+            var cpuMillis = p["metrics"]?[QueryProgress.ProcessCpuMetric]?.GetValue<long>() ?? 0;
+            return new BatchTiming(start, start.AddMilliseconds(millis), p["numInputRows"]!.GetValue<long>(), millis, cpuMillis);
         }).ToList();
 
     public static long Percentile(List<long> sorted, double p) =>

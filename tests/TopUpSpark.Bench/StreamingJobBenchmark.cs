@@ -14,7 +14,10 @@ namespace TopUpSpark.Bench;
 /// batch API, the job's ceiling), the job with the model <c>demo.sh</c> trains by default, and the job with the
 /// converted course model, each with the available-now trigger. The raw read is timed from its first message
 /// received to its last, the job from its first batch's start to its last batch's end: connecting is left out
-/// of both. Each run's ratio is taken to the raw read of the same round. (2) The course's rate (one producer
+/// of both. Each run's ratio is taken to the raw read of the same round. Each job run also sums the CPU time its
+/// process spent over its batches (all threads, from its progress), per record: on this shared VM it varies far
+/// less than the rates do, and set against the most CPU per record the ratio's target allows on these cores it says
+/// how far an engine change has to go. (2) The course's rate (one producer
 /// batch every 5 s) with the default model and trigger, <see cref="CourseRateRuns"/> times: per-batch processing
 /// time, with the JIT profile the replays recorded (a job's second start on), and the first batch again without one
 /// (a first start). The JSON states every target and whether the median met it.
@@ -62,7 +65,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
                     var run = await Replay(context, cluster.BootstrapServers, modelFile, $"{name}-{round}", new Dictionary<string, string>(), cancel);
                     jobRuns[name].Add(run with { RawRate = raw.Rate });
                     context.Log($"round {round}: job ({name}) {run.Summary.InputRows} records in {run.Seconds:F2} s = {run.Rate:F0} records/s " +
-                                $"({run.Rate / raw.Rate:P0} of the raw read), peak RSS {run.Summary.PeakWorkingSetMiB} MiB");
+                                $"({run.Rate / raw.Rate:P0} of the raw read), {run.CpuMicrosPerRecord:F2} µs of CPU per record, peak RSS {run.Summary.PeakWorkingSetMiB} MiB");
                 }
             }
             // The default model's run with the GC heap capped: what the job needs when memory matters more than speed.
@@ -104,6 +107,13 @@ public sealed class StreamingJobBenchmark : IBenchmark
                 ["runs"] = Runs,
                 ["max_records_per_trigger"] = MaxRecordsPerTrigger,
                 ["raw_read_msgs_per_s"] = rawRate.ToJson(),
+                // The most CPU time a record may take, all threads, for the job to keep pace with the target share of the
+                // raw read on this machine's cores; more per record and the target cannot be met, however well it overlaps.
+                ["cpu_allowed_by_target"] = new JsonObject
+                {
+                    ["cores"] = Environment.ProcessorCount,
+                    ["us_per_record"] = Math.Round(Environment.ProcessorCount * 1e6 / (TargetPercentOfRaw / 100 * rawRate.Median), 2),
+                },
                 ["full_replay"] = new JsonObject(jobRuns.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)ReplaySummary(pair.Value)))),
                 ["default_model_capped_heap"] = new JsonObject
                 {
@@ -133,6 +143,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
         ["batches"] = runs[0].Summary.Batches,
         ["records_per_s"] = Spread.Of(runs, r => r.Rate).ToJson(),
         ["ratio_to_raw_read"] = Spread.Of(runs, r => r.Rate / r.RawRate).ToJson(3),
+        ["cpu_us_per_record"] = Spread.Of(runs, r => r.CpuMicrosPerRecord).ToJson(2),
         ["batch_ms_p50"] = Spread.Of(runs, r => r.Summary.BatchMillisP50).ToJson(),
         ["batch_ms_p99"] = Spread.Of(runs, r => r.Summary.BatchMillisP99).ToJson(),
         ["peak_rss_mib"] = Spread.Of(runs, r => r.Summary.PeakWorkingSetMiB).ToJson(),
@@ -158,7 +169,8 @@ public sealed class StreamingJobBenchmark : IBenchmark
         };
     }
 
-    private sealed record ReplayRun(JobSummary Summary, double Seconds, double Rate, double RawRate = double.NaN);
+    /// <param name="CpuMicrosPerRecord">The job process's CPU time over its batches (all threads) per input record.</param>
+    private sealed record ReplayRun(JobSummary Summary, double Seconds, double Rate, double CpuMicrosPerRecord, double RawRate = double.NaN);
 
     /// <summary>The job over everything in the broker with the available-now trigger, as its own process.</summary>
     private static async Task<ReplayRun> Replay(BenchContext context, string bootstrap, string modelFile, string name,
@@ -176,7 +188,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
         var summary = JobProcess.ReadJson<JobSummary>(Path.Combine(output, "summary.json"));
         var batches = JobRuns.ReadProgress(Path.Combine(output, "progress.jsonl"));
         var seconds = (batches[^1].End - batches[0].Start).TotalSeconds;
-        return new ReplayRun(summary, seconds, summary.InputRows / seconds);
+        return new ReplayRun(summary, seconds, summary.InputRows / seconds, 1000.0 * batches.Sum(b => b.CpuMillis) / summary.InputRows);
     }
 
     private sealed record CourseRateRun(JsonObject Json, long FirstBatch, long P50, long P99);
@@ -238,7 +250,11 @@ public sealed class StreamingJobBenchmark : IBenchmark
         foreach (var (model, runs) in result["full_replay"]!.AsObject())
             yield return new($"job, full replay, {model.Replace('_', ' ')}",
                 $"{Figures.Spread(runs!["records_per_s"], Figures.Whole)} records/s; ratio {Figures.Spread(runs["ratio_to_raw_read"], Figures.Percent)}; " +
-                $"batch p99 {Figures.Whole(runs["batch_ms_p99"]!["median"])} ms; peak RSS {Figures.Whole(runs["peak_rss_mib"]!["max"])} MiB");
+                $"batch p99 {Figures.Whole(runs["batch_ms_p99"]!["median"])} ms; peak RSS {Figures.Whole(runs["peak_rss_mib"]!["max"])} MiB" +
+                (runs["cpu_us_per_record"] is JsonObject cpu ? $"; CPU {Figures.Decimal(cpu["median"])} µs per record" : ""));
+        if (result["cpu_allowed_by_target"] is JsonObject allowed)
+            yield return new($"the most CPU per record (all threads) with which the job could reach {TargetPercentOfRaw} % of the raw read on {allowed["cores"]} cores",
+                $"{Figures.Decimal(allowed["us_per_record"])} µs");
         var courseRate = result["course_rate_default_model"];
         if (courseRate?["batch_ms_p99"] is JsonObject p99 && courseRate["first_batch_ms"] is JsonObject firstBatch)
             yield return new("course rate, default model: batch p99 after the first batch; first batch",
