@@ -15,9 +15,8 @@ namespace TopUpSpark.Bench;
 /// converted course model, each with the available-now trigger. The raw read is timed from its first message
 /// received to its last, the job from its first batch's start to its last batch's end: connecting is left out
 /// of both. Each run's ratio is taken to the raw read of the same round. Each job run also sums the CPU time its
-/// process spent over its batches (all threads, from its progress), per record: on this shared VM it varies far
-/// less than the rates do, and set against the most CPU per record the ratio's target allows on these cores it says
-/// how far an engine change has to go. (2) The course's rate (one producer
+/// process spent over its batches (all threads, from its progress), per record: set against the most CPU per record
+/// the ratio's target allows on these cores, it says how far the engine has to go. (2) The course's rate (one producer
 /// batch every 5 s) with the default model and trigger, <see cref="CourseRateRuns"/> times: per-batch processing
 /// time, with the JIT profile the replays recorded (a job's second start on), and the first batch again without one
 /// (a first start). The JSON states every target and whether the median met it.
