@@ -46,11 +46,23 @@ public sealed class SourceRecords : IDisposable
     /// </summary>
     public SourceRecords ForPartition(int partition)
     {
-        var first = 0;
-        while (first < Count && _entries[_first + first].Partition < partition) first++;
-        var end = first;
-        while (end < Count && _entries[_first + end].Partition == partition) end++;
+        var entries = CollectionsMarshal.AsSpan(_entries).Slice(_first, Count);
+        var first = FirstAtOrAfter(entries, partition);
+        var end = first + FirstAtOrAfter(entries[first..], partition + 1);
         return new SourceRecords(this, _first + first, end - first);
+    }
+
+    /// <summary>The index of the first of the sorted <paramref name="entries"/> in <paramref name="partition"/> or a later one (their count if none).</summary>
+    private static int FirstAtOrAfter(ReadOnlySpan<Entry> entries, int partition)
+    {
+        int low = 0, high = entries.Length;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (entries[middle].Partition < partition) low = middle + 1;
+            else high = middle;
+        }
+        return low;
     }
 
     private readonly record struct Slice(int Chunk, int Start, int Length)
