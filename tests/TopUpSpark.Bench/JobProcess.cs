@@ -11,8 +11,16 @@ namespace TopUpSpark.Bench;
 public sealed partial class JobProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly PeakMemoryWatch _memory;
 
-    private JobProcess(Process process) => _process = process;
+    private JobProcess(Process process)
+    {
+        _process = process;
+        _memory = new PeakMemoryWatch(process.Id);
+    }
+
+    /// <summary>What the job's resident memory was made of when it was highest (sampled; see <see cref="PeakMemoryWatch"/>).</summary>
+    public MemorySample? HighestMemory => _memory.Highest;
 
     public static JobProcess Start(BenchContext context, string logFile, params string[] arguments) =>
         Start(context, logFile, new Dictionary<string, string>(), arguments);
@@ -65,6 +73,7 @@ public sealed partial class JobProcess : IDisposable
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _memory.Dispose();
         _process.Dispose();
     }
 }

@@ -64,13 +64,15 @@ public sealed class StreamingJobBenchmark : IBenchmark
                     var run = await Replay(context, cluster.BootstrapServers, modelFile, $"{name}-{round}", new Dictionary<string, string>(), cancel);
                     jobRuns[name].Add(run with { RawRate = raw.Rate });
                     context.Log($"round {round}: job ({name}) {run.Summary.InputRows} records in {run.Seconds:F2} s = {run.Rate:F0} records/s " +
-                                $"({run.Rate / raw.Rate:P0} of the raw read), {run.CpuMicrosPerRecord:F2} µs of CPU per record, peak RSS {run.Summary.PeakWorkingSetMiB} MiB");
+                                $"({run.Rate / raw.Rate:P0} of the raw read), {run.CpuMicrosPerRecord:F2} µs of CPU per record, peak RSS {run.Summary.PeakWorkingSetMiB} MiB" +
+                                (run.HighestMemory is { } memory ? $" ({Describe(memory)})" : ""));
                 }
             }
             // The default model's run with the GC heap capped: what the job needs when memory matters more than speed.
             var capped = await Replay(context, cluster.BootstrapServers, models["default_model"], "replay-capped",
                 new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" }, cancel);
-            context.Log($"job with a 256 MiB GC heap cap: {capped.Rate:F0} records/s, peak RSS {capped.Summary.PeakWorkingSetMiB} MiB");
+            context.Log($"job with a 256 MiB GC heap cap: {capped.Rate:F0} records/s, peak RSS {capped.Summary.PeakWorkingSetMiB} MiB" +
+                        (capped.HighestMemory is { } cappedMemory ? $" ({Describe(cappedMemory)})" : ""));
 
             // The job at the course's rate as it runs from its second start on (with the JIT profile the replays above
             // recorded), and, for its first batch only, as on its very first start (no profile).
@@ -120,6 +122,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
                     ["records_per_s"] = Math.Round(capped.Rate),
                     ["batch_ms_p99"] = capped.Summary.BatchMillisP99,
                     ["peak_rss_mib"] = capped.Summary.PeakWorkingSetMiB,
+                    ["highest_rss_by_kind"] = capped.HighestMemory?.ToJson(),
                 },
                 ["course_rate_default_model"] = new JsonObject
                 {
@@ -146,11 +149,16 @@ public sealed class StreamingJobBenchmark : IBenchmark
         ["batch_ms_p50"] = Spread.Of(runs, r => r.Summary.BatchMillisP50).ToJson(),
         ["batch_ms_p99"] = Spread.Of(runs, r => r.Summary.BatchMillisP99).ToJson(),
         ["peak_rss_mib"] = Spread.Of(runs, r => r.Summary.PeakWorkingSetMiB).ToJson(),
+        // The run with the highest peak, its memory by kind at the highest of the samples taken every 20 ms.
+        ["highest_rss_by_kind"] = runs.MaxBy(r => r.Summary.PeakWorkingSetMiB)!.HighestMemory?.ToJson(),
         ["joined_rows"] = runs[0].Summary.JoinedRows,
         ["predicted_topups"] = runs[0].Summary.PredictedTopUps,
         ["late_rows_dropped"] = runs[0].Summary.LateRowsDropped,
         ["dead_letters"] = runs[0].Summary.DeadLetters,
     };
+
+    private static string Describe(MemorySample memory) =>
+        $"at the highest sample: {memory.AnonymousKiB / 1024} MiB anonymous, {memory.FilesKiB / 1024} MiB mapped files, {memory.SharedKiB / 1024} MiB shared (JIT code)";
 
     private static JsonObject Target(BenchContext context, string what, double measured, double target, string unit, bool atLeast)
     {
@@ -169,7 +177,9 @@ public sealed class StreamingJobBenchmark : IBenchmark
     }
 
     /// <param name="CpuMicrosPerRecord">The job process's CPU time over its batches (all threads) per input record.</param>
-    private sealed record ReplayRun(JobSummary Summary, double Seconds, double Rate, double CpuMicrosPerRecord, double RawRate = double.NaN);
+    /// <param name="HighestMemory">The job's resident memory by kind when it was highest.</param>
+    private sealed record ReplayRun(JobSummary Summary, double Seconds, double Rate, double CpuMicrosPerRecord, MemorySample? HighestMemory,
+        double RawRate = double.NaN);
 
     /// <summary>The job over everything in the broker with the available-now trigger, as its own process.</summary>
     private static async Task<ReplayRun> Replay(BenchContext context, string bootstrap, string modelFile, string name,
@@ -177,17 +187,19 @@ public sealed class StreamingJobBenchmark : IBenchmark
     {
         var output = Path.Combine(context.WorkDirectory, name + "-out");
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        MemorySample? highestMemory;
         using (var job = JobProcess.Start(context, Path.Combine(context.WorkDirectory, name + "-job.log"), environment,
                    "--bootstrap-servers", bootstrap, "--trigger", "available-now", "--model", modelFile,
                    "--out", output, "--max-records-per-trigger", MaxRecordsPerTrigger.ToString(), "--jit-profile", JitProfileFolder(context)))
         {
             var exit = await job.WaitAsync(TimeSpan.FromMinutes(20), cancel);
             if (exit != 0) throw new InvalidOperationException($"the job exited with {exit}; see {name}-job.log");
+            highestMemory = job.HighestMemory;
         }
         var summary = JobProcess.ReadJson<JobSummary>(Path.Combine(output, "summary.json"));
         var batches = JobRuns.ReadProgress(Path.Combine(output, "progress.jsonl"));
         var seconds = (batches[^1].End - batches[0].Start).TotalSeconds;
-        return new ReplayRun(summary, seconds, summary.InputRows / seconds, 1000.0 * batches.Sum(b => b.CpuMillis) / summary.InputRows);
+        return new ReplayRun(summary, seconds, summary.InputRows / seconds, 1000.0 * batches.Sum(b => b.CpuMillis) / summary.InputRows, highestMemory);
     }
 
     private sealed record CourseRateRun(JsonObject Json, long FirstBatch, long P50, long P99);
@@ -251,6 +263,11 @@ public sealed class StreamingJobBenchmark : IBenchmark
                 $"{Figures.Spread(runs!["records_per_s"], Figures.Whole)} records/s; ratio {Figures.Spread(runs["ratio_to_raw_read"], Figures.Percent)}; " +
                 $"batch p99 {Figures.Whole(runs["batch_ms_p99"]!["median"])} ms; peak RSS {Figures.Whole(runs["peak_rss_mib"]!["max"])} MiB" +
                 (runs["cpu_us_per_record"] is JsonObject cpu ? $"; CPU {Figures.Decimal(cpu["median"])} µs per record" : ""));
+        foreach (var (model, runs) in result["full_replay"]!.AsObject())
+            if (runs!["highest_rss_by_kind"] is JsonObject kinds)
+                yield return new($"job, full replay, {model.Replace('_', ' ')}: the highest run's memory by kind at its highest sample (every {PeakMemoryWatch.Interval.TotalMilliseconds} ms)",
+                    $"{Figures.Whole(kinds["rss_mib"])} MiB = {Figures.Whole(kinds["anonymous_mib"])} anonymous (GC heap, native allocations) + " +
+                    $"{Figures.Whole(kinds["mapped_files_mib"])} mapped files (runtime, libraries) + {Figures.Whole(kinds["shared_memory_mib"])} shared (the JIT's code)");
         if (result["cpu_allowed_by_target"] is JsonObject allowed)
             yield return new($"the most CPU per record (all threads) with which the job could reach {TargetPercentOfRaw} % of the raw read on {allowed["cores"]} cores",
                 $"{Figures.Decimal(allowed["us_per_record"])} µs");
