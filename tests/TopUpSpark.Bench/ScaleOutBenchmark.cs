@@ -9,7 +9,8 @@ namespace TopUpSpark.Bench;
 /// so the run ends when the last window is out): one instance on its own, the same instance as the only
 /// member of a consumer group (the group's cost), and two instances in a group on this machine's cores.
 /// Three rounds of the three set-ups in turn; medians of records/s over the span of all batches, and of
-/// the wall time from starting the instances until the last one exited — the last window published.
+/// the wall time from starting the instances until the last one exited — the last window published. The
+/// group's cost is the median of the rounds' own (in a group against standalone, same round).
 /// </summary>
 public sealed class ScaleOutBenchmark : IBenchmark
 {
@@ -38,8 +39,12 @@ public sealed class ScaleOutBenchmark : IBenchmark
                     runs[name].Add(result);
                 }
             Spread Figure(string name, string figure) => Spread.Of(runs[name], r => Figures.Number(r[figure]));
-            var overhead = 1 - Figure("one-in-group", "records_per_s").Median / Figure("standalone", "records_per_s").Median;
-            context.Log($"group overhead: {overhead:P1} of standalone records/s, medians of {Runs} rounds (target ≤ 10 %)");
+            // Each round's group run set against the standalone run just before it, as the streaming-job benchmark sets each
+            // job run against its round's raw read: a slow minute of this VM then falls on both sides of a ratio, not on one.
+            var overheads = Spread.Of(Enumerable.Range(0, Runs), round =>
+                1 - Figures.Number(runs["one-in-group"][round]["records_per_s"]) / Figures.Number(runs["standalone"][round]["records_per_s"]));
+            var overhead = overheads.Median;
+            context.Log($"group overhead: {overhead:P1} of standalone records/s, median of {Runs} rounds' ({string.Join(", ", overheads.Runs.Select(o => o.ToString("P1")))}; target ≤ 10 %)");
             JsonObject Summary(string name) => new()
             {
                 ["instances"] = runs[name][0]["instances"]!.DeepClone(),
@@ -60,6 +65,7 @@ public sealed class ScaleOutBenchmark : IBenchmark
                 ["one_instance_in_group"] = Summary("one-in-group"),
                 ["two_instances_in_group"] = Summary("two-in-group"),
                 ["group_overhead"] = Math.Round(overhead, 3),
+                ["group_overhead_each_round"] = overheads.ToJson(3)["each_run"]!.DeepClone(),
                 ["group_overhead_target"] = 0.10,
                 ["group_overhead_met"] = overhead <= 0.10,
             };
@@ -121,7 +127,7 @@ public sealed class ScaleOutBenchmark : IBenchmark
             new("scale-out: one instance, no group", Run("standalone")),
             new("scale-out: one instance in a consumer group", Run("one_instance_in_group")),
             new("scale-out: two instances in a group, on the same 2 cores", Run("two_instances_in_group")),
-            new("scale-out: cost of the group protocol (1 − in group ÷ standalone, medians)", Figures.Percent(result["group_overhead"]), "≤ 10 %",
+            new("scale-out: cost of the group protocol (1 − in group ÷ standalone, each round; median)", Figures.Percent(result["group_overhead"]), "≤ 10 %",
                 result["group_overhead_met"]!.GetValue<bool>()),
         ];
     }
