@@ -67,11 +67,10 @@ public sealed class StreamingUi : IAsyncDisposable
                 var bytes = Read(path == "/" ? "index.html" : path[1..]);
                 app.MapGet(path, () => Results.Bytes(bytes, contentType));
             }
+            // Read when first asked for (then kept): plotly.js alone is 3.5 MB, resident twice (the assembly's pages and
+            // the copy) in a job whose UI nobody may open.
             foreach (var (name, contentType) in SharedAssets.ContentTypes)
-            {
-                var bytes = SharedAssets.Read(name);
-                app.MapGet((name == SharedAssets.Plotly ? "/assets/" : "/") + name, () => Results.Bytes(bytes, contentType));
-            }
+                app.MapGet((name == SharedAssets.Plotly ? "/assets/" : "/") + name, () => Results.Bytes(SharedAssets.Read(name), contentType));
             app.MapGet("/api/progress", () => Results.Text(payload.ProgressJson(history.Current), "application/json; charset=utf-8"));
             LocalWebServer.MapUpdates(app, "/events", history.NextAsync, s => s.Version, payload.PageJson);
         }, loggers, cancel);
