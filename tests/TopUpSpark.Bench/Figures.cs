@@ -16,6 +16,9 @@ public static class Figures
 
     public static string Percent(JsonNode? share) => Number(share).ToString("P0", CultureInfo.InvariantCulture);
 
+    /// <summary>To a tenth of a percent: for shares near zero, whose sign matters.</summary>
+    public static string PercentTenths(JsonNode? share) => Number(share).ToString("P1", CultureInfo.InvariantCulture);
+
     /// <summary>A <see cref="Spread"/>'s JSON: "median (min – max over N runs)".</summary>
     public static string Spread(JsonNode? spread, Func<JsonNode?, string> format) =>
         $"{format(spread!["median"])} (min {format(spread["min"])}, max {format(spread["max"])}; {spread["each_run"]!.AsArray().Count} runs)";
