@@ -5,7 +5,8 @@ namespace TopUpSpark.Bench;
 /// <summary>
 /// A process's resident memory by kind, from Linux's <c>/proc/PID/status</c>: anonymous pages (the GC's heap,
 /// native allocations such as librdkafka's), pages of mapped files (the runtime, precompiled libraries, native
-/// libraries) and shared memory (on .NET, the JIT's code, which is mapped twice from a memfd for W^X).
+/// libraries) and shared memory (on .NET, what the runtime's executable allocator maps from a memfd for W^X: the
+/// JIT's code and stubs, and mostly the writable pages beside them).
 /// </summary>
 public sealed record MemorySample(long RssKiB, long AnonymousKiB, long FilesKiB, long SharedKiB)
 {

@@ -158,7 +158,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
     };
 
     private static string Describe(MemorySample memory) =>
-        $"at the highest sample: {memory.AnonymousKiB / 1024} MiB anonymous, {memory.FilesKiB / 1024} MiB mapped files, {memory.SharedKiB / 1024} MiB shared (JIT code)";
+        $"at the highest sample: {memory.AnonymousKiB / 1024} MiB anonymous, {memory.FilesKiB / 1024} MiB mapped files, {memory.SharedKiB / 1024} MiB shared (the runtime's executable memory)";
 
     private static JsonObject Target(BenchContext context, string what, double measured, double target, string unit, bool atLeast)
     {
@@ -267,7 +267,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
             if (runs!["highest_rss_by_kind"] is JsonObject kinds)
                 yield return new($"job, full replay, {model.Replace('_', ' ')}: the highest run's memory by kind at its highest sample (every {PeakMemoryWatch.Interval.TotalMilliseconds} ms)",
                     $"{Figures.Whole(kinds["rss_mib"])} MiB = {Figures.Whole(kinds["anonymous_mib"])} anonymous (GC heap, native allocations) + " +
-                    $"{Figures.Whole(kinds["mapped_files_mib"])} mapped files (runtime, libraries) + {Figures.Whole(kinds["shared_memory_mib"])} shared (the JIT's code)");
+                    $"{Figures.Whole(kinds["mapped_files_mib"])} mapped files (runtime, libraries) + {Figures.Whole(kinds["shared_memory_mib"])} shared (the runtime's W^X memory: JIT code, stubs and their data)");
         if (result["cpu_allowed_by_target"] is JsonObject allowed)
             yield return new($"the most CPU per record (all threads) with which the job could reach {TargetPercentOfRaw} % of the raw read on {allowed["cores"]} cores",
                 $"{Figures.Decimal(allowed["us_per_record"])} µs");
