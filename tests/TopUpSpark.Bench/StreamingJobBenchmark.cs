@@ -65,14 +65,14 @@ public sealed class StreamingJobBenchmark : IBenchmark
                     jobRuns[name].Add(run with { RawRate = raw.Rate });
                     context.Log($"round {round}: job ({name}) {run.Summary.InputRows} records in {run.Seconds:F2} s = {run.Rate:F0} records/s " +
                                 $"({run.Rate / raw.Rate:P0} of the raw read), {run.CpuMicrosPerRecord:F2} µs of CPU per record, peak RSS {run.Summary.PeakWorkingSetMiB} MiB" +
-                                (run.HighestMemory is { } memory ? $" ({Describe(memory)})" : ""));
+                                Describe(run.HighestMemory));
                 }
             }
             // The default model's run with the GC heap capped: what the job needs when memory matters more than speed.
             var capped = await Replay(context, cluster.BootstrapServers, models["default_model"], "replay-capped",
                 new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" }, cancel);
             context.Log($"job with a 256 MiB GC heap cap: {capped.Rate:F0} records/s, peak RSS {capped.Summary.PeakWorkingSetMiB} MiB" +
-                        (capped.HighestMemory is { } cappedMemory ? $" ({Describe(cappedMemory)})" : ""));
+                        Describe(capped.HighestMemory));
 
             // The job at the course's rate as it runs from its second start on (with the JIT profile the replays above
             // recorded), and, for its first batch only, as on its very first start (no profile).
@@ -157,8 +157,10 @@ public sealed class StreamingJobBenchmark : IBenchmark
         ["dead_letters"] = runs[0].Summary.DeadLetters,
     };
 
-    private static string Describe(MemorySample memory) =>
-        $"at the highest sample: {memory.AnonymousKiB / 1024} MiB anonymous, {memory.FilesKiB / 1024} MiB mapped files, {memory.SharedKiB / 1024} MiB shared (the runtime's executable memory)";
+    /// <summary>What a run's log line adds about its memory; nothing when no sample was taken.</summary>
+    private static string Describe(MemorySample? memory) => memory is null
+        ? ""
+        : $" (at the highest sample: {memory.AnonymousKiB / 1024} MiB anonymous, {memory.FilesKiB / 1024} MiB mapped files, {memory.SharedKiB / 1024} MiB shared, the runtime's W^X memory)";
 
     private static JsonObject Target(BenchContext context, string what, double measured, double target, string unit, bool atLeast)
     {
