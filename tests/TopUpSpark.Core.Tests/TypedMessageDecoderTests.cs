@@ -52,7 +52,7 @@ public class TypedMessageDecoderTests
             var canonical = Decode(decoder, Canonical(values));
             Assert.That(canonical.Ok, Is.True, canonical.Error);
             Assert.That(canonical.Invalid.Sum(), Is.GreaterThan(0), "the message has values that do not parse");
-            Assert.That(canonical.Row[^1], Is.EqualTo("1700000000"));
+            Assert.That(canonical.Row[^1], Is.EqualTo(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000)), "cast, the event time is the time it gives");
             foreach (var other in new[] { Spaced(values), Escaped(values) })
             {
                 var decoded = Decode(decoder, other);
@@ -71,6 +71,21 @@ public class TypedMessageDecoderTests
         Assert.That(strings, Is.True, error);
         Assert.That(decoded, Is.EqualTo(values));
         Assert.That(ts, Is.EqualTo("1700000000"));
+    }
+
+    [TestCase("soon")]
+    [TestCase("1700000000.5")]
+    [TestCase("")]
+    public void An_event_time_that_is_not_a_unix_time_in_seconds_stays_its_text_in_any_form(string eventTime)
+    {
+        var canonical = InputMessageCodec.Encode(Bureau.ColumnNames.ToArray(), Values(), "ts", eventTime);
+        var spaced = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(canonical).Replace("\":\"", "\": \""));
+        foreach (var json in new[] { canonical, spaced })
+        {
+            var decoded = Decode(new TypedMessageDecoder(Bureau.Columns, "ts"), json);
+            Assert.That(decoded.Ok, Is.True, "the message is the contract's; the caller decides what a bad event time means");
+            Assert.That(decoded.Row[^1], Is.EqualTo(eventTime));
+        }
     }
 
     /// <summary>Contract breaches written without whitespace, as a producer would write them.</summary>

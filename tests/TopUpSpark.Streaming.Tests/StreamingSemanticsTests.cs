@@ -1,3 +1,4 @@
+using System.Text;
 using NUnit.Framework;
 using static TopUpSpark.Streaming.Tests.StreamHarness;
 
@@ -180,13 +181,17 @@ public class StreamingSemanticsTests
     public void Bad_messages_go_to_the_dead_letters_with_a_reason_and_the_rest_goes_on()
     {
         using var h = new StreamHarness();
-        h.AddBureau("{not json", BureauJson("", 10), BureauJson("1", 10).Replace("\"ts\":\"", "\"ts\":\"99999999999"), BureauJson("1", 10));
+        var bureauInFuture = BureauJson("1", 10).Replace($"\"ts\":\"{Ts(10)}\"", "\"ts\":\"5000000000\"");
+        var bureauWithoutTime = BureauJson("1", 10).Replace($"\"ts\":\"{Ts(10)}\"", "\"ts\":\"soon\"");
+        h.AddBureau("{not json", BureauJson("", 10), bureauInFuture, bureauWithoutTime, BureauJson("1", 10));
         h.AddCustomers("""{"ID":"1","ts":"1"}""", CustomerJson("1", 10));
         var batch = h.ProcessAvailable().Single();
-        Assert.That(batch.DeadLetters, Is.EqualTo(4));
+        Assert.That(batch.DeadLetters, Is.EqualTo(5));
         Assert.That(h.DeadLetters.Select(d => d.Reason), Has.Some.Contains("malformed JSON"));
         Assert.That(h.DeadLetters.Select(d => d.Reason), Has.Some.Contains("empty key column 'ID'"));
-        Assert.That(h.DeadLetters.Select(d => d.Reason), Has.Some.Contains("event time"));
+        Assert.That(h.DeadLetters.Select(d => d.Reason), Has.Some.StartsWith("event time '5000000000' is not a Unix time in seconds within ["));
+        Assert.That(h.DeadLetters.Select(d => d.Reason), Has.Some.StartsWith("event time 'soon' is not a Unix time in seconds"));
+        Assert.That(h.DeadLetters.Single(d => d.Reason.Contains("'soon'")).Value, Is.EqualTo(Encoding.UTF8.GetBytes(bureauWithoutTime)));
         Assert.That(h.DeadLetters.Select(d => d.Reason), Has.Some.Contains("missing column(s): 'State'"));
         Assert.That(h.DeadLetters.Single(d => d.Reason.Contains("malformed")).Value, Is.EqualTo("{not json"u8.ToArray()));
         Assert.That(batch.StateOperators.Sum(s => s.NumRowsTotal), Is.EqualTo(2), "the good bureau window and the good customer are in state");

@@ -54,7 +54,7 @@ public static class InputMessageCodec
         lock (byEventTime)
         {
             if (!byEventTime.TryGetValue(eventTimeColumn, out var decoder))
-                byEventTime[eventTimeColumn] = decoder = new TypedMessageDecoder(StringColumns(schema), eventTimeColumn, castEmptyToNull: false);
+                byEventTime[eventTimeColumn] = decoder = new TypedMessageDecoder(StringColumns(schema), eventTimeColumn, castByType: false);
             return decoder;
         }
     }

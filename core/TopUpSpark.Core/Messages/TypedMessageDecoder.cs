@@ -29,25 +29,27 @@ public sealed class TypedMessageDecoder
     private readonly Dictionary<string, int> _ordinals;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _ordinalsBySpan;
     private readonly StringCache?[] _strings;
-    private readonly bool _castEmptyToNull;
+    private readonly bool _castByType;
     private readonly bool[] _decoded;
     private readonly byte[][] _utf8Names;
     // Each name (then the event time's) as it stands in JSON, quotes included; null for a name JSON would escape.
     private readonly byte[]?[] _quotedNames;
 
-    /// <param name="castEmptyToNull">
-    /// True when casting by the schema (an empty cell is null, DESIGN §3); false to keep every value as the
-    /// exact string the message holds, as <c>from_json</c> with a schema of strings does.
+    /// <param name="castByType">
+    /// True when casting by the schema: an empty cell is null (DESIGN §3), and the event time a
+    /// <see cref="DateTimeOffset"/> when it is a Unix time in seconds (else its text, for the caller to
+    /// reject). False to keep every value as the exact string the message holds, as <c>from_json</c> with
+    /// a schema of strings does.
     /// </param>
     /// <param name="decodedColumns">
     /// The ordinals of the columns whose values are wanted (default: all). The others are still checked
     /// to be present strings, but their values are skipped, not decoded, and left null.
     /// </param>
-    public TypedMessageDecoder(IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, bool castEmptyToNull = true,
+    public TypedMessageDecoder(IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, bool castByType = true,
         IReadOnlySet<int>? decodedColumns = null)
     {
         _decoded = columns.Select((_, i) => decodedColumns?.Contains(i) ?? true).ToArray();
-        _castEmptyToNull = castEmptyToNull;
+        _castByType = castByType;
         _columns = columns;
         _eventTimeColumn = eventTimeColumn;
         _ordinals = columns.Select((c, i) => (c.Name, i)).ToDictionary(c => c.Name, c => c.i, StringComparer.Ordinal);
@@ -59,8 +61,8 @@ public sealed class TypedMessageDecoder
     }
 
     /// <summary>
-    /// Decodes <paramref name="json"/> into <paramref name="row"/> (one slot per column, then the raw event
-    /// time as a string). Cells that do not parse become null and are counted in <paramref name="invalid"/>.
+    /// Decodes <paramref name="json"/> into <paramref name="row"/> (one slot per column, then the event
+    /// time). Cells that do not parse become null and are counted in <paramref name="invalid"/>.
     /// </summary>
     public bool TryDecode(ReadOnlySpan<byte> json, object?[] row, Span<int> invalid, out string? error)
     {
@@ -145,7 +147,7 @@ public sealed class TypedMessageDecoder
             error = $"missing column(s): {string.Join(", ", missing)}";
             return false;
         }
-        row[_columns.Count] = eventTime;
+        row[_columns.Count] = EventTime(eventTime.AsSpan(), eventTime);
         return true;
     }
 
@@ -201,7 +203,7 @@ public sealed class TypedMessageDecoder
             if (next != (byte)'}' || position != json.Length || !hasEventTime || seenCount != _columns.Count) return false;
             break;
         }
-        row[_columns.Count] = Encoding.UTF8.GetString(eventTime);
+        row[_columns.Count] = EventTimeUtf8(eventTime);
         for (var i = 0; i < invalidHere.Length; i++) invalid[i] += invalidHere[i];
         return true;
     }
@@ -290,7 +292,7 @@ public sealed class TypedMessageDecoder
     {
         invalid = false;
         var column = _columns[ordinal];
-        if (!_castEmptyToNull && column.Type == ColumnType.String) return asString ?? _strings[ordinal]!.Get(text);
+        if (!_castByType && column.Type == ColumnType.String) return asString ?? _strings[ordinal]!.Get(text);
         if (text.IsWhiteSpace()) return null;
         switch (column.Type)
         {
@@ -312,6 +314,29 @@ public sealed class TypedMessageDecoder
         invalid = true;
         return null;
     }
+
+    private object EventTimeUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (!_castByType || utf8.Length > StackChars) return Encoding.UTF8.GetString(utf8);
+        Span<char> chars = stackalloc char[StackChars];
+        return EventTime(chars[..Encoding.UTF8.GetChars(utf8, chars)], null);
+    }
+
+    /// <summary>The event time's slot: its text, or when casting, the time it gives (the text when it gives none).</summary>
+    private object EventTime(ReadOnlySpan<char> text, string? asString)
+    {
+        if (!_castByType || !ValueCaster.TryParseUnixSeconds(text, out var time)) return asString ?? text.ToString();
+        // Producers write many messages a second, and a batch spans a few minutes of them: the rows of one
+        // second share one boxed value, rather than each allocating its own (and keeping it in the join's state).
+        var slot = (int)((time.UtcTicks / TimeSpan.TicksPerSecond) & (BoxedTimesPerThread - 1));
+        var boxed = t_boxedTimes ??= new object?[BoxedTimesPerThread];
+        if (boxed[slot] is DateTimeOffset cached && cached == time) return boxed[slot]!;
+        return boxed[slot] = time;
+    }
+
+    private const int BoxedTimesPerThread = 512;
+
+    [ThreadStatic] private static object?[]? t_boxedTimes;
 
     /// <summary>
     /// Shares one string instance per distinct value of a category column (states, branches, account

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Streaming.Execution;
 using TopUpSpark.Streaming.Plan;
@@ -19,7 +20,7 @@ public sealed class JsonCast : JsonDecodeOperator
 
     public JsonCast(ParseJson parsed, EventTimeBounds bounds)
         : base($"parse+cast {parsed.Dataset.Name}", TypedSchema(parsed.Dataset, parsed.EventTimeColumn), parsed.Scan,
-            parsed.Dataset, parsed.Dataset.Columns, parsed.EventTimeColumn, parsed.MaxMessageBytes, castEmptyToNull: true)
+            parsed.Dataset, parsed.Dataset.Columns, parsed.EventTimeColumn, parsed.MaxMessageBytes, castByType: true)
     {
         _bounds = bounds;
     }
@@ -44,14 +45,14 @@ public sealed class JsonCast : JsonDecodeOperator
             context.DeadLetter(OriginOf(records, index).Reject($"empty key column '{Dataset.KeyColumn}'"));
             return null;
         }
-        var eventTimeText = (string)row[^1]!;
+        // The decoder gave the event time as a time when it is a Unix time in seconds, else as its text.
         var now = DateTimeOffset.UtcNow;
-        if (!ValueCaster.TryParseUnixSeconds(eventTimeText, out var eventTime) || !_bounds.Contains(eventTime, now))
+        if (row[^1] is not DateTimeOffset eventTime || !_bounds.Contains(eventTime, now))
         {
-            context.DeadLetter(OriginOf(records, index).Reject($"event time '{eventTimeText}' is not a Unix time in seconds within {_bounds.Describe(now)}"));
+            var text = row[^1] as string ?? ((DateTimeOffset)row[^1]!).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            context.DeadLetter(OriginOf(records, index).Reject($"event time '{text}' is not a Unix time in seconds within {_bounds.Describe(now)}"));
             return null;
         }
-        row[^1] = eventTime;
         return row;
     }
 }

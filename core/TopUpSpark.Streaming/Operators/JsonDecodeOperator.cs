@@ -17,12 +17,12 @@ namespace TopUpSpark.Streaming.Operators;
 public abstract class JsonDecodeOperator : PlanNode, IRecordDecoder
 {
     private readonly IReadOnlyList<ColumnSpec> _columns;
-    private readonly bool _castEmptyToNull;
+    private readonly bool _castByType;
     private TypedMessageDecoder _decoder;
     private readonly int _width;
 
     protected JsonDecodeOperator(string name, RowSchema schema, SourceScan scan, DatasetSchema dataset,
-        IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, int maxMessageBytes, bool castEmptyToNull)
+        IReadOnlyList<ColumnSpec> columns, string eventTimeColumn, int maxMessageBytes, bool castByType)
         : base(name, schema, scan)
     {
         Scan = scan;
@@ -30,8 +30,8 @@ public abstract class JsonDecodeOperator : PlanNode, IRecordDecoder
         EventTimeColumn = eventTimeColumn;
         MaxMessageBytes = maxMessageBytes;
         _columns = columns;
-        _castEmptyToNull = castEmptyToNull;
-        _decoder = new TypedMessageDecoder(columns, eventTimeColumn, castEmptyToNull);
+        _castByType = castByType;
+        _decoder = new TypedMessageDecoder(columns, eventTimeColumn, castByType);
         _width = columns.Count;
     }
 
@@ -41,7 +41,7 @@ public abstract class JsonDecodeOperator : PlanNode, IRecordDecoder
     /// as a row without one is dead-lettered.
     /// </summary>
     public override void ProduceOnly(IReadOnlySet<int> requiredOutputs) =>
-        _decoder = new TypedMessageDecoder(_columns, EventTimeColumn, _castEmptyToNull,
+        _decoder = new TypedMessageDecoder(_columns, EventTimeColumn, _castByType,
             requiredOutputs.Where(o => o < _width).Append(Dataset.KeyOrdinal).ToHashSet());
 
     public SourceScan Scan { get; }

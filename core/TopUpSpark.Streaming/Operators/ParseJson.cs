@@ -15,7 +15,7 @@ namespace TopUpSpark.Streaming.Operators;
 /// </summary>
 public sealed class ParseJson(SourceScan scan, DatasetSchema dataset, string eventTimeColumn, int maxMessageBytes)
     : JsonDecodeOperator($"parse {dataset.Name}", StringSchema(dataset, eventTimeColumn), scan, dataset,
-        InputMessageCodec.StringColumns(dataset), eventTimeColumn, maxMessageBytes, castEmptyToNull: false)
+        InputMessageCodec.StringColumns(dataset), eventTimeColumn, maxMessageBytes, castByType: false)
 {
     public const string OriginColumn = "_origin";
 
