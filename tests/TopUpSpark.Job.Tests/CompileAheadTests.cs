@@ -1,4 +1,6 @@
+using System.Reflection;
 using NUnit.Framework;
+using TopUpSpark.Job.Ui;
 
 namespace TopUpSpark.Job.Tests;
 
@@ -11,5 +13,30 @@ public class CompileAheadTests
 
         Assert.That(result.NotCompiled, Is.Zero, "a method of the job's assemblies could not be compiled: a dependency is missing");
         Assert.That(result.Methods, Is.Positive);
+    }
+
+    [Test]
+    public void Code_off_the_batch_path_is_left_out_with_its_lambdas_and_async_methods()
+    {
+        var all = CompileAhead.Compile(TopUpJob.OwnAssemblies, threads: 2);
+        var withoutUi = CompileAhead.Compile(TopUpJob.OwnAssemblies, threads: 2, new HashSet<Type> { typeof(StreamingUi) });
+
+        // StreamingUi's own methods, and those of the closures and state machines the compiler nests in it.
+        var uiMethods = new[] { typeof(StreamingUi) }.Concat(typeof(StreamingUi).GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic))
+            .Where(t => !t.ContainsGenericParameters)
+            .Sum(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+                .Cast<MethodBase>().Concat(t.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+                .Count(m => !m.IsAbstract && !m.ContainsGenericParameters && m.GetMethodBody() is not null));
+        Assert.That(typeof(StreamingUi).GetNestedTypes(BindingFlags.NonPublic), Is.Not.Empty, "the UI's routes are lambdas, nested in it by the compiler");
+        Assert.That(withoutUi.Methods, Is.EqualTo(all.Methods - uiMethods));
+    }
+
+    [Test]
+    public void A_job_without_redis_leaves_its_redis_sink_to_a_first_call_and_one_with_redis_compiles_it()
+    {
+        var options = new TopUpJobOptions { OutputDirectory = "out", ModelFile = "model.zip" };
+        Assert.That(TopUpJob.OffTheBatchPath(options), Does.Contain(typeof(RedisPredictionSink)));
+        Assert.That(TopUpJob.OffTheBatchPath(options with { Redis = "127.0.0.1:6379" }), Does.Not.Contain(typeof(RedisPredictionSink)));
+        Assert.That(TopUpJob.OffTheBatchPath(options), Does.Contain(typeof(StreamingUiFigures)), "the UI's charts are drawn on its request threads");
     }
 }
