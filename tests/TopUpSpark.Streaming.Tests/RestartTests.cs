@@ -110,6 +110,27 @@ public class RestartTests
     }
 
     [Test]
+    public void Distinct_counts_of_no_one_and_several_values_carry_over_restarts_in_the_middle_of_a_window()
+    {
+        using var h = new StreamHarness();
+        // One window, a run (and a restart from the checkpoint) per row: ID 1 sees A, A, B, C; ID 2 sees A twice; ID 3 no type at all.
+        (string Id, string Type)[] rows = [("1", "A"), ("2", "A"), ("3", ""), ("1", "A"), ("2", "A"), ("1", "B"), ("3", ""), ("1", "C")];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            h.AddBureau(BureauJson(rows[i].Id, 100 + i, type: rows[i].Type));
+            h.ProcessAvailable();
+        }
+        h.AddCustomers(CustomerJson("1", 110), CustomerJson("2", 110), CustomerJson("3", 110));
+        h.ProcessAvailable();
+        h.AddBureau(BureauJson("9", 200));
+        h.AddCustomers(CustomerJson("9", 200));
+        h.ProcessAvailable();
+
+        var distinct = h.Joined.ToDictionary(j => (string)h.Value(j.Row, "ID")!, j => h.Value(j.Row, "TYPE_dist"));
+        Assert.That(distinct, Is.EqualTo(new Dictionary<string, object?> { ["1"] = 3L, ["2"] = 1L, ["3"] = 0L }));
+    }
+
+    [Test]
     public void Progress_is_written_as_one_json_line_per_batch()
     {
         using var h = new StreamHarness();

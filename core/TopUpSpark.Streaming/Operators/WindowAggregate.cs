@@ -115,8 +115,9 @@ public sealed class WindowAggregate : PlanNode, IStatefulOperator
         while (store.FirstStart is { } first && first + _sizeTicks <= w.UtcTicks)
         {
             var (start, keys) = store.RemoveFirstWindow();
-            var windowStart = new DateTimeOffset(start, TimeSpan.Zero);
-            var windowEnd = new DateTimeOffset(start + _sizeTicks, TimeSpan.Zero);
+            // Boxed once: every key's row of the window shares them.
+            object windowStart = new DateTimeOffset(start, TimeSpan.Zero);
+            object windowEnd = new DateTimeOffset(start + _sizeTicks, TimeSpan.Zero);
             foreach (var (key, buffer) in keys)
             {
                 var row = new object?[FirstAggregateColumn + _functions.Count];

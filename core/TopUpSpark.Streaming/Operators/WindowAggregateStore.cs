@@ -94,15 +94,18 @@ internal sealed class WindowAggregateStore : IStateStore
 /// <summary>Running sums and distinct sets of one key in one window, for the aggregates the query computes.</summary>
 internal sealed class WindowBuffer
 {
+    // A sum's marker once a value was added: a sum of nothing but nulls is null.
+    private static readonly object HasSum = new();
+
     private readonly double[] _sums;
-    private readonly bool[] _hasSum;
-    private readonly HashSet<object>?[] _distinct;
+    // Per aggregate: a sum's marker, or a distinct count's values: none, the one value itself, or a set from the
+    // second on. A key has one value in most windows, and a set costs some 180 bytes in every buffer that had one.
+    private readonly object?[] _seen;
 
     public WindowBuffer(int functions)
     {
         _sums = new double[functions];
-        _hasSum = new bool[functions];
-        _distinct = new HashSet<object>?[functions];
+        _seen = new object?[functions];
     }
 
     /// <summary>Folds one input row in: aggregate <c>i</c> reads column <c>inputOrdinals[i]</c>, a sum when <c>isSum[i]</c>, else a distinct count.</summary>
@@ -115,14 +118,44 @@ internal sealed class WindowBuffer
             if (isSum[i])
             {
                 _sums[i] += value is double d ? d : (long)value;
-                _hasSum[i] = true;
+                _seen[i] = HasSum;
             }
             else
             {
-                (_distinct[i] ??= new HashSet<object>(DistinctValueComparer.Instance)).Add(value);
+                AddDistinct(i, value);
             }
         }
     }
+
+    private void AddDistinct(int i, object value)
+    {
+        switch (_seen[i])
+        {
+            case null:
+                _seen[i] = value;
+                break;
+            case HashSet<object> set:
+                set.Add(value);
+                break;
+            case var one when !DistinctValueComparer.Instance.Equals(one, value):
+                _seen[i] = new HashSet<object>(DistinctValueComparer.Instance) { one, value };
+                break;
+        }
+    }
+
+    private int DistinctCount(int i) => _seen[i] switch
+    {
+        null => 0,
+        HashSet<object> set => set.Count,
+        _ => 1,
+    };
+
+    private IEnumerable<object> DistinctValues(int i) => _seen[i] switch
+    {
+        null => [],
+        HashSet<object> set => set,
+        var one => [one],
+    };
 
     /// <summary>Writes aggregate <c>i</c>'s result into column <c>offset + outputPositions[i]</c> of <paramref name="row"/>.</summary>
     public void WriteResults(object?[] row, int offset, int[] outputPositions, bool[] isSum)
@@ -130,21 +163,26 @@ internal sealed class WindowBuffer
         for (var i = 0; i < outputPositions.Length; i++)
         {
             row[offset + outputPositions[i]] = isSum[i]
-                ? _hasSum[i] ? _sums[i] : null
-                : (long)(_distinct[i]?.Count ?? 0);
+                ? ReferenceEquals(_seen[i], HasSum) ? _sums[i] : null
+                : (long)DistinctCount(i);
         }
     }
 
+    /// <summary>Per aggregate: whether it has a sum, the sum, and the distinct values (−1 for a sum).</summary>
     public void Save(BinaryWriter writer, ColumnKind[] kinds)
     {
         for (var i = 0; i < _sums.Length; i++)
         {
-            writer.Write(_hasSum[i]);
+            var isSum = ReferenceEquals(_seen[i], HasSum);
+            writer.Write(isSum);
             writer.Write(_sums[i]);
-            var set = _distinct[i];
-            writer.Write(set?.Count ?? -1);
-            if (set is null) continue;
-            foreach (var value in set) RowCodec.WriteValue(writer, value, kinds[i]);
+            if (isSum || _seen[i] is null)
+            {
+                writer.Write(-1);
+                continue;
+            }
+            writer.Write(DistinctCount(i));
+            foreach (var value in DistinctValues(i)) RowCodec.WriteValue(writer, value, kinds[i]);
         }
     }
 
@@ -153,13 +191,10 @@ internal sealed class WindowBuffer
         var buffer = new WindowBuffer(kinds.Length);
         for (var i = 0; i < kinds.Length; i++)
         {
-            buffer._hasSum[i] = reader.ReadBoolean();
+            if (reader.ReadBoolean()) buffer._seen[i] = HasSum;
             buffer._sums[i] = reader.ReadDouble();
             var count = reader.ReadInt32();
-            if (count < 0) continue;
-            var set = new HashSet<object>(count, DistinctValueComparer.Instance);
-            for (var v = 0; v < count; v++) set.Add(RowCodec.ReadValue(reader, kinds[i])!);
-            buffer._distinct[i] = set;
+            for (var v = 0; v < count; v++) buffer.AddDistinct(i, RowCodec.ReadValue(reader, kinds[i])!);
         }
         return buffer;
     }
