@@ -88,6 +88,28 @@ public class TypedMessageDecoderTests
         }
     }
 
+    [Test]
+    public void Rows_with_the_same_amount_share_one_value_and_minus_zero_keeps_its_sign()
+    {
+        var amount = Bureau.Columns.Select((c, i) => (c, i)).First(x => x.c.Type == ColumnType.Number).i;
+        var decoder = new TypedMessageDecoder(Bureau.Columns, "ts");
+        object? AmountOf(string text)
+        {
+            var values = Values();
+            values[amount] = text;
+            var decoded = Decode(decoder, InputMessageCodec.Encode(Bureau.ColumnNames.ToArray(), values, "ts", "1700000000"));
+            Assert.That(decoded.Ok, Is.True, decoded.Error);
+            return decoded.Row[amount];
+        }
+
+        var first = AmountOf("3,60,600");
+        Assert.That(AmountOf("360600"), Is.SameAs(first), "one boxed 360600.0 for every row that has it");
+        Assert.That(AmountOf("0"), Is.EqualTo(0.0));
+        var minusZero = AmountOf("-0");
+        Assert.That(double.IsNegative((double)minusZero!), Is.True, "−0 is not the cached +0");
+        Assert.That(AmountOf("0"), Is.Not.SameAs(minusZero));
+    }
+
     /// <summary>Contract breaches written without whitespace, as a producer would write them.</summary>
     [TestCase("""{"ID":"5"}""", "missing event time")]
     [TestCase("""{"ID":"5","ts":"1"}""", "missing column")]
