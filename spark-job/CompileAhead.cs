@@ -22,8 +22,9 @@ public static class CompileAhead
     public static Result Compile(IEnumerable<Assembly> assemblies, int threads, IReadOnlySet<Type>? offTheBatchPath = null)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
+        var skipped = offTheBatchPath ?? new HashSet<Type>();
         var methods = assemblies.Distinct().SelectMany(a => a.GetTypes())
-            .Where(t => !t.ContainsGenericParameters && !IsWithin(t, offTheBatchPath ?? new HashSet<Type>()))
+            .Where(t => !t.ContainsGenericParameters && !IsWithin(t, skipped))
             .SelectMany(Compilable).ToList();
         var notCompiled = 0;
         Parallel.ForEach(methods, new ParallelOptions { MaxDegreeOfParallelism = threads }, method =>
