@@ -19,10 +19,13 @@ public static class TopUpJob
     public static IReadOnlyList<Assembly> OwnAssemblies { get; } =
         [typeof(TopUpJob).Assembly, typeof(StreamingQuery).Assembly, typeof(ITopUpModel).Assembly, typeof(KafkaSettings).Assembly];
 
-    /// <summary>What runs on the streaming UI's request threads, and the Redis sink of a job without Redis.</summary>
-    public static IReadOnlySet<Type> OffTheBatchPath(TopUpJobOptions options)
+    /// <summary>
+    /// What runs on the streaming UI's request threads, the Redis sink of a job without Redis, and what only loads
+    /// <paramref name="model"/> (done before compiling ahead).
+    /// </summary>
+    public static IReadOnlySet<Type> OffTheBatchPath(TopUpJobOptions options, ITopUpModel model)
     {
-        HashSet<Type> types = [typeof(StreamingUi), typeof(StreamingUiPayload), typeof(StreamingUiFigures)];
+        HashSet<Type> types = [typeof(StreamingUi), typeof(StreamingUiPayload), typeof(StreamingUiFigures), ..ModelFile.LoadingOnly(model)];
         if (options.Redis is null) types.Add(typeof(RedisPredictionSink));
         return types;
     }
@@ -37,7 +40,7 @@ public static class TopUpJob
         log.LogInformation("TopUp job '{App}' on the embedded engine (local[{Cores}], UTC), Kafka {Bootstrap}, model {Model} ({Kind}), trigger {Trigger}, output {Out}",
             options.AppName, options.Cores, kafka.BootstrapServers, options.ModelFile, model.Kind, options.Trigger, Path.GetFullPath(options.OutputDirectory));
         Directory.CreateDirectory(options.OutputDirectory);
-        var compiled = CompileAhead.Compile(OwnAssemblies, options.Cores, OffTheBatchPath(options));
+        var compiled = CompileAhead.Compile(OwnAssemblies, options.Cores, OffTheBatchPath(options, model));
         log.LogInformation("compiled {Methods} methods of the job, engine, model runtime and Kafka code ahead of the first batch in {Millis:0} ms ({NotCompiled} left to their first call)",
             compiled.Methods, compiled.Elapsed.TotalMilliseconds, compiled.NotCompiled);
         using var publisher = new StateCountsPublisher(SinkProducer(kafka, options, "publisher"), options.OutputTopic, TopUpQuery.StateColumn,

@@ -24,6 +24,18 @@ public static class ModelFile
         };
     }
 
+    /// <summary>
+    /// Code no batch runs once <paramref name="loaded"/> is loaded: reading and compiling model files, and ML.NET's
+    /// engine and rows unless the model scores on it. Only these touch ML.NET, whose libraries would otherwise load
+    /// (and stay) in a job that never uses them.
+    /// </summary>
+    public static IReadOnlySet<Type> LoadingOnly(ITopUpModel loaded)
+    {
+        HashSet<Type> types = [typeof(ModelFile), typeof(MlNetModelFile), typeof(MlNetModelCompiler), typeof(SparkPipelineFile), typeof(SparkPipelineCompiler)];
+        if (loaded is not MlNetTopUpModel) types.UnionWith([typeof(MlNetTopUpModel), typeof(MlNetInputRow), typeof(MlNetOutputRow)]);
+        return types;
+    }
+
     /// <summary>Which of the two formats <paramref name="path"/> holds, or a clear error.</summary>
     public static ModelFileKind Detect(string path)
     {

@@ -15,7 +15,7 @@ internal static class TrainCommand
     {
         var customers = Flags.Create<string?>("--customers", "TOPUP_CUSTOMERS_CSV", null, "customer.csv (one row per loan, with 'Top-up Month')").MustBeSet();
         var bureau = Flags.Create<string?>("--bureau", "TOPUP_BUREAU_CSV", null, "bureau.csv (bureau tradelines, zero or more per ID)").MustBeSet();
-        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (zip: ML.NET model + manifest)").MustBeSet();
+        var output = Flags.Create<string?>("--out", "TOPUP_MODELS_OUT", null, "Model file to write (zip: manifest, ML.NET model and the model compiled for scoring)").MustBeSet();
         var card = Flags.Create<string?>("--card", "TOPUP_MODEL_CARD", null, "Model card JSON to write; default: <out without extension>.card.json");
         var truth = Flags.Create<string?>("--true-probabilities", "TOPUP_TRUE_PROBABILITIES", null,
             "The generator's true-probability.csv (ID, probability, Top-up); reports the Bayes AUC and the model's share of it");
@@ -54,11 +54,11 @@ internal static class TrainCommand
             cancel.ThrowIfCancellationRequested();
 
             var trained = TopUpModelTrainer.Train(rows, stats, options, trueProbabilities, logger);
-            MlNetModelFile.Write(modelPath, trained.Context, trained.Model, trained.InputSchema, trained.Manifest);
+            var scoredAs = MlNetModelFile.Write(modelPath, trained.Context, trained.Model, trained.InputSchema, trained.Manifest);
             var cardDirectory = Path.GetDirectoryName(Path.GetFullPath(cardPath));
             if (!string.IsNullOrEmpty(cardDirectory)) Directory.CreateDirectory(cardDirectory);
             File.WriteAllText(cardPath, JsonSerializer.Serialize(trained.Card, ModelCard.JsonOptions));
-            logger.LogInformation("wrote {Model} ({Trainer}) and model card {Card}", modelPath, trained.Card.Trainer, cardPath);
+            logger.LogInformation("wrote {Model} ({Kind}) and model card {Card}", modelPath, scoredAs, cardPath);
             return Task.FromResult(0);
         }));
         return command;

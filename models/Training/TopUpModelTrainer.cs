@@ -25,7 +25,7 @@ public sealed record TrainingOptions(int Seed, double TestFraction, double Valid
 }
 
 /// <summary>A trained model with what the model card says about it.</summary>
-public sealed record TrainedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, MlNetModelFile.Manifest Manifest, ModelCard Card);
+public sealed record TrainedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, MlNetManifest Manifest, ModelCard Card);
 
 /// <summary>
 /// Trains the top-up classifier: a deterministic train/validation/test split by customer ID, each candidate
@@ -141,7 +141,7 @@ public static class TopUpModelTrainer
             Test: testMetrics,
             Baseline: baseline,
             Bayes: bayes);
-        var manifest = new MlNetModelFile.Manifest(
+        var manifest = new MlNetManifest(
             MlNetModelFile.FormatName, MlNetModelFile.FormatVersion, chosen.Kind.ToString(),
             TopUpFeatureSet.Numeric, TopUpFeatureSet.Categorical, threshold.Threshold, trainedAt, card.ToJson());
         return new TrainedModel(context, chosen.Model, trainView.Schema, manifest, card);

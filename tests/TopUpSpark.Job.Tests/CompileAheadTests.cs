@@ -1,6 +1,9 @@
 using System.Reflection;
 using NUnit.Framework;
+using System.Runtime.CompilerServices;
 using TopUpSpark.Job.Ui;
+using TopUpSpark.Scoring;
+using TopUpSpark.Scoring.MlNet;
 
 namespace TopUpSpark.Job.Tests;
 
@@ -35,8 +38,26 @@ public class CompileAheadTests
     public void A_job_without_redis_leaves_its_redis_sink_to_a_first_call_and_one_with_redis_compiles_it()
     {
         var options = new TopUpJobOptions { OutputDirectory = "out", ModelFile = "model.zip" };
-        Assert.That(TopUpJob.OffTheBatchPath(options), Does.Contain(typeof(RedisPredictionSink)));
-        Assert.That(TopUpJob.OffTheBatchPath(options with { Redis = "127.0.0.1:6379" }), Does.Not.Contain(typeof(RedisPredictionSink)));
-        Assert.That(TopUpJob.OffTheBatchPath(options), Does.Contain(typeof(StreamingUiFigures)), "the UI's charts are drawn on its request threads");
+        var model = Unloaded<CompiledMlNetModel>();
+        Assert.That(TopUpJob.OffTheBatchPath(options, model), Does.Contain(typeof(RedisPredictionSink)));
+        Assert.That(TopUpJob.OffTheBatchPath(options with { Redis = "127.0.0.1:6379" }, model), Does.Not.Contain(typeof(RedisPredictionSink)));
+        Assert.That(TopUpJob.OffTheBatchPath(options, model), Does.Contain(typeof(StreamingUiFigures)), "the UI's charts are drawn on its request threads");
     }
+
+    [Test]
+    public void Model_loading_and_ml_net_are_compiled_ahead_only_for_a_model_that_scores_on_ml_nets_engine()
+    {
+        var options = new TopUpJobOptions { OutputDirectory = "out", ModelFile = "model.zip" };
+
+        var offThePath = TopUpJob.OffTheBatchPath(options, Unloaded<CompiledMlNetModel>());
+
+        Assert.That(offThePath, Is.SupersetOf(new[] { typeof(MlNetModelFile), typeof(ModelFile), typeof(MlNetTopUpModel), typeof(MlNetInputRow) }),
+            "a compiled model is loaded before the batches start and never calls ML.NET");
+        Assert.That(offThePath, Does.Not.Contain(typeof(CompiledMlNetModel)));
+        Assert.That(TopUpJob.OffTheBatchPath(options, Unloaded<MlNetTopUpModel>()), Does.Not.Contain(typeof(MlNetTopUpModel)).And.Not.Contain(typeof(MlNetInputRow)),
+            "a model on ML.NET's engine scores every batch with it");
+    }
+
+    /// <summary>A model of the kind only, never scored: what is compiled ahead depends on nothing else.</summary>
+    private static ITopUpModel Unloaded<TModel>() where TModel : ITopUpModel => (ITopUpModel)RuntimeHelpers.GetUninitializedObject(typeof(TModel));
 }

@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Trainers.FastTree;
@@ -11,9 +13,10 @@ using TopUpSpark.TestSupport;
 namespace TopUpSpark.Models.Tests;
 
 /// <summary>
-/// Every trainer <c>topup-models train</c> offers, trained on generated data: ModelFile.Load must compile the model,
-/// and the compiled scorer must give ML.NET's own probability and prediction on 6,000 rows with NaN numbers,
-/// null, empty and unseen categories. A model the compiler does not know stays on ML.NET's engine and says why.
+/// Every trainer <c>topup-models train</c> offers, trained on generated data: the model file must hold the compiled
+/// scorer, ModelFile.Load must score with it, and it must give ML.NET's own probability and prediction on 6,000 rows
+/// with NaN numbers, null, empty and unseen categories. A file without the compiled scorer is compiled when loaded; a
+/// broken one is a clear error. A model the compiler does not know stays on ML.NET's engine and says why.
 /// </summary>
 [TestFixture]
 public sealed class MlNetCompiledScorerTests
@@ -22,6 +25,7 @@ public sealed class MlNetCompiledScorerTests
 
     private string _folder = null!;
     private List<TrainingRow> _rows = null!;
+    private readonly Dictionary<TrainerKind, string> _trained = [];
     private TrainingDataStats _stats = null!;
 
     [OneTimeSetUp]
@@ -44,19 +48,73 @@ public sealed class MlNetCompiledScorerTests
         var compiled = ModelFile.Load(path);
         var engine = MlNetModelFile.LoadEngine(path);
 
+        Assert.That(Entries(path), Does.Contain(MlNetModelFile.ScorerEntry), "train stores the compiled scorer, so that loading needs no ML.NET");
         Assert.That(compiled, Is.InstanceOf<CompiledMlNetModel>(), compiled.Kind);
         Assert.That(compiled.Kind, Does.StartWith($"mlnet-{trainer.ToString().ToLowerInvariant()} (compiled: {compiledAs}"));
         Assert.That(engine.Kind, Does.Contain("(ML.NET engine)"));
-        var differences = 0;
-        foreach (var (numeric, categorical, row) in Rows())
+        AssertScoresAlike(compiled, engine);
+    }
+
+    [Test]
+    public void TheCompiledScorerIsAllLoadingReads()
+    {
+        var path = Train(TrainerKind.FastTree);
+        var withoutMlNet = Rewritten(path, "unreadable-mlnet", MlNetModelFile.ModelEntry, _ => "not an ML.NET model"u8.ToArray());
+
+        var model = ModelFile.Load(withoutMlNet);
+
+        Assert.That(model, Is.InstanceOf<CompiledMlNetModel>());
+        Assert.That(() => MlNetModelFile.LoadEngine(withoutMlNet), Throws.InstanceOf<ModelFileException>(), "the ML.NET model really is unreadable");
+        AssertScoresAlike(model, MlNetModelFile.LoadEngine(path));
+    }
+
+    [Test]
+    public void AFileWithoutTheCompiledScorerIsCompiledWhenLoaded()
+    {
+        var path = Train(TrainerKind.LightGbm);
+        var older = Rewritten(path, "older", MlNetModelFile.ScorerEntry, _ => null);
+
+        var model = ModelFile.Load(older);
+
+        Assert.That(Entries(older), Does.Not.Contain(MlNetModelFile.ScorerEntry));
+        Assert.That(model, Is.InstanceOf<CompiledMlNetModel>());
+        Assert.That(model.Kind, Is.EqualTo(ModelFile.Load(path).Kind));
+        AssertScoresAlike(model, MlNetModelFile.LoadEngine(path));
+    }
+
+    [TestCase("not json", "is an invalid JSON literal")]
+    [TestCase("missing tokens", "missing required properties")]
+    [TestCase("a token twice", "comes twice")]
+    [TestCase("a child before its parent", "out of order")]
+    [TestCase("a node reached twice", "is reached twice")]
+    [TestCase("a split on no feature", "split on feature")]
+    [TestCase("a leaf too few", "do not make a binary tree")]
+    [TestCase("one replacement too few", "NaN replacements for")]
+    public void ABrokenCompiledScorerIsAClearError(string broken, string reason)
+    {
+        var path = Train(TrainerKind.FastTree);
+        var file = Rewritten(path, broken.Replace(' ', '-'), MlNetModelFile.ScorerEntry, bytes =>
         {
-            var expected = engine.Score(numeric, categorical);
-            var actual = compiled.Score(numeric, categorical);
-            Assert.That(actual.Probability, Is.EqualTo(expected.Probability).Within(1e-6), $"row {row}");
-            Assert.That(actual.Prediction, Is.EqualTo(expected.Prediction), $"row {row}");
-            if (!actual.Probability.Equals(expected.Probability)) differences++;
-        }
-        Assert.That(differences, Is.Zero, "the compiled scorer computes ML.NET's float arithmetic, so the probabilities are identical");
+            if (broken == "not json") return "not json"u8.ToArray();
+            var scorer = JsonNode.Parse(bytes)!.AsObject();
+            var tree = scorer["trees"]![0]!.AsObject();
+            switch (broken)
+            {
+                case "missing tokens": scorer.Remove("tokens"); break;
+                case "a token twice": scorer["tokens"]!.AsArray().Add(scorer["tokens"]![0]!.GetValue<string>()); break;
+                case "a child before its parent": tree["leftChild"]![1] = 0; break;
+                case "a node reached twice": tree["rightChild"]![0] = tree["leftChild"]![0]!.GetValue<int>(); break;
+                case "a split on no feature": tree["splitFeatures"]![0] = 100_000; break;
+                case "a leaf too few": tree["leafValues"]!.AsArray().RemoveAt(0); break;
+                case "one replacement too few": scorer["replacements"]!.AsArray().RemoveAt(0); break;
+            }
+            return System.Text.Encoding.UTF8.GetBytes(scorer.ToJsonString());
+        });
+
+        var error = Assert.Throws<ModelFileException>(() => ModelFile.Load(file))!;
+
+        Assert.That(error.Message, Does.StartWith($"{file}: {MlNetModelFile.ScorerEntry} is not a usable compiled scorer: "));
+        Assert.That(error.Message, Does.Contain(reason));
     }
 
     [Test]
@@ -73,7 +131,7 @@ public sealed class MlNetCompiledScorerTests
             .Append(context.Transforms.NormalizeMinMax("Features"))
             .Append(context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options { NumberOfTrees = 5, LabelColumnName = MlNetInputRow.LabelColumn }));
         var path = Path.Combine(_folder, "normalised-trees.zip");
-        MlNetModelFile.Write(path, context, pipeline.Fit(view), view.Schema, new MlNetModelFile.Manifest(
+        MlNetModelFile.Write(path, context, pipeline.Fit(view), view.Schema, new MlNetManifest(
             MlNetModelFile.FormatName, MlNetModelFile.FormatVersion, "FastTree", TopUpFeatureSet.Numeric, TopUpFeatureSet.Categorical, 0.5, DateTimeOffset.UtcNow, null));
 
         var model = ModelFile.Load(path);
@@ -84,12 +142,51 @@ public sealed class MlNetCompiledScorerTests
         Assert.That(model.Score(numeric, categorical), Is.EqualTo(MlNetModelFile.LoadEngine(path).Score(numeric, categorical)));
     }
 
+    private void AssertScoresAlike(ITopUpModel compiled, ITopUpModel engine)
+    {
+        var differences = 0;
+        foreach (var (numeric, categorical, row) in Rows())
+        {
+            var expected = engine.Score(numeric, categorical);
+            var actual = compiled.Score(numeric, categorical);
+            Assert.That(actual.Probability, Is.EqualTo(expected.Probability).Within(1e-6), $"row {row}");
+            Assert.That(actual.Prediction, Is.EqualTo(expected.Prediction), $"row {row}");
+            if (!actual.Probability.Equals(expected.Probability)) differences++;
+        }
+        Assert.That(differences, Is.Zero, "the compiled scorer computes ML.NET's float arithmetic, so the probabilities are identical");
+    }
+
+    private static List<string> Entries(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        return zip.Entries.Select(e => e.FullName).ToList();
+    }
+
+    /// <summary>A copy of the model file at <paramref name="path"/> with <paramref name="entry"/> changed, or left out where the change gives null.</summary>
+    private string Rewritten(string path, string name, string entry, Func<byte[], byte[]?> change)
+    {
+        var copy = Path.Combine(_folder, name + ".zip");
+        File.Copy(path, copy, overwrite: true);
+        using var zip = ZipFile.Open(copy, ZipArchiveMode.Update);
+        var original = zip.GetEntry(entry)!;
+        using var content = new MemoryStream();
+        using (var stream = original.Open()) stream.CopyTo(content);
+        original.Delete();
+        if (change(content.ToArray()) is { } changed)
+        {
+            using var stream = zip.CreateEntry(entry).Open();
+            stream.Write(changed);
+        }
+        return copy;
+    }
+
     private string Train(TrainerKind trainer)
     {
+        if (_trained.TryGetValue(trainer, out var done)) return done;
         var trained = TopUpModelTrainer.Train(_rows, _stats, TrainingOptions.Default with { Trainers = [trainer] }, null, NullLogger.Instance);
         var path = Path.Combine(_folder, $"{trainer}.zip");
         MlNetModelFile.Write(path, trained.Context, trained.Model, trained.InputSchema, trained.Manifest);
-        return path;
+        return _trained[trainer] = path;
     }
 
     /// <summary>

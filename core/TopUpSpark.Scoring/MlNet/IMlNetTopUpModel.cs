@@ -3,7 +3,7 @@ namespace TopUpSpark.Scoring.MlNet;
 /// <summary>A model trained by <c>topup-models train</c>, compiled (<see cref="CompiledMlNetModel"/>) or on ML.NET's engine (<see cref="MlNetTopUpModel"/>).</summary>
 public interface IMlNetTopUpModel : ITopUpModel
 {
-    MlNetModelFile.Manifest Manifest { get; }
+    MlNetManifest Manifest { get; }
 
     IReadOnlyList<string> ITopUpModel.NumericInputs => Manifest.NumericInputs;
 

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
@@ -13,7 +12,8 @@ namespace TopUpSpark.Scoring.MlNet;
 
 /// <summary>
 /// Compiles the model <c>topup-models train</c> writes into the scorers the converted Spark models use. It
-/// recognises the pipeline train builds, step by step, and reads every fitted value from the ML.NET objects:
+/// recognises the pipeline train builds, step by step, and reads every fitted value from the ML.NET objects into an
+/// <see cref="MlNetScorerDefinition"/>:
 /// <list type="number">
 /// <item>ReplaceMissingValues on the numbers (per-slot training means; read by passing ML.NET a row of NaNs);</item>
 /// <item>OneHotEncoding of the "column=value" tokens as one bag (the tokens are the key values of its key column);</item>
@@ -35,12 +35,12 @@ internal static class MlNetModelCompiler
 
     /// <returns>The compiled model, or null and the reason it could not be compiled exactly.</returns>
     public static (CompiledMlNetModel? Model, string? WhyNot) Compile(MLContext context, ITransformer model, DataViewSchema inputSchema,
-        MlNetModelFile.Manifest manifest)
+        MlNetManifest manifest)
     {
         try
         {
-            var (compiled, checkValues) = CompileSteps(context, model, inputSchema, manifest);
-            var disagreement = FirstDisagreement(context, model, compiled, checkValues);
+            var compiled = CompiledMlNetModel.Build(manifest, Define(context, model, inputSchema, manifest));
+            var disagreement = FirstDisagreement(context, model, compiled, CheckValuesOf(compiled.Definition, manifest));
             return disagreement is null ? (compiled, null) : (null, disagreement);
         }
         catch (Exception e) when (e is ModelFileException or InvalidOperationException or ArgumentException)
@@ -49,18 +49,12 @@ internal static class MlNetModelCompiler
         }
     }
 
-    /// <summary>Per input, the values the check rows cycle through.</summary>
-    private sealed record CheckValues(List<double>[] Numeric, List<string?>[] Categorical);
-
-    private static (CompiledMlNetModel Model, CheckValues CheckValues) CompileSteps(MLContext context, ITransformer model, DataViewSchema inputSchema,
-        MlNetModelFile.Manifest manifest)
+    private static MlNetScorerDefinition Define(MLContext context, ITransformer model, DataViewSchema inputSchema, MlNetManifest manifest)
     {
         if (model is not IEnumerable<ITransformer> chain) throw NotCompiled("the model is not a chain of steps");
         var steps = chain.ToList();
         var numericCount = manifest.NumericInputs.Count;
         var categoricalCount = manifest.CategoricalInputs.Count;
-        if (manifest.CategoricalInputs.Any(name => name.Contains('=') || name.Contains('\0')))
-            throw NotCompiled("a categorical input's name holds '=' or NUL, so its tokens are ambiguous");
         var schema = inputSchema;
         var step = 0;
 
@@ -117,99 +111,75 @@ internal static class MlNetModelCompiler
             throw NotCompiled($"the model reads '{predictor.FeatureColumnName}', not the features '{features.Name}'");
         if (predictor.Model is not CalibratedModelParametersBase { Calibrator: PlattCalibrator platt } calibrated)
             throw NotCompiled($"{Name(predictor.Model)} is not a model behind a Platt calibrator");
-        var calibration = new PlattCalibration(platt.Slope, platt.Offset);
-
-        var (layout, positions, nullPositions) = Layout(manifest, tokens);
-        var checkValues = new CheckValues(
-            // Ordinary values: an extreme one would saturate a linear model's probability and hide the other inputs.
-            replacements.Select(mean => new List<double> { double.NaN, 0, mean, mean / 2, 2 * mean, -mean, 1, -1 }).ToArray(),
-            positions.Select(p => p.Keys.Cast<string?>().Concat([null, "", "\u0001never seen"]).ToList()).ToArray());
-        var (classifier, description) = Classifier(calibrated.SubModel, calibration, scales, layout, manifest, checkValues);
-        return (new CompiledMlNetModel(manifest, replacements, positions, nullPositions, classifier, description), checkValues);
-    }
-
-    /// <summary>The trainer's model as a scorer over <paramref name="layout"/>, and what it is for the model's kind.</summary>
-    private static (IClassifierScorer Classifier, string Description) Classifier(object model, PlattCalibration calibration, ImmutableArray<float>? scales,
-        FeatureLayout layout, MlNetModelFile.Manifest manifest, CheckValues checkValues)
-    {
-        switch (model)
+        var subModel = calibrated.SubModel;
+        var name = Name(subModel);
+        return subModel switch
         {
-            case FastTreeBinaryModelParameters or LightGbmBinaryModelParameters when scales is not null:
-                throw NotCompiled("a normaliser before a tree model is not compiled");
-            case FastTreeBinaryModelParameters or LightGbmBinaryModelParameters:
-            {
-                var ensemble = ((TreeEnsembleModelParametersBasedOnRegressionTree)model).TrainedTreeEnsemble;
-                AddThresholds(ensemble, checkValues.Numeric);
-                return (TreeEnsembleScorer.FromMlNet(ensemble, layout, calibration, Name(model)), $"{ensemble.Trees.Count} trees");
-            }
-            case LinearBinaryModelParameters linear:
-            {
-                // Without the normaliser the features are Concatenate's vector, stored densely or not by other rules.
-                if (scales is null) throw NotCompiled("a linear model without NormalizeMinMax before it is not compiled");
-                // The normaliser stores the non-zero features: at most every number and one token per column.
-                var mostStored = manifest.NumericInputs.Count + manifest.CategoricalInputs.Count;
-                if (mostStored >= VectorisedDotMinimum || mostStored >= layout.Size / 2)
-                    throw NotCompiled($"with up to {mostStored} stored features of {layout.Size}, ML.NET would sum the dot product in its vectorised order");
-                if (linear.Weights.Any(w => !float.IsFinite(w)))
-                    throw NotCompiled("a weight is not finite");
-                return (new MlNetLinearScorer(linear.Weights, linear.Bias, scales.Value, layout, manifest.CategoricalInputs.Count, calibration),
-                    $"linear, {layout.Size} features");
-            }
-            default:
-                throw NotCompiled($"{Name(model)} is not compiled (FastTree, LightGBM and logistic regression are)");
-        }
+            FastTreeBinaryModelParameters or LightGbmBinaryModelParameters when scales is not null =>
+                throw NotCompiled("a normaliser before a tree model is not compiled"),
+            FastTreeBinaryModelParameters or LightGbmBinaryModelParameters =>
+                new MlNetScorerDefinition(name, replacements, tokens, platt.Slope, platt.Offset,
+                    ((TreeEnsembleModelParametersBasedOnRegressionTree)subModel).TrainedTreeEnsemble.Trees.Select((tree, t) => Tree(tree, $"{name} tree {t}")).ToList(),
+                    null),
+            LinearBinaryModelParameters linear =>
+                new MlNetScorerDefinition(name, replacements, tokens, platt.Slope, platt.Offset, null, LinearWeights(linear, scales, manifest, featureCount)),
+            _ => throw NotCompiled($"{name} is not compiled (FastTree, LightGBM and logistic regression are)"),
+        };
     }
 
+    /// <exception cref="ModelFileException">A categorical split, which the flat-array scorer does not follow.</exception>
+    private static MlNetTree Tree(RegressionTree tree, string treeName)
+    {
+        var categorical = tree.CategoricalSplitFlags.ToList().IndexOf(true);
+        if (categorical >= 0) throw NotCompiled($"{treeName} node {categorical}: categorical splits are not compiled");
+        return new MlNetTree(tree.NumericalSplitFeatureIndexes.ToArray(), tree.NumericalSplitThresholds.ToArray(), tree.LeftChild.ToArray(),
+            tree.RightChild.ToArray(), tree.LeafValues.ToArray());
+    }
+
+    private static MlNetLinearWeights LinearWeights(LinearBinaryModelParameters linear, ImmutableArray<float>? scales, MlNetManifest manifest, int featureCount)
+    {
+        // Without the normaliser the features are Concatenate's vector, stored densely or not by other rules.
+        if (scales is null) throw NotCompiled("a linear model without NormalizeMinMax before it is not compiled");
+        // The normaliser stores the non-zero features: at most every number and one token per column.
+        var mostStored = manifest.NumericInputs.Count + manifest.CategoricalInputs.Count;
+        if (mostStored >= VectorisedDotMinimum || mostStored >= featureCount / 2)
+            throw NotCompiled($"with up to {mostStored} stored features of {featureCount}, ML.NET would sum the dot product in its vectorised order");
+        if (linear.Weights.Any(w => !float.IsFinite(w)))
+            throw NotCompiled("a weight is not finite");
+        return new MlNetLinearWeights(linear.Weights.ToArray(), linear.Bias, scales.Value.ToArray());
+    }
     /// <summary>The value ReplaceMissingValues puts in each slot for a NaN: what it outputs for a row of NaNs.</summary>
-    private static float[] Replacements(MLContext context, MissingValueReplacingTransformer replacer, string filledColumn, MlNetModelFile.Manifest manifest)
+    private static float[] Replacements(MLContext context, MissingValueReplacingTransformer replacer, string filledColumn, MlNetManifest manifest)
     {
         var nothing = new double[manifest.NumericInputs.Count];
         Array.Fill(nothing, double.NaN);
         var rows = Rows(context, manifest, [(nothing, new string?[manifest.CategoricalInputs.Count])]);
-        var replacements = replacer.Transform(rows).GetColumn<float[]>(filledColumn).Single();
-        var missing = Array.FindIndex(replacements, float.IsNaN);
-        if (missing >= 0)
-            throw NotCompiled($"'{manifest.NumericInputs[missing]}' has no mean to replace NaN with, so ML.NET's trees would see NaN");
-        return replacements;
+        return replacer.Transform(rows).GetColumn<float[]>(filledColumn).Single();
     }
+
+    /// <summary>Per input, the values the check rows cycle through.</summary>
+    private sealed record CheckValues(List<double>[] Numeric, List<string?>[] Categorical);
 
     /// <summary>
-    /// The features vector as <see cref="FeatureLayout"/> describes it: the numbers, then each token as a position
-    /// of its column's one-hot state, numbered per column in the bag's order.
+    /// Per number: NaN, ordinary values around its mean (an extreme one would saturate a linear model's probability and
+    /// hide the other inputs), and each threshold a tree tests it against with the floats either side, where a split
+    /// changes its mind. Per category: every value of its tokens, null, empty and a value never seen.
     /// </summary>
-    private static (FeatureLayout Layout, FrozenDictionary<string, int>[] Positions, int[] NullPositions) Layout(MlNetModelFile.Manifest manifest,
-        string[] tokens)
+    private static CheckValues CheckValuesOf(MlNetScorerDefinition definition, MlNetManifest manifest)
     {
-        var numericCount = manifest.NumericInputs.Count;
-        var columns = manifest.CategoricalInputs.Select((name, index) => (name, index)).ToDictionary(c => c.name, c => c.index, StringComparer.Ordinal);
-        var positions = manifest.CategoricalInputs.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
-        var nullPositions = Enumerable.Repeat(FeatureLayout.AllZero, columns.Count).ToArray();
-        var sources = new FeatureSource[numericCount + tokens.Length];
-        for (var m = 0; m < numericCount; m++) sources[m] = new FeatureSource(IsOneHot: false, Slot: m, Position: 0);
-        for (var k = 0; k < tokens.Length; k++)
-        {
-            if (!MlNetInputRow.TryParseToken(tokens[k], out var name, out var value) || !columns.TryGetValue(name, out var column))
-                throw NotCompiled($"token '{tokens[k]}' belongs to no categorical input");
-            var position = positions[column].Count + (nullPositions[column] >= 0 ? 1 : 0);
-            if (value is null) nullPositions[column] = position;
-            else positions[column].Add(value, position);
-            sources[numericCount + k] = new FeatureSource(IsOneHot: true, Slot: column, Position: position);
-        }
-        var layout = new FeatureLayout(sources, Enumerable.Range(0, numericCount).ToArray(), scaling: null);
-        return (layout, positions.Select(p => p.ToFrozenDictionary(StringComparer.Ordinal)).ToArray(), nullPositions);
-    }
-
-    /// <summary>Each threshold a tree tests a number against, and the floats either side of it: where a split changes its mind.</summary>
-    private static void AddThresholds(RegressionTreeEnsemble ensemble, List<double>[] numeric)
-    {
-        for (var feature = 0; feature < numeric.Length; feature++)
-        {
-            var thresholds = ensemble.Trees
-                .SelectMany(tree => Enumerable.Range(0, tree.NumberOfNodes).Where(n => tree.NumericalSplitFeatureIndexes[n] == feature).Select(n => tree.NumericalSplitThresholds[n]))
+        var trees = definition.Trees ?? [];
+        var numeric = definition.Replacements.Select((mean, feature) => new List<double> { double.NaN, 0, mean, mean / 2, 2 * mean, -mean, 1, -1 }
+            .Concat(trees
+                .SelectMany(tree => tree.SplitFeatures.Select((split, n) => (split, n)).Where(s => s.split == feature).Select(s => tree.Thresholds[s.n]))
                 .Distinct()
-                .SelectMany(t => new[] { t, MathF.BitDecrement(t), MathF.BitIncrement(t) });
-            numeric[feature].AddRange(thresholds.Select(t => (double)t));
-        }
+                .SelectMany(t => new double[] { t, MathF.BitDecrement(t), MathF.BitIncrement(t) }))
+            .ToList()).ToArray();
+        var categorical = manifest.CategoricalInputs.Select(_ => new List<string?> { null, "", "\u0001never seen" }).ToArray();
+        var columns = manifest.CategoricalInputs.Select((name, index) => (name, index)).ToDictionary(c => c.name, c => c.index, StringComparer.Ordinal);
+        foreach (var token in definition.Tokens)
+            if (MlNetInputRow.TryParseToken(token, out var column, out var value) && value is not null)
+                categorical[columns[column]].Add(value);
+        return new CheckValues(numeric, categorical);
     }
 
     /// <summary>
@@ -235,7 +205,7 @@ internal static class MlNetModelCompiler
         return null;
     }
 
-    private static IDataView Rows(MLContext context, MlNetModelFile.Manifest manifest, IEnumerable<(double[] Numeric, string?[] Categorical)> rows) =>
+    private static IDataView Rows(MLContext context, MlNetManifest manifest, IEnumerable<(double[] Numeric, string?[] Categorical)> rows) =>
         context.Data.LoadFromEnumerable(
             rows.Select(row => MlNetInputRow.From(manifest.CategoricalInputs, row.Numeric, row.Categorical)).ToList(),
             MlNetInputRow.Schema(manifest.NumericInputs.Count, manifest.CategoricalInputs.Count));

@@ -1,13 +1,16 @@
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.ML;
 
 namespace TopUpSpark.Scoring.MlNet;
 
 /// <summary>
-/// The file <c>topup-models train</c> writes: a zip holding <c>manifest.json</c> (format, inputs, trainer,
-/// decision threshold, model card) and <c>mlnet-model.zip</c> (the ML.NET model as ML.NET saves it).
+/// The file <c>topup-models train</c> writes: a zip holding <c>manifest.json</c> (format, inputs, trainer, decision
+/// threshold, model card), <c>mlnet-model.zip</c> (the ML.NET model as ML.NET saves it) and, when the model compiles
+/// exactly, <c>compiled-scorer.json</c> (its <see cref="MlNetScorerDefinition"/>), from which it loads without ML.NET.
+/// A file without the compiled scorer (written before there was one) is compiled when it is loaded.
 /// </summary>
 public static class MlNetModelFile
 {
@@ -15,39 +18,30 @@ public static class MlNetModelFile
     public const int FormatVersion = 1;
     public const string ManifestEntry = "manifest.json";
     public const string ModelEntry = "mlnet-model.zip";
-
-    /// <summary>What scoring needs besides the ML.NET model; <see cref="Card"/> is the model card, kept for describe.</summary>
-    public sealed record Manifest(
-        string Format,
-        int FormatVersion,
-        string Trainer,
-        IReadOnlyList<string> NumericInputs,
-        IReadOnlyList<string> CategoricalInputs,
-        double Threshold,
-        DateTimeOffset TrainedAtUtc,
-        JsonObject? Card)
-    {
-        /// <exception cref="ArgumentException">A row with other numbers of inputs than the model's.</exception>
-        internal void RequireRow(int numericCount, int categoricalCount)
-        {
-            if (numericCount != NumericInputs.Count || categoricalCount != CategoricalInputs.Count)
-                throw new ArgumentException(
-                    $"expected {NumericInputs.Count} numeric and {CategoricalInputs.Count} categorical inputs, got {numericCount} and {categoricalCount}");
-        }
-
-        /// <summary>The model kind for logs and describe: the trainer, then how rows are scored.</summary>
-        internal string Kind(string scorer) => $"mlnet-{Trainer.ToLowerInvariant()} ({scorer})";
-    }
+    public const string ScorerEntry = "compiled-scorer.json";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A missing or null value the records do not allow is an error of the file, not a null met while scoring.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
-    public static void Write(string path, MLContext context, ITransformer model, DataViewSchema inputSchema, Manifest manifest)
+    /// <summary>Writes the model, and its compiled scorer when <see cref="MlNetModelCompiler"/> reproduces ML.NET exactly.</summary>
+    /// <returns>How the model scores when loaded (its <see cref="ITopUpModel.Kind"/>), for the trainer's log.</returns>
+    public static string Write(string path, MLContext context, ITransformer model, DataViewSchema inputSchema, MlNetManifest manifest)
     {
+        using var modelBytes = new MemoryStream();
+        context.Model.Save(model, inputSchema, modelBytes);
+        // The model as it loads, which is what is compiled and checked: a fitted pipeline's steps have other types
+        // in memory (a one-hot encoding is one transformer, not the chain it loads as).
+        modelBytes.Position = 0;
+        var saved = context.Model.Load(modelBytes, out var savedSchema);
+        var (compiled, whyNot) = MlNetModelCompiler.Compile(context, saved, savedSchema, manifest);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         var temporary = path + ".tmp";
@@ -56,39 +50,67 @@ public static class MlNetModelFile
         {
             using (var entry = zip.CreateEntry(ManifestEntry).Open())
                 JsonSerializer.Serialize(entry, manifest, JsonOptions);
-            using var modelBytes = new MemoryStream();
-            context.Model.Save(model, inputSchema, modelBytes);
+            if (compiled is not null)
+            {
+                using var entry = zip.CreateEntry(ScorerEntry).Open();
+                JsonSerializer.Serialize(entry, compiled.Definition, JsonOptions);
+            }
             using var modelEntry = zip.CreateEntry(ModelEntry, CompressionLevel.NoCompression).Open();
             modelBytes.Position = 0;
             modelBytes.CopyTo(modelEntry);
         }
         File.Move(temporary, path, overwrite: true);
+        return compiled?.Kind ?? manifest.Kind("ML.NET engine: " + whyNot);
     }
 
     /// <summary>
-    /// Loads the model compiled into the flat-array scorer when <see cref="MlNetModelCompiler"/> can reproduce it
-    /// exactly, otherwise on ML.NET's prediction engine, with the reason in its <see cref="ITopUpModel.Kind"/>.
+    /// Loads the model from its compiled scorer, without ML.NET; from a file without one, compiled now when
+    /// <see cref="MlNetModelCompiler"/> can reproduce it exactly, otherwise on ML.NET's prediction engine, with the
+    /// reason in its <see cref="ITopUpModel.Kind"/>.
     /// </summary>
     public static IMlNetTopUpModel Load(string path)
     {
-        var saved = Read(path);
-        var (compiled, whyNot) = MlNetModelCompiler.Compile(saved.Context, saved.Model, saved.InputSchema, saved.Manifest);
-        return compiled as IMlNetTopUpModel ?? new MlNetTopUpModel(saved.Context, saved.Model, saved.Manifest, "ML.NET engine: " + whyNot);
+        using var zip = OpenZip(path);
+        var manifest = ReadManifest(zip, path);
+        return zip.GetEntry(ScorerEntry) is { } scorer ? LoadCompiled(scorer, manifest, path) : LoadCompiling(zip, manifest, path);
     }
 
     /// <summary>Loads the model on ML.NET's prediction engine, never compiled: the reference the compiled scorer is held to.</summary>
     public static MlNetTopUpModel LoadEngine(string path)
     {
-        var saved = Read(path);
+        using var zip = OpenZip(path);
+        var saved = Read(zip, ReadManifest(zip, path), path);
         return new MlNetTopUpModel(saved.Context, saved.Model, saved.Manifest, "ML.NET engine");
     }
 
-    private sealed record SavedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, Manifest Manifest);
-
-    private static SavedModel Read(string path)
+    private static CompiledMlNetModel LoadCompiled(ZipArchiveEntry entry, MlNetManifest manifest, string path)
     {
-        using var zip = OpenZip(path);
-        var manifest = ReadManifest(zip, path);
+        try
+        {
+            using var stream = entry.Open();
+            var definition = JsonSerializer.Deserialize<MlNetScorerDefinition>(stream, JsonOptions)
+                             ?? throw new ModelFileException("it holds null");
+            return CompiledMlNetModel.Build(manifest, definition);
+        }
+        catch (Exception e) when (e is JsonException or ModelFileException or NotSupportedException)
+        {
+            throw new ModelFileException($"{path}: {ScorerEntry} is not a usable compiled scorer: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Kept out of <see cref="Load"/> so that compiling that (inlined) never loads ML.NET for a file with a compiled scorer.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IMlNetTopUpModel LoadCompiling(ZipArchive zip, MlNetManifest manifest, string path)
+    {
+        var saved = Read(zip, manifest, path);
+        var (compiled, whyNot) = MlNetModelCompiler.Compile(saved.Context, saved.Model, saved.InputSchema, saved.Manifest);
+        return compiled as IMlNetTopUpModel ?? new MlNetTopUpModel(saved.Context, saved.Model, saved.Manifest, "ML.NET engine: " + whyNot);
+    }
+
+    private sealed record SavedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, MlNetManifest Manifest);
+
+    private static SavedModel Read(ZipArchive zip, MlNetManifest manifest, string path)
+    {
         var entry = zip.GetEntry(ModelEntry) ?? throw new ModelFileException($"{path}: ML.NET model file has no {ModelEntry}");
         var context = new MLContext(seed: 0);
         using var modelBytes = new MemoryStream();
@@ -117,15 +139,15 @@ public static class MlNetModelFile
         }
     }
 
-    private static Manifest ReadManifest(ZipArchive zip, string path)
+    private static MlNetManifest ReadManifest(ZipArchive zip, string path)
     {
         var entry = zip.GetEntry(ManifestEntry)
             ?? throw new ModelFileException($"{path}: zip file has no {ManifestEntry}; it was not written by topup-models train");
-        Manifest? manifest;
+        MlNetManifest? manifest;
         try
         {
             using var stream = entry.Open();
-            manifest = JsonSerializer.Deserialize<Manifest>(stream, JsonOptions);
+            manifest = JsonSerializer.Deserialize<MlNetManifest>(stream, JsonOptions);
         }
         catch (JsonException e)
         {

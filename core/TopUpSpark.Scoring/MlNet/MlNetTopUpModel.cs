@@ -18,7 +18,7 @@ public sealed class MlNetTopUpModel : IMlNetTopUpModel
     private readonly ConcurrentBag<PredictionEngine<MlNetInputRow, MlNetOutputRow>> _engines = [];
 
     /// <param name="scorer">How rows are scored, for <see cref="Kind"/>: the engine, and why when a compiled scorer was wanted.</param>
-    internal MlNetTopUpModel(MLContext context, ITransformer model, MlNetModelFile.Manifest manifest, string scorer)
+    internal MlNetTopUpModel(MLContext context, ITransformer model, MlNetManifest manifest, string scorer)
     {
         _context = context;
         _model = model;
@@ -30,7 +30,7 @@ public sealed class MlNetTopUpModel : IMlNetTopUpModel
     }
 
     public string Kind { get; }
-    public MlNetModelFile.Manifest Manifest { get; }
+    public MlNetManifest Manifest { get; }
 
     public ModelScore Score(ReadOnlySpan<double> numeric, ReadOnlySpan<string?> categorical)
     {

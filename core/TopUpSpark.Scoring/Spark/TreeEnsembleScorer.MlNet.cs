@@ -1,4 +1,3 @@
-using Microsoft.ML.Trainers.FastTree;
 using TopUpSpark.Scoring.MlNet;
 
 namespace TopUpSpark.Scoring.Spark;
@@ -12,18 +11,22 @@ internal sealed partial class TreeEnsembleScorer
     /// not applied), then rounds the sum to a float score for the Platt calibrator. NaN never reaches these
     /// trees in the pipelines compiled here, so ML.NET's per-node default for a missing value plays no part.
     /// </summary>
-    /// <exception cref="ModelFileException">A categorical split, or a tree this flattening cannot follow.</exception>
-    public static TreeEnsembleScorer FromMlNet(RegressionTreeEnsemble ensemble, FeatureLayout layout, PlattCalibration calibration, string modelName)
+    /// <exception cref="ModelFileException">A tree this flattening cannot follow.</exception>
+    public static TreeEnsembleScorer FromMlNet(IReadOnlyList<MlNetTree> trees, FeatureLayout layout, PlattCalibration calibration, string modelName)
     {
-        if (ensemble.Trees.Count == 0) throw new ModelFileException($"{modelName}: the model has no trees");
+        if (trees.Count == 0) throw new ModelFileException($"{modelName}: the model has no trees");
         var flattened = new Flattened();
-        for (var t = 0; t < ensemble.Trees.Count; t++)
+        for (var t = 0; t < trees.Count; t++)
         {
-            var tree = ensemble.Trees[t];
+            var tree = trees[t];
             var treeName = $"{modelName} tree {t}";
-            if (tree.NumberOfLeaves > 1)
+            var nodes = tree.SplitFeatures.Length;
+            if (tree.Thresholds.Length != nodes || tree.LeftChild.Length != nodes || tree.RightChild.Length != nodes || tree.LeafValues.Length != nodes + 1)
+                throw new ModelFileException($"{treeName}: {nodes} split features, {tree.Thresholds.Length} thresholds, " +
+                                             $"{tree.LeftChild.Length}/{tree.RightChild.Length} children and {tree.LeafValues.Length} leaves do not make a binary tree");
+            if (nodes > 0)
             {
-                flattened.Roots.Add(AddMlNetNode(flattened, tree, 0, layout, treeName));
+                flattened.Roots.Add(AddMlNetNode(flattened, tree, 0, layout, new bool[2 * nodes + 1], treeName));
                 continue;
             }
             // InternalRegressionTree.GetOutput answers 0 for a tree without splits, whatever its one leaf holds.
@@ -38,33 +41,32 @@ internal sealed partial class TreeEnsembleScorer
     /// Adds the subtree at <paramref name="child"/> (a node index, or ~leaf index) in pre-order, so that its
     /// leaves come left to right, and returns the index of its root in the flat array.
     /// </summary>
-    private static int AddMlNetNode(Flattened flattened, RegressionTree tree, int child, FeatureLayout layout, string treeName)
+    /// <param name="reached">Per node, then per leaf: whether the walk has been there, so that each is reached once, as in a tree.</param>
+    private static int AddMlNetNode(Flattened flattened, MlNetTree tree, int child, FeatureLayout layout, bool[] reached, string treeName)
     {
-        if (child < 0)
-        {
-            var leaf = ~child;
-            if (leaf >= tree.NumberOfLeaves) throw new ModelFileException($"{treeName}: leaf {leaf} out of range");
-            return flattened.AddLeaf(leaf, tree.LeafValues[leaf], 0, votes: true);
-        }
-        if (tree.CategoricalSplitFlags[child])
-            throw new ModelFileException($"{treeName} node {child}: categorical splits are not compiled");
-        var feature = tree.NumericalSplitFeatureIndexes[child];
+        var nodes = tree.SplitFeatures.Length;
+        var at = child < 0 ? nodes + ~child : child;
+        if (at >= reached.Length) throw new ModelFileException($"{treeName}: leaf {~child} out of range");
+        if (reached[at]) throw new ModelFileException($"{treeName}: {(child < 0 ? $"leaf {~child}" : $"node {child}")} is reached twice");
+        reached[at] = true;
+        if (child < 0) return flattened.AddLeaf(~child, tree.LeafValues[~child], 0, votes: true);
+        var feature = tree.SplitFeatures[child];
         if (feature < 0 || feature >= layout.Size)
             throw new ModelFileException($"{treeName} node {child}: split on feature {feature}, but the features vector has {layout.Size}");
         var left = tree.LeftChild[child];
         var right = tree.RightChild[child];
         // ML.NET numbers a split after the one it came from, which also rules out cycles.
-        if (left >= 0 && (left <= child || left >= tree.NumberOfNodes) || right >= 0 && (right <= child || right >= tree.NumberOfNodes))
+        if (left >= 0 && (left <= child || left >= nodes) || right >= 0 && (right <= child || right >= nodes))
             throw new ModelFileException($"{treeName} node {child}: children {left}/{right} out of order");
 
         var index = flattened.Nodes.Count;
         flattened.Nodes.Add(default);
-        var leftIndex = AddMlNetNode(flattened, tree, left, layout, treeName);
-        var rightIndex = AddMlNetNode(flattened, tree, right, layout, treeName);
+        var leftIndex = AddMlNetNode(flattened, tree, left, layout, reached, treeName);
+        var rightIndex = AddMlNetNode(flattened, tree, right, layout, reached, treeName);
         flattened.Nodes[index] = SplitOn(layout, feature, new FlatNode
         {
             Test = NodeTest.Continuous,
-            Threshold = tree.NumericalSplitThresholds[child],
+            Threshold = tree.Thresholds[child],
             Left = leftIndex,
             Right = rightIndex,
             SourceId = child,
