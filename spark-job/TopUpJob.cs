@@ -47,9 +47,11 @@ public static class TopUpJob
             Outage(kafka, options, loggers, "publish"), kafka.ClientLog(loggers.CreateLogger("publish"), $"{options.AppName}-publisher"));
         using var deadLetters = new KafkaDeadLetterSink(SinkProducer(kafka, options, "dlq"), MaxDeadLetterBytes(kafka, options),
             Outage(kafka, options, loggers, "dead-letters"), kafka.ClientLog(loggers.CreateLogger("dead-letters"), $"{options.AppName}-dlq"));
-        using var redis = options.Redis is { } endpoint ? await RedisConnection.ConnectAsync(endpoint, TimeSpan.FromSeconds(10)) : null;
-        var serving = redis is null ? null : new RedisPredictionSink(new RedisPredictionStore(redis.GetDatabase(), options.RedisKeyPrefix, options.RedisTtl),
-            ModelId(options.ModelFile), TimeProvider.System, loggers.CreateLogger("redis"), schema.Customer.KeyColumn, schema.EventTimeColumn, TopUpQuery.StateColumn);
+        using var redis = options.Redis is { } endpoint
+            ? await ConnectedPredictionStore.ConnectAsync(endpoint, options.RedisKeyPrefix, options.RedisTtl, TimeSpan.FromSeconds(10))
+            : null;
+        var serving = redis is null ? null : new RedisPredictionSink(redis.Store, ModelId(options.ModelFile), TimeProvider.System,
+            loggers.CreateLogger("redis"), schema.Customer.KeyColumn, schema.EventTimeColumn, TopUpQuery.StateColumn);
         if (redis is not null)
             log.LogInformation("latest predictions go to Redis at {Redis} (keys {Prefix}prediction:<ID>, TTL {Ttl})", options.Redis, options.RedisKeyPrefix,
                 options.RedisTtl?.ToString() ?? "none");
