@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Models.SparkImport;
 using TopUpSpark.Models.Training;
+using TopUpSpark.Scoring;
 using TopUpSpark.Scoring.MlNet;
 using TopUpSpark.Scoring.Spark;
 using TopUpSpark.Streaming.Progress;
@@ -31,12 +32,13 @@ public static class JobRuns
 
     /// <summary>
     /// The model <c>demo.sh</c> gives every user: <c>topup-models train</c> with its defaults (FastTree) on the
-    /// benchmark's data. Trained once per data set (about half a minute at full size) and kept in the work folder.
+    /// benchmark's data. Trained once per data set (about half a minute at full size) and kept in the work folder;
+    /// again when the kept file is one a user would no longer get (without its compiled scorer, it loads through ML.NET).
     /// </summary>
     public static string TrainDefaultModel(BenchContext context, BenchData.DataSet data)
     {
         var modelFile = Path.Combine(context.WorkDirectory, $"default-{data.Summary.Customers}.model");
-        if (File.Exists(modelFile)) return modelFile;
+        if (File.Exists(modelFile) && ModelFile.Load(modelFile) is CompiledMlNetModel { CompiledAtLoad: false }) return modelFile;
         var (rows, stats) = TrainingData.Load(data.Summary.CustomerFile, data.Summary.BureauFile, TopUpSchema.Default);
         var trained = TopUpModelTrainer.Train(rows, stats, TrainingOptions.Default, null, NullLogger.Instance);
         var partial = modelFile + ".partial";

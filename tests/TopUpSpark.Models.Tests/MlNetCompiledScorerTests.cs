@@ -77,8 +77,9 @@ public sealed class MlNetCompiledScorerTests
         var model = ModelFile.Load(older);
 
         Assert.That(Entries(older), Does.Not.Contain(MlNetModelFile.ScorerEntry));
-        Assert.That(model, Is.InstanceOf<CompiledMlNetModel>());
-        Assert.That(model.Kind, Is.EqualTo(ModelFile.Load(path).Kind));
+        Assert.That(model, Is.InstanceOf<CompiledMlNetModel>().With.Property(nameof(CompiledMlNetModel.CompiledAtLoad)).True);
+        Assert.That(model.Kind, Is.EqualTo("mlnet-lightgbm (compiled at load: 300 trees)"), "the job's log tells that this file loads through ML.NET");
+        Assert.That(ModelFile.Load(path), Is.InstanceOf<CompiledMlNetModel>().With.Property(nameof(CompiledMlNetModel.CompiledAtLoad)).False);
         AssertScoresAlike(model, MlNetModelFile.LoadEngine(path));
     }
 

@@ -18,16 +18,17 @@ public sealed class CompiledMlNetModel : IMlNetTopUpModel
     private readonly int[] _nullPositions;
     private readonly IClassifierScorer _classifier;
 
-    private CompiledMlNetModel(MlNetManifest manifest, MlNetScorerDefinition definition, FrozenDictionary<string, int>[] positions, int[] nullPositions,
-        IClassifierScorer classifier, string scorer)
+    private CompiledMlNetModel(MlNetManifest manifest, MlNetScorerDefinition definition, bool compiledAtLoad, FrozenDictionary<string, int>[] positions,
+        int[] nullPositions, IClassifierScorer classifier, string scorer)
     {
         Manifest = manifest;
         Definition = definition;
+        CompiledAtLoad = compiledAtLoad;
         _replacements = definition.Replacements;
         _positions = positions;
         _nullPositions = nullPositions;
         _classifier = classifier;
-        Kind = manifest.Kind("compiled: " + scorer);
+        Kind = manifest.Kind((compiledAtLoad ? "compiled at load: " : "compiled: ") + scorer);
     }
 
     public string Kind { get; }
@@ -36,9 +37,16 @@ public sealed class CompiledMlNetModel : IMlNetTopUpModel
     /// <summary>What the model was built from, to store in the model file.</summary>
     internal MlNetScorerDefinition Definition { get; }
 
+    /// <summary>
+    /// Compiled from the ML.NET model when loaded, because its file holds no compiled scorer (written before train
+    /// stored one): loading it started ML.NET. Training the model again gives a file that loads without.
+    /// </summary>
+    public bool CompiledAtLoad { get; }
+
     /// <summary>The scorer <paramref name="definition"/> describes, for a model with <paramref name="manifest"/>'s inputs.</summary>
+    /// <param name="compiledAtLoad">The definition was read from ML.NET's objects while loading (see <see cref="CompiledAtLoad"/>).</param>
     /// <exception cref="ModelFileException">The definition does not fit the inputs, or holds a tree or weights no scorer can follow.</exception>
-    internal static CompiledMlNetModel Build(MlNetManifest manifest, MlNetScorerDefinition definition)
+    internal static CompiledMlNetModel Build(MlNetManifest manifest, MlNetScorerDefinition definition, bool compiledAtLoad)
     {
         if (definition.Replacements.Length != manifest.NumericInputs.Count)
             throw new ModelFileException($"{definition.Replacements.Length} NaN replacements for {manifest.NumericInputs.Count} numeric inputs");
@@ -56,7 +64,7 @@ public sealed class CompiledMlNetModel : IMlNetTopUpModel
                     $"linear, {layout.Size} features"),
             _ => throw new ModelFileException($"{definition.Model}: a compiled model holds either trees or linear weights"),
         };
-        return new CompiledMlNetModel(manifest, definition, positions, nullPositions, classifier, scorer);
+        return new CompiledMlNetModel(manifest, definition, compiledAtLoad, positions, nullPositions, classifier, scorer);
     }
 
     public ModelScore Score(ReadOnlySpan<double> numeric, ReadOnlySpan<string?> categorical)

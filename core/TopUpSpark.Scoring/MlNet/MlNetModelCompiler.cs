@@ -33,13 +33,14 @@ internal static class MlNetModelCompiler
     /// <summary>CpuMathUtils.MinInputSize: from this many stored entries on, ML.NET's dot product is vectorised and sums in another order.</summary>
     private const int VectorisedDotMinimum = 16;
 
+    /// <param name="atLoad">Compiled while loading a file without a compiled scorer (<see cref="CompiledMlNetModel.CompiledAtLoad"/>), not to write one.</param>
     /// <returns>The compiled model, or null and the reason it could not be compiled exactly.</returns>
     public static (CompiledMlNetModel? Model, string? WhyNot) Compile(MLContext context, ITransformer model, DataViewSchema inputSchema,
-        MlNetManifest manifest)
+        MlNetManifest manifest, bool atLoad)
     {
         try
         {
-            var compiled = CompiledMlNetModel.Build(manifest, Define(context, model, inputSchema, manifest));
+            var compiled = CompiledMlNetModel.Build(manifest, Define(context, model, inputSchema, manifest), atLoad);
             var disagreement = FirstDisagreement(context, model, compiled, CheckValuesOf(compiled.Definition, manifest));
             return disagreement is null ? (compiled, null) : (null, disagreement);
         }

@@ -41,7 +41,7 @@ public static class MlNetModelFile
         // in memory (a one-hot encoding is one transformer, not the chain it loads as).
         modelBytes.Position = 0;
         var saved = context.Model.Load(modelBytes, out var savedSchema);
-        var (compiled, whyNot) = MlNetModelCompiler.Compile(context, saved, savedSchema, manifest);
+        var (compiled, whyNot) = MlNetModelCompiler.Compile(context, saved, savedSchema, manifest, atLoad: false);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         var temporary = path + ".tmp";
@@ -90,7 +90,7 @@ public static class MlNetModelFile
             using var stream = entry.Open();
             var definition = JsonSerializer.Deserialize<MlNetScorerDefinition>(stream, JsonOptions)
                              ?? throw new ModelFileException("it holds null");
-            return CompiledMlNetModel.Build(manifest, definition);
+            return CompiledMlNetModel.Build(manifest, definition, compiledAtLoad: false);
         }
         catch (Exception e) when (e is JsonException or ModelFileException or NotSupportedException)
         {
@@ -103,7 +103,7 @@ public static class MlNetModelFile
     private static IMlNetTopUpModel LoadCompiling(ZipArchive zip, MlNetManifest manifest, string path)
     {
         var saved = Read(zip, manifest, path);
-        var (compiled, whyNot) = MlNetModelCompiler.Compile(saved.Context, saved.Model, saved.InputSchema, saved.Manifest);
+        var (compiled, whyNot) = MlNetModelCompiler.Compile(saved.Context, saved.Model, saved.InputSchema, saved.Manifest, atLoad: true);
         return compiled as IMlNetTopUpModel ?? new MlNetTopUpModel(saved.Context, saved.Model, saved.Manifest, "ML.NET engine: " + whyNot);
     }
 
