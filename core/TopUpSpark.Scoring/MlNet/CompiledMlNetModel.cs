@@ -67,6 +67,9 @@ public sealed class CompiledMlNetModel : IMlNetTopUpModel
         return new CompiledMlNetModel(manifest, definition, compiledAtLoad, positions, nullPositions, classifier, scorer);
     }
 
+    /// <summary>The values of categorical input <paramref name="column"/> that have a token (null's aside).</summary>
+    internal IEnumerable<string> KnownValues(int column) => _positions[column].Keys;
+
     public ModelScore Score(ReadOnlySpan<double> numeric, ReadOnlySpan<string?> categorical)
     {
         Manifest.RequireRow(numeric.Length, categorical.Length);

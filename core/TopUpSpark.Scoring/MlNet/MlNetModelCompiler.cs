@@ -41,7 +41,7 @@ internal static class MlNetModelCompiler
         try
         {
             var compiled = CompiledMlNetModel.Build(manifest, Define(context, model, inputSchema, manifest), atLoad);
-            var disagreement = FirstDisagreement(context, model, compiled, CheckValuesOf(compiled.Definition, manifest));
+            var disagreement = FirstDisagreement(context, model, compiled, CheckValuesOf(compiled));
             return disagreement is null ? (compiled, null) : (null, disagreement);
         }
         catch (Exception e) when (e is ModelFileException or InvalidOperationException or ArgumentException)
@@ -166,8 +166,9 @@ internal static class MlNetModelCompiler
     /// hide the other inputs), and each threshold a tree tests it against with the floats either side, where a split
     /// changes its mind. Per category: every value of its tokens, null, empty and a value never seen.
     /// </summary>
-    private static CheckValues CheckValuesOf(MlNetScorerDefinition definition, MlNetManifest manifest)
+    private static CheckValues CheckValuesOf(CompiledMlNetModel compiled)
     {
+        var definition = compiled.Definition;
         var trees = definition.Trees ?? [];
         var numeric = definition.Replacements.Select((mean, feature) => new List<double> { double.NaN, 0, mean, mean / 2, 2 * mean, -mean, 1, -1 }
             .Concat(trees
@@ -175,11 +176,8 @@ internal static class MlNetModelCompiler
                 .Distinct()
                 .SelectMany(t => new double[] { t, MathF.BitDecrement(t), MathF.BitIncrement(t) }))
             .ToList()).ToArray();
-        var categorical = manifest.CategoricalInputs.Select(_ => new List<string?> { null, "", "\u0001never seen" }).ToArray();
-        var columns = manifest.CategoricalInputs.Select((name, index) => (name, index)).ToDictionary(c => c.name, c => c.index, StringComparer.Ordinal);
-        foreach (var token in definition.Tokens)
-            if (MlNetInputRow.TryParseToken(token, out var column, out var value) && value is not null)
-                categorical[columns[column]].Add(value);
+        var categorical = Enumerable.Range(0, compiled.Manifest.CategoricalInputs.Count)
+            .Select(column => compiled.KnownValues(column).Cast<string?>().Concat([null, "", "\u0001never seen"]).ToList()).ToArray();
         return new CheckValues(numeric, categorical);
     }
 
