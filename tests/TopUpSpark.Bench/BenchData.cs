@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using TopUpSpark.Core;
 using TopUpSpark.Core.Kafka;
+using TopUpSpark.Core.Messages;
 using TopUpSpark.Core.Schema;
 using TopUpSpark.Producer;
 using TopUpSpark.Producer.DataGeneration;
@@ -110,9 +111,11 @@ public static class BenchData
     /// seconds from the first message received to the last. Creating the consumer, connecting and the first
     /// fetch's round trip are left out, as the job's rate leaves them out by starting at its first batch.
     /// </summary>
-    public sealed record RawRead(RawReader Reader, long Messages, long Bytes, double Seconds, long Lost)
+    /// <param name="CpuSeconds">The process's CPU time over the whole read, all threads (librdkafka's included).</param>
+    public sealed record RawRead(RawReader Reader, long Messages, long Bytes, double Seconds, long Lost, double CpuSeconds)
     {
         public double Rate => Messages / Seconds;
+        public double CpuMicrosPerMessage => 1e6 * CpuSeconds / Messages;
     }
 
     /// <summary>What one reader saw, with the <see cref="Stopwatch"/> times of its first and last message.</summary>
@@ -131,12 +134,16 @@ public static class BenchData
     {
         var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
         config.MaxPartitionFetchBytes = 8 * 1024 * 1024;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var tally = reader == RawReader.ConfluentConsume
             ? ReadWithConfluentConsume(config, [Topics.Customer, Topics.Bureau], cancel)
             // One batch consumer per topic, each on its own thread, as the job's two sources read.
-            : new[] { Topics.Customer, Topics.Bureau }.AsParallel().WithDegreeOfParallelism(2).Select(topic => ReadWithBatchConsumer(config, topic, cancel))
+            : new[] { Topics.Customer, Topics.Bureau }.AsParallel().WithDegreeOfParallelism(2)
+                .Select(topic => ReadWithBatchConsumer(config, topic, keep: null, cancel))
                 .Aggregate(ReaderTally.Combine);
-        return new RawRead(reader, tally.Messages, tally.Bytes, Stopwatch.GetElapsedTime(tally.FirstTicks, tally.LastTicks).TotalSeconds, tally.Lost);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        return new RawRead(reader, tally.Messages, tally.Bytes, Stopwatch.GetElapsedTime(tally.FirstTicks, tally.LastTicks).TotalSeconds, tally.Lost,
+            cpu.TotalSeconds);
     }
 
     private static TopicPartition[] AllPartitions(IEnumerable<string> topics) =>
@@ -175,7 +182,7 @@ public static class BenchData
         return new ReaderTally(messages, bytes, gaps.LostMessages, first, last);
     }
 
-    private static ReaderTally ReadWithBatchConsumer(ConsumerConfig config, string topic, CancellationToken cancel)
+    private static ReaderTally ReadWithBatchConsumer(ConsumerConfig config, string topic, MessagesInMemory? keep, CancellationToken cancel)
     {
         var partitions = AllPartitions([topic]);
         var gaps = GapsFromStart(partitions);
@@ -194,6 +201,7 @@ public static class BenchData
             gaps.Observe(partitions[message.Partition], message.Offset);
             if (messages++ == 0) first = Stopwatch.GetTimestamp();
             bytes += message.Value.Length + message.Key.Length;
+            keep?.Add(message.Value);
         }
         while (ended < partitions.Length)
         {
@@ -205,5 +213,68 @@ public static class BenchData
             if (messages > before) last = Stopwatch.GetTimestamp();
         }
         return new ReaderTally(messages, bytes, gaps.LostMessages, first, last);
+    }
+
+    /// <summary>Message values one after the other in one buffer, as the job's source holds a batch's bytes.</summary>
+    public sealed class MessagesInMemory
+    {
+        private byte[] _bytes = new byte[1 << 20];
+        private readonly List<int> _ends = [];
+
+        public int Count => _ends.Count;
+
+        public ReadOnlySpan<byte> this[int index] => _bytes.AsSpan()[(index == 0 ? 0 : _ends[index - 1]).._ends[index]];
+
+        public void Add(ReadOnlySpan<byte> value)
+        {
+            var start = Count == 0 ? 0 : _ends[^1];
+            if (start + value.Length > _bytes.Length) Array.Resize(ref _bytes, Math.Max(2 * _bytes.Length, start + value.Length));
+            value.CopyTo(_bytes.AsSpan(start));
+            _ends.Add(start + value.Length);
+        }
+    }
+
+    /// <summary>Every message value of the replay, by topic, read into memory (not timed).</summary>
+    public static Dictionary<string, MessagesInMemory> ReadIntoMemory(string bootstrapServers, CancellationToken cancel)
+    {
+        var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
+        var values = new Dictionary<string, MessagesInMemory> { [Topics.Customer] = new(), [Topics.Bureau] = new() };
+        foreach (var (topic, keep) in values) ReadWithBatchConsumer(config, topic, keep, cancel);
+        return values;
+    }
+
+    /// <param name="CpuSeconds">The process's CPU time over the decode, all threads.</param>
+    public sealed record DecodeRun(long Messages, double Seconds, double CpuSeconds)
+    {
+        public double Rate => Messages / Seconds;
+        public double CpuMicrosPerMessage => 1e6 * CpuSeconds / Messages;
+    }
+
+    /// <summary>
+    /// The least the job does with a message after reading it: the job's decoder checks it against the contract
+    /// and reads it into typed values — every bureau column (each is aggregated), the customer's key and event
+    /// time (the job reads more of them) — on all cores, into one row per thread. Nothing is kept.
+    /// </summary>
+    public static DecodeRun DecodeAll(Dictionary<string, MessagesInMemory> values)
+    {
+        var schema = TopUpSchema.Default;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        foreach (var (topic, messages) in values)
+        {
+            var dataset = topic == Topics.Bureau ? schema.Bureau : schema.Customer;
+            var decoder = new TypedMessageDecoder(dataset.Columns, schema.EventTimeColumn, castByType: true,
+                decodedColumns: topic == Topics.Bureau ? null : new HashSet<int> { dataset.KeyOrdinal });
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, messages.Count, 1024), range =>
+            {
+                var row = new object?[dataset.Columns.Count + 1];
+                var invalid = new int[dataset.Columns.Count];
+                for (var i = range.Item1; i < range.Item2; i++)
+                    if (!decoder.TryDecode(messages[i], row, invalid, out var error))
+                        throw new InvalidDataException($"the replay holds a {topic} message the job would reject: {error}");
+            });
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new DecodeRun(values.Values.Sum(v => (long)v.Count), seconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds);
     }
 }

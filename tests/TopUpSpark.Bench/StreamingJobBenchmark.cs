@@ -16,7 +16,8 @@ namespace TopUpSpark.Bench;
 /// received to its last, the job from its first batch's start to its last batch's end: connecting is left out
 /// of both. Each run's ratio is taken to the raw read of the same round. Each job run also sums the CPU time its
 /// process spent over its batches (all threads, from its progress), per record: set against the most CPU per record
-/// the ratio's target allows on these cores, it says how far the engine has to go. (2) The course's rate (one producer
+/// the ratio's target allows on these cores, it says how far the engine has to go; the raw read's own CPU and the
+/// decoding's (the replay decoded from memory by the job's decoder) say what a record costs before the job's own work. (2) The course's rate (one producer
 /// batch every 5 s) with the default model and trigger, <see cref="CourseRateRuns"/> times: per-batch processing
 /// time, with the JIT profile the replays recorded (a job's second start on), and the first batch again without one
 /// (a first start). The JSON states every target and whether the median met it.
@@ -50,6 +51,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
         var (cluster, replay) = await BenchData.FillBroker(context, data, cancel);
         using (cluster)
         {
+            var decode = RawConsumeBenchmark.DecodeEverything(context, cluster.BootstrapServers, Runs, cancel);
             var rawRuns = new List<BenchData.RawRead>();
             var jobRuns = models.Keys.ToDictionary(name => name, _ => new List<ReplayRun>());
             for (var round = 1; round <= Runs; round++)
@@ -58,7 +60,7 @@ public sealed class StreamingJobBenchmark : IBenchmark
                 if (raw.Lost > 0 || raw.Messages != replay.Messages)
                     throw new InvalidOperationException($"the raw read got {raw.Messages} of {replay.Messages} messages ({raw.Lost} lost): the broker dropped data");
                 rawRuns.Add(raw);
-                context.Log($"round {round}: raw read {raw.Messages} messages in {raw.Seconds:F2} s = {raw.Rate:F0} msg/s");
+                context.Log($"round {round}: raw read {raw.Messages} messages in {raw.Seconds:F2} s = {raw.Rate:F0} msg/s, {raw.CpuMicrosPerMessage:F2} µs of CPU a message");
                 foreach (var (name, modelFile) in models)
                 {
                     var run = await Replay(context, cluster.BootstrapServers, modelFile, $"{name}-{round}", new Dictionary<string, string>(), cancel);
@@ -115,6 +117,16 @@ public sealed class StreamingJobBenchmark : IBenchmark
                     ["cores"] = Environment.ProcessorCount,
                     ["us_per_record"] = Math.Round(Environment.ProcessorCount * 1e6 / (TargetPercentOfRaw / 100 * rawRate.Median), 2),
                 },
+                // What a record costs at the least before the job does anything of its own: the raw read's CPU (the job reads
+                // with the same client) and the decoding, measured alone. Above the allowed CPU, no engine meets the target here.
+                ["cpu_least_per_record"] = new JsonObject
+                {
+                    ["read_us"] = Spread.Of(rawRuns, r => r.CpuMicrosPerMessage).ToJson(2),
+                    ["decode_us"] = decode["cpu_us_per_message"]!.DeepClone(),
+                    ["read_and_decode_us"] = Math.Round(Spread.Of(rawRuns, r => r.CpuMicrosPerMessage).Median
+                                                        + decode["cpu_us_per_message"]!["median"]!.GetValue<double>(), 2),
+                },
+                ["decode_in_memory"] = decode,
                 ["full_replay"] = new JsonObject(jobRuns.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)ReplaySummary(pair.Value)))),
                 ["default_model_capped_heap"] = new JsonObject
                 {
@@ -273,6 +285,9 @@ public sealed class StreamingJobBenchmark : IBenchmark
         if (result["cpu_allowed_by_target"] is JsonObject allowed)
             yield return new($"the most CPU per record (all threads) with which the job could reach {TargetPercentOfRaw} % of the raw read on {allowed["cores"]} cores",
                 $"{Figures.Decimal(allowed["us_per_record"])} µs");
+        if (result["cpu_least_per_record"] is JsonObject least)
+            yield return new("the least CPU per record before the job's own work: the raw read's + the decoder's, each measured alone",
+                $"{Figures.Decimal(least["read_and_decode_us"])} µs ({Figures.Decimal(least["read_us"]!["median"])} reading + {Figures.Decimal(least["decode_us"]!["median"])} decoding)");
         var courseRate = result["course_rate_default_model"];
         if (courseRate?["batch_ms_p99"] is JsonObject p99 && courseRate["first_batch_ms"] is JsonObject firstBatch)
             yield return new("course rate, default model: batch p99 after the first batch; first batch",
