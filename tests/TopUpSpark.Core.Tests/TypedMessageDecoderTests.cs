@@ -110,6 +110,49 @@ public class TypedMessageDecoderTests
         Assert.That(AmountOf("0"), Is.Not.SameAs(minusZero));
     }
 
+    /// <summary>
+    /// The decoder shares instances of repeated values through small tables that values of the same slot replace
+    /// in turns: far more distinct values than the tables hold, decoded by several threads at once in every
+    /// form, must each come back as exactly their own value, and a repeated value as one instance.
+    /// </summary>
+    [Test]
+    public void Values_stay_exact_when_more_distinct_values_than_the_shared_instances_arrive_from_several_threads()
+    {
+        var category = Bureau.Columns.Select((c, i) => (c, i)).First(x => x.c.Type == ColumnType.String && x.c.Name != Bureau.KeyColumn).i;
+        var amount = Bureau.Columns.Select((c, i) => (c, i)).First(x => x.c.Type == ColumnType.Number).i;
+        var decoder = new TypedMessageDecoder(Bureau.Columns, "ts");
+        static string CategoryText(int n) => n % 1000 == 0 ? " " : n % 7 == 0 ? $"Gold Loan é{n}" : $"Tractor Loan {n}";
+        (object? Category, object? Amount) DecodeNumber(int n, bool spaced)
+        {
+            var values = Values();
+            values[category] = CategoryText(n);
+            values[amount] = (n * 100).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var decoded = Decode(decoder, spaced ? Spaced(values) : Canonical(values));
+            Assert.That(decoded.Ok, Is.True, decoded.Error);
+            return (decoded.Row[category], decoded.Row[amount]);
+        }
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, thread =>
+        {
+            for (var n = thread; n < 40_000; n += 4)
+            {
+                var (text, number) = DecodeNumber(n, spaced: n % 5 == 0);
+                var expected = string.IsNullOrWhiteSpace(CategoryText(n)) ? null : CategoryText(n);
+                if (!Equals(text, expected)) failures.Add($"{n}: category {text ?? "null"} for {expected ?? "null"}");
+                if (!Equals(number, n * 100.0)) failures.Add($"{n}: amount {number} for {n * 100.0}");
+            }
+        });
+        Assert.That(failures, Is.Empty);
+
+        var (firstText, firstNumber) = DecodeNumber(12_345, spaced: false);
+        var (againText, againNumber) = DecodeNumber(12_345, spaced: false);
+        Assert.That(againText, Is.SameAs(firstText), "a category value repeated shares one string");
+        Assert.That(againNumber, Is.SameAs(firstNumber), "an amount repeated shares one box");
+        var (nonAsciiText, _) = DecodeNumber(14, spaced: false);
+        Assert.That(DecodeNumber(14, spaced: false).Category, Is.SameAs(nonAsciiText), "also a value that is not ASCII");
+    }
+
     /// <summary>Contract breaches written without whitespace, as a producer would write them.</summary>
     [TestCase("""{"ID":"5"}""", "missing event time")]
     [TestCase("""{"ID":"5","ts":"1"}""", "missing column")]

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -20,7 +20,7 @@ namespace TopUpSpark.Core.Messages;
 /// </summary>
 public sealed class TypedMessageDecoder
 {
-    private const int MaxCachedValuesPerColumn = 4096;
+    private const int CacheBits = 13, CacheSlots = 1 << CacheBits;
     private const int StackChars = 256;
     private static readonly object One = 1.0, Zero = 0.0;
 
@@ -285,21 +285,29 @@ public sealed class TypedMessageDecoder
             var text = Encoding.UTF8.GetString(utf8);
             return CastChars(ordinal, text.AsSpan(), text, out invalid);
         }
+        var slot = 0;
+        // A value found in the cache was cast before, and is kept only when the cast gives a string.
+        if (_strings[ordinal]?.Find(utf8, out slot) is { } shared)
+        {
+            invalid = false;
+            return shared;
+        }
         Span<char> chars = stackalloc char[StackChars];
         var count = Encoding.UTF8.GetChars(utf8, chars);
-        return CastChars(ordinal, chars[..count], null, out invalid);
+        var value = CastChars(ordinal, chars[..count], null, out invalid);
+        return value is string decoded && _strings[ordinal] is { } strings ? strings.Keep(slot, decoded) : value;
     }
 
     private object? CastChars(int ordinal, ReadOnlySpan<char> text, string? asString, out bool invalid)
     {
         invalid = false;
         var column = _columns[ordinal];
-        if (!_castByType && column.Type == ColumnType.String) return asString ?? _strings[ordinal]!.Get(text);
+        if (!_castByType && column.Type == ColumnType.String) return asString ?? text.ToString();
         if (text.IsWhiteSpace()) return null;
         switch (column.Type)
         {
             case ColumnType.String:
-                return asString ?? _strings[ordinal]!.Get(text);
+                return asString ?? text.ToString();
             case ColumnType.Number:
                 if (ValueCaster.TryParseNumber(text, out var number)) return _numbers[ordinal]!.Get(number);
                 break;
@@ -341,48 +349,51 @@ public sealed class TypedMessageDecoder
     [ThreadStatic] private static object?[]? t_boxedTimes;
 
     /// <summary>
-    /// Shares one string instance per distinct value of a category column (states, branches, account
-    /// types), which saves most of the allocations and memory of the rows held in state.
+    /// Shares one string instance per value of a category column (states, branches, account types), which saves
+    /// most of the allocations and memory of the rows held in state, and finds it from the message's UTF-8 bytes,
+    /// before they are decoded. A fixed table, one slot per hash of the bytes: a hit costs a hash and a compare,
+    /// and no lock, as a slot is one reference replaced whole; two values of one slot take it in turns. Columns
+    /// of unique values (history series) only miss, at the cost of the hash.
     /// </summary>
     private sealed class StringCache
     {
-        private readonly SharedInstances<string, string> _values = new(StringComparer.Ordinal);
+        private readonly string?[] _slots = new string?[CacheSlots];
 
-        public string Get(ReadOnlySpan<char> text)
+        /// <summary>The shared string equal to <paramref name="utf8"/>, or null; <paramref name="slot"/> is where to keep it.</summary>
+        public string? Find(ReadOnlySpan<byte> utf8, out int slot)
         {
-            if (_values.All.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var cached)) return cached;
-            var value = text.ToString();
-            return _values.Add(value, value);
+            slot = (int)(XxHash3.HashToUInt64(utf8) >> (64 - CacheBits));
+            var cached = _slots[slot];
+            return cached is not null && SameText(utf8, cached) ? cached : null;
+        }
+
+        public string Keep(int slot, string value) => _slots[slot] = value;
+
+        private static bool SameText(ReadOnlySpan<byte> utf8, string text)
+        {
+            if (Ascii.Equals(utf8, text)) return true;
+            if (Ascii.IsValid(utf8) || utf8.Length > StackChars) return false;
+            Span<char> chars = stackalloc char[StackChars];
+            return chars[..Encoding.UTF8.GetChars(utf8, chars)].SequenceEqual(text);
         }
     }
 
     /// <summary>
-    /// Shares one boxed value per distinct number of a column: amounts are mostly round (a full replay's
-    /// asset costs take some 8,700 values and incomes 1,600, over 128,655 customers), and a customer waiting
-    /// in the join's state would keep a box of its own for each. Keyed by the bits, so −0 stays −0.
+    /// Shares one boxed value per number of a column: amounts are mostly round (a full replay's asset costs take
+    /// some 8,700 values and incomes 1,600, over 128,655 customers), and a customer waiting in the join's state
+    /// would keep a box of its own for each. A fixed table as <see cref="StringCache"/>'s, keyed by the bits, so −0 stays −0.
     /// </summary>
     private sealed class NumberCache
     {
-        private readonly SharedInstances<long, object> _values = new();
+        private readonly object?[] _slots = new object?[CacheSlots];
 
         public object Get(double number)
         {
             var bits = BitConverter.DoubleToInt64Bits(number);
-            return _values.All.TryGetValue(bits, out var cached) ? cached : _values.Add(bits, number);
-        }
-    }
-
-    /// <summary>The instances shared per key, up to a bound: columns of unique values (IDs, history series) would only fill it.</summary>
-    private sealed class SharedInstances<TKey, TValue>(IEqualityComparer<TKey>? comparer = null) where TKey : notnull
-    {
-        private int _count;
-
-        public ConcurrentDictionary<TKey, TValue> All { get; } = new(comparer);
-
-        public TValue Add(TKey key, TValue value)
-        {
-            if (Volatile.Read(ref _count) < MaxCachedValuesPerColumn && All.TryAdd(key, value)) Interlocked.Increment(ref _count);
-            return value;
+            // Fibonacci hashing: the top bits of the product spread round numbers over the table.
+            var slot = (int)((ulong)bits * 0x9E3779B97F4A7C15UL >> (64 - CacheBits));
+            if (_slots[slot] is { } cached && BitConverter.DoubleToInt64Bits((double)cached) == bits) return cached;
+            return _slots[slot] = number;
         }
     }
 }
