@@ -108,8 +108,9 @@ public static class BenchData
 
     /// <summary>
     /// A raw read of everything: messages, bytes of keys and values, messages lost to offset gaps, and the
-    /// seconds from the first message received to the last. Creating the consumer, connecting and the first
-    /// fetch's round trip are left out, as the job's rate leaves them out by starting at its first batch.
+    /// seconds from the start of reading to the last message received. Reading starts as the job's first batch
+    /// does: the consumer created and connected, the topic's metadata loaded and the partitions assigned at known
+    /// offsets, all left out; the first fetch's round trip is in, as it is in the job's first batch.
     /// </summary>
     /// <param name="CpuSeconds">The process's CPU time over the whole read, all threads (librdkafka's included).</param>
     public sealed record RawRead(RawReader Reader, long Messages, long Bytes, double Seconds, long Lost, double CpuSeconds)
@@ -118,7 +119,7 @@ public static class BenchData
         public double CpuMicrosPerMessage => 1e6 * CpuSeconds / Messages;
     }
 
-    /// <summary>What one reader saw, with the <see cref="Stopwatch"/> times of its first and last message.</summary>
+    /// <summary>What one reader saw, with the <see cref="Stopwatch"/> times of its start of reading and of its last message.</summary>
     private readonly record struct ReaderTally(long Messages, long Bytes, long Lost, long FirstTicks, long LastTicks)
     {
         public static ReaderTally Combine(ReaderTally a, ReaderTally b) =>
@@ -138,13 +139,13 @@ public static class BenchData
         var tally = reader == RawReader.ConfluentConsume
             ? ReadWithConfluentConsume(config, [Topics.Customer, Topics.Bureau], cancel)
             // One batch consumer per topic, each on its own thread, as the job's two sources read.
-            : new[] { Topics.Customer, Topics.Bureau }.AsParallel().WithDegreeOfParallelism(2)
-                .Select(topic => ReadWithBatchConsumer(config, topic, keep: null, cancel))
-                .Aggregate(ReaderTally.Combine);
+            : ReadSideBySide(config, [Topics.Customer, Topics.Bureau], cancel);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         return new RawRead(reader, tally.Messages, tally.Bytes, Stopwatch.GetElapsedTime(tally.FirstTicks, tally.LastTicks).TotalSeconds, tally.Lost,
             cpu.TotalSeconds);
     }
+
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 
     private static TopicPartition[] AllPartitions(IEnumerable<string> topics) =>
         topics.SelectMany(topic => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p))).ToArray();
@@ -161,9 +162,12 @@ public static class BenchData
         var partitions = AllPartitions(topics);
         var gaps = GapsFromStart(partitions);
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        // Connects and loads the topics' metadata before the clock starts.
+        foreach (var topic in topics) consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), MetadataTimeout);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, 0)));
         var atEnd = new HashSet<TopicPartition>();
-        long messages = 0, bytes = 0, first = 0, last = 0;
+        long messages = 0, bytes = 0, last = 0;
+        var first = Stopwatch.GetTimestamp();
         while (atEnd.Count < partitions.Length)
         {
             cancel.ThrowIfCancellationRequested();
@@ -176,20 +180,33 @@ public static class BenchData
             }
             gaps.Observe(result.TopicPartition, result.Offset.Value);
             last = Stopwatch.GetTimestamp();
-            if (messages++ == 0) first = last;
+            messages++;
             bytes += result.Message.Value.Length + (result.Message.Key?.Length ?? 0);
         }
         return new ReaderTally(messages, bytes, gaps.LostMessages, first, last);
     }
 
-    private static ReaderTally ReadWithBatchConsumer(ConsumerConfig config, string topic, MessagesInMemory? keep, CancellationToken cancel)
+    /// <summary>One batch consumer per topic, each on a thread of its own, as the job's two sources read; both start reading at once.</summary>
+    private static ReaderTally ReadSideBySide(ConsumerConfig config, string[] topics, CancellationToken cancel)
+    {
+        using var ready = new Barrier(topics.Length);
+        var reads = topics.Select(topic => Task.Factory.StartNew(() => ReadWithBatchConsumer(config, topic, keep: null, ready, cancel), cancel,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        return reads.Select(read => read.GetAwaiter().GetResult()).Aggregate(ReaderTally.Combine);
+    }
+
+    private static ReaderTally ReadWithBatchConsumer(ConsumerConfig config, string topic, MessagesInMemory? keep, Barrier? ready, CancellationToken cancel)
     {
         var partitions = AllPartitions([topic]);
         var gaps = GapsFromStart(partitions);
         using var consumer = new KafkaBatchConsumer(config);
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        consumer.LoadTopicMetadata(topic, MetadataTimeout);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, 0)));
+        if (ready is not null && !ready.SignalAndWait(MetadataTimeout, cancel))
+            throw new TimeoutException($"the reader of {topic} was ready, the other one not after {MetadataTimeout.TotalSeconds} s");
         var ended = 0;
-        long messages = 0, bytes = 0, first = 0, last = 0;
+        long messages = 0, bytes = 0, last = 0;
+        var first = Stopwatch.GetTimestamp();
         void Take(in ConsumedMessage message)
         {
             if (message.IsPartitionEof)
@@ -199,7 +216,7 @@ public static class BenchData
             }
             if (message.Error != ErrorCode.NoError) throw new KafkaException(message.Error);
             gaps.Observe(partitions[message.Partition], message.Offset);
-            if (messages++ == 0) first = Stopwatch.GetTimestamp();
+            messages++;
             bytes += message.Value.Length + message.Key.Length;
             keep?.Add(message.Value);
         }
@@ -239,7 +256,7 @@ public static class BenchData
     {
         var config = new KafkaSettings(bootstrapServers).Consumer("raw-consume-bench", "raw-consume-bench-" + Guid.NewGuid());
         var values = new Dictionary<string, MessagesInMemory> { [Topics.Customer] = new(), [Topics.Bureau] = new() };
-        foreach (var (topic, keep) in values) ReadWithBatchConsumer(config, topic, keep, cancel);
+        foreach (var (topic, keep) in values) ReadWithBatchConsumer(config, topic, keep, ready: null, cancel);
         return values;
     }
 
