@@ -20,7 +20,10 @@ namespace TopUpSpark.Core.Messages;
 /// </summary>
 public sealed class TypedMessageDecoder
 {
-    private const int CacheBits = 13, CacheSlots = 1 << CacheBits;
+    // A table of strings holds at most this many: a column of unique values (history series) fills it with strings
+    // nothing will share, so it is kept as small as the category columns allow (branches, cities: hundreds).
+    private const int StringCacheBits = 12;
+    private const int NumberCacheBits = 13;
     private const int StackChars = 256;
     private static readonly object One = 1.0, Zero = 0.0;
 
@@ -357,12 +360,12 @@ public sealed class TypedMessageDecoder
     /// </summary>
     private sealed class StringCache
     {
-        private readonly string?[] _slots = new string?[CacheSlots];
+        private readonly string?[] _slots = new string?[1 << StringCacheBits];
 
         /// <summary>The shared string equal to <paramref name="utf8"/>, or null; <paramref name="slot"/> is where to keep it.</summary>
         public string? Find(ReadOnlySpan<byte> utf8, out int slot)
         {
-            slot = (int)(XxHash3.HashToUInt64(utf8) >> (64 - CacheBits));
+            slot = (int)(XxHash3.HashToUInt64(utf8) >> (64 - StringCacheBits));
             var cached = _slots[slot];
             return cached is not null && SameText(utf8, cached) ? cached : null;
         }
@@ -385,13 +388,13 @@ public sealed class TypedMessageDecoder
     /// </summary>
     private sealed class NumberCache
     {
-        private readonly object?[] _slots = new object?[CacheSlots];
+        private readonly object?[] _slots = new object?[1 << NumberCacheBits];
 
         public object Get(double number)
         {
             var bits = BitConverter.DoubleToInt64Bits(number);
             // Fibonacci hashing: the top bits of the product spread round numbers over the table.
-            var slot = (int)((ulong)bits * 0x9E3779B97F4A7C15UL >> (64 - CacheBits));
+            var slot = (int)((ulong)bits * 0x9E3779B97F4A7C15UL >> (64 - NumberCacheBits));
             if (_slots[slot] is { } cached && BitConverter.DoubleToInt64Bits((double)cached) == bits) return cached;
             return _slots[slot] = number;
         }
