@@ -192,18 +192,30 @@ public static class BenchData
         using var ready = new Barrier(topics.Length);
         var reads = topics.Select(topic => Task.Factory.StartNew(() => ReadWithBatchConsumer(config, topic, keep: null, ready, cancel), cancel,
             TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
-        return reads.Select(read => read.GetAwaiter().GetResult()).Aggregate(ReaderTally.Combine);
+        // Both end before the barrier goes: a failed reader's error is thrown once the other is done with it.
+        return Task.WhenAll(reads).GetAwaiter().GetResult().Aggregate(ReaderTally.Combine);
     }
 
     private static ReaderTally ReadWithBatchConsumer(ConsumerConfig config, string topic, MessagesInMemory? keep, Barrier? ready, CancellationToken cancel)
     {
         var partitions = AllPartitions([topic]);
         var gaps = GapsFromStart(partitions);
-        using var consumer = new KafkaBatchConsumer(config);
-        consumer.LoadTopicMetadata(topic, MetadataTimeout);
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, 0)));
-        if (ready is not null && !ready.SignalAndWait(MetadataTimeout, cancel))
-            throw new TimeoutException($"the reader of {topic} was ready, the other one not after {MetadataTimeout.TotalSeconds} s");
+        KafkaBatchConsumer? consumer = null;
+        try
+        {
+            consumer = new KafkaBatchConsumer(config);
+            consumer.LoadTopicMetadata(topic, MetadataTimeout);
+            consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, 0)));
+        }
+        catch
+        {
+            consumer?.Dispose();
+            // The other reader does not wait for this one, and this failure is the one reported.
+            ready?.RemoveParticipant();
+            throw;
+        }
+        using var _ = consumer;
+        ready?.SignalAndWait(cancel);
         var ended = 0;
         long messages = 0, bytes = 0, last = 0;
         var first = Stopwatch.GetTimestamp();
