@@ -7,8 +7,8 @@ namespace TopUpSpark.Bench;
 /// librdkafka's batch API (the job's read path, the ceiling the job is measured against) and with
 /// Confluent.Kafka's per-message <c>Consume</c> for comparison. Then the same messages, held in memory, decoded
 /// by the job's decoder on all cores (<see cref="BenchData.DecodeAll"/>): the CPU a message costs the job beyond
-/// reading it, at the least. Offset gaps are counted, so a broker that
-/// dropped data (the mock's 5 MiB per-partition cap) shows as lost messages, not as speed.
+/// reading it, at the least. Offset gaps are counted, so a broker that dropped data (the mock's 5 MiB
+/// per-partition cap) shows as lost messages, not as speed.
 /// </summary>
 public sealed class RawConsumeBenchmark : IBenchmark
 {
@@ -78,11 +78,9 @@ public sealed class RawConsumeBenchmark : IBenchmark
         yield return Row("raw read, librdkafka's batch API (the job's read path)", result["batch_consumer"]!);
         yield return Row("raw read, Confluent.Kafka's Consume", result["confluent_consume"]!);
         if (result["decode_in_memory"] is JsonObject decode)
-            yield return new("the replay's messages decoded by the job's decoder, from memory, on all cores", DescribeDecode(decode));
+            yield return new("the replay's messages decoded by the job's decoder, from memory, on all cores",
+                $"{Figures.Spread(decode["msgs_per_s"], Figures.Whole)} msg/s; {Figures.Decimal(decode["cpu_us_per_message"]!["median"])} µs of CPU a message");
     }
-
-    public static string DescribeDecode(JsonObject decode) =>
-        $"{Figures.Spread(decode["msgs_per_s"], Figures.Whole)} msg/s; {Figures.Decimal(decode["cpu_us_per_message"]!["median"])} µs of CPU a message";
 
     private static ReportRow Row(string what, JsonNode read) =>
         new(what, $"{Figures.Whole(read["msgs_per_s"])} msg/s ({read["mb_per_s"]} MB/s)" +
